@@ -1,0 +1,240 @@
+/* wasmhive C guest SDK, ABI v1. Header-only and freestanding (no libc needed).
+ *
+ * A component:
+ *
+ *   #include <wasmhive.h>
+ *
+ *   WH_ON_MESSAGE(msg) {                    // defines the handle_message export
+ *     if (msg->kind == WH_KIND_REQUEST) return wh_reply(msg->payload, msg->payload_len);
+ *     return wh_send_n(msg->sender, msg->sender_len, msg->payload, msg->payload_len);
+ *   }
+ *
+ * Build: clang-14 --target=wasm32 -O2 -nostdlib -mbulk-memory -I sdk/c \
+ *          -Wl,--no-entry -Wl,--export-dynamic echo.c -o echo.wasm
+ *
+ * WH_ON_MESSAGE also exports the ABI version marker; use it exactly once per
+ * component. WH_ON_CALLBACK, WH_ON_INIT, WH_ON_SHUTDOWN are optional.
+ * The contract itself is docs/abi.md. */
+#ifndef WASMHIVE_H
+#define WASMHIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Largest payload the SDK's receive buffer holds; define before including to change. */
+#ifndef WH_MAX_PAYLOAD
+#define WH_MAX_PAYLOAD 65536
+#endif
+#define WH_MAX_NAME 256
+
+/* Error codes returned (negated) by host functions. */
+#define WH_OK 0
+#define WH_ERR_INVALID (-1)
+#define WH_ERR_FAULT (-2)
+#define WH_ERR_NOT_FOUND (-3)
+#define WH_ERR_DENIED (-4)
+#define WH_ERR_BUSY (-5)
+#define WH_ERR_TOO_BIG (-6)
+#define WH_ERR_RANGE (-7)
+#define WH_ERR_STATE (-8)
+#define WH_ERR_LIMIT (-9)
+#define WH_ERR_UNSUPPORTED (-10)
+
+/* handle_callback status. */
+#define WH_STATUS_OK 0
+#define WH_STATUS_TIMEOUT 1
+#define WH_STATUS_TARGET_ERROR 2
+#define WH_STATUS_UNKNOWN_TARGET 3
+#define WH_STATUS_DENIED 4
+
+/* msg_kind() values. */
+#define WH_KIND_SEND 0
+#define WH_KIND_REQUEST 1
+#define WH_KIND_PUBLISH 2
+#define WH_KIND_CALLBACK 3
+
+#define WH_LOG_TRACE 0
+#define WH_LOG_DEBUG 1
+#define WH_LOG_INFO 2
+#define WH_LOG_WARN 3
+#define WH_LOG_ERROR 4
+
+#define WH_IMPORT(name) __attribute__((import_module("wasmhive"), import_name(#name)))
+#define WH_EXPORT(name) __attribute__((export_name(#name)))
+
+/* Raw imports: pointers are offsets in this module's memory. */
+WH_IMPORT(msg_sender) int32_t wh_raw_msg_sender(void* buf, int32_t cap);
+WH_IMPORT(msg_payload) int32_t wh_raw_msg_payload(void* buf, int32_t cap);
+WH_IMPORT(msg_kind) int32_t wh_raw_msg_kind(void);
+WH_IMPORT(msg_topic) int32_t wh_raw_msg_topic(void* buf, int32_t cap);
+WH_IMPORT(send)
+int32_t wh_raw_send(const void* target, int32_t target_len, const void* payload, int32_t len);
+WH_IMPORT(request)
+int64_t wh_raw_request(const void* target, int32_t target_len, const void* payload, int32_t len,
+                       int64_t timeout_ms);
+WH_IMPORT(reply) int32_t wh_raw_reply(const void* payload, int32_t len);
+WH_IMPORT(cancel) int32_t wh_raw_cancel(int64_t correlation_id);
+WH_IMPORT(broadcast)
+int32_t
+    wh_raw_broadcast(const void* targets, int32_t targets_len, const void* payload, int32_t len);
+WH_IMPORT(publish)
+int32_t wh_raw_publish(const void* topic, int32_t topic_len, const void* payload, int32_t len);
+WH_IMPORT(subscribe) int32_t wh_raw_subscribe(const void* topic, int32_t topic_len);
+WH_IMPORT(unsubscribe) int32_t wh_raw_unsubscribe(const void* topic, int32_t topic_len);
+WH_IMPORT(self_id) int32_t wh_raw_self_id(void* buf, int32_t cap);
+WH_IMPORT(log) int32_t wh_raw_log(int32_t level, const void* msg, int32_t len);
+WH_IMPORT(now_ms) int64_t wh_raw_now_ms(void);
+
+static inline uint32_t wh_strlen(const char* s) {
+  uint32_t n = 0;
+  while (s[n]) ++n;
+  return n;
+}
+
+/* The message being handled, pulled into SDK-owned buffers. */
+typedef struct {
+  int32_t kind; /* WH_KIND_* */
+  const char* sender;
+  uint32_t sender_len;
+  const char* topic; /* for WH_KIND_PUBLISH, else empty */
+  uint32_t topic_len;
+  const uint8_t* payload;
+  uint32_t payload_len;
+} wh_message;
+
+typedef struct {
+  int64_t correlation_id;
+  int32_t status; /* WH_STATUS_* */
+  const uint8_t* payload;
+  uint32_t payload_len;
+} wh_callback;
+
+static inline int32_t wh_send_n(const char* target, uint32_t target_len, const void* payload,
+                                uint32_t len) {
+  return wh_raw_send(target, (int32_t)target_len, payload, (int32_t)len);
+}
+static inline int32_t wh_send(const char* target, const void* payload, uint32_t len) {
+  return wh_send_n(target, wh_strlen(target), payload, len);
+}
+/* Returns a correlation id (> 0) or a WH_ERR_* code; the answer arrives in WH_ON_CALLBACK. */
+static inline int64_t wh_request(const char* target, const void* payload, uint32_t len,
+                                 int64_t timeout_ms) {
+  return wh_raw_request(target, (int32_t)wh_strlen(target), payload, (int32_t)len, timeout_ms);
+}
+static inline int32_t wh_reply(const void* payload, uint32_t len) {
+  return wh_raw_reply(payload, (int32_t)len);
+}
+static inline int32_t wh_cancel(int64_t correlation_id) {
+  return wh_raw_cancel(correlation_id);
+}
+/* `targets`: names separated by '\n'. */
+static inline int32_t wh_broadcast(const char* targets, const void* payload, uint32_t len) {
+  return wh_raw_broadcast(targets, (int32_t)wh_strlen(targets), payload, (int32_t)len);
+}
+static inline int32_t wh_publish(const char* topic, const void* payload, uint32_t len) {
+  return wh_raw_publish(topic, (int32_t)wh_strlen(topic), payload, (int32_t)len);
+}
+static inline int32_t wh_subscribe(const char* topic) {
+  return wh_raw_subscribe(topic, (int32_t)wh_strlen(topic));
+}
+static inline int32_t wh_unsubscribe(const char* topic) {
+  return wh_raw_unsubscribe(topic, (int32_t)wh_strlen(topic));
+}
+static inline int32_t wh_log_n(int32_t level, const char* msg, uint32_t len) {
+  return wh_raw_log(level, msg, (int32_t)len);
+}
+static inline int32_t wh_log(int32_t level, const char* msg) {
+  return wh_log_n(level, msg, wh_strlen(msg));
+}
+static inline int64_t wh_now_ms(void) {
+  return wh_raw_now_ms();
+}
+static inline int32_t wh_self_id(char* buf, uint32_t cap) {
+  return wh_raw_self_id(buf, (int32_t)cap);
+}
+
+/* Small helpers for building text payloads without libc. */
+static inline uint32_t wh_append(char* out, uint32_t at, const void* src, uint32_t len) {
+  __builtin_memcpy(out + at, src, len);
+  return at + len;
+}
+static inline uint32_t wh_append_i64(char* out, uint32_t at, int64_t value) {
+  char digits[20];
+  uint32_t n = 0;
+  uint64_t v = value < 0 ? (uint64_t)0 - (uint64_t)value : (uint64_t)value;
+  do {
+    digits[n++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  if (value < 0) out[at++] = '-';
+  while (n) out[at++] = digits[--n];
+  return at;
+}
+/* Freestanding: no memcmp to call, so compare by hand. */
+static inline int wh_starts_with(const void* data, uint32_t len, const char* prefix) {
+  const char* d = (const char*)data;
+  uint32_t i = 0;
+  for (; prefix[i]; ++i)
+    if (i >= len || d[i] != prefix[i]) return 0;
+  return 1;
+}
+static inline int wh_equals(const void* data, uint32_t len, const char* text) {
+  return len == wh_strlen(text) && wh_starts_with(data, len, text);
+}
+
+/* Pulls the current message into `buf` (WH_MAX_PAYLOAD + 2 * WH_MAX_NAME bytes). */
+static inline int32_t wh_load_message(wh_message* m, uint8_t* buf, int32_t sender_len,
+                                      int32_t payload_len) {
+  if (sender_len < 0 || sender_len > WH_MAX_NAME || payload_len < 0 || payload_len > WH_MAX_PAYLOAD)
+    return WH_ERR_TOO_BIG;
+  char* sender = (char*)buf;
+  char* topic = sender + WH_MAX_NAME;
+  uint8_t* payload = buf + 2 * WH_MAX_NAME;
+  int32_t n = wh_raw_msg_sender(sender, sender_len);
+  if (n < 0) return n;
+  m->sender = sender;
+  m->sender_len = (uint32_t)n;
+  m->kind = wh_raw_msg_kind();
+  m->topic = topic;
+  m->topic_len = 0;
+  if (m->kind == WH_KIND_PUBLISH) {
+    n = wh_raw_msg_topic(topic, WH_MAX_NAME);
+    if (n < 0) return n;
+    m->topic_len = (uint32_t)n;
+  }
+  n = wh_raw_msg_payload(payload, payload_len);
+  if (n < 0) return n;
+  m->payload = payload;
+  m->payload_len = (uint32_t)n;
+  return WH_OK;
+}
+
+#define WH_ON_MESSAGE(msg)                                                                       \
+  WH_EXPORT(wasmhive_abi_v1) void wh_abi_v1_marker(void) {}                                      \
+  static int32_t wh_user_on_message(const wh_message* msg);                                      \
+  WH_EXPORT(handle_message) int32_t wh_handle_message(int32_t sender_len, int32_t payload_len) { \
+    static uint8_t buf[2 * WH_MAX_NAME + WH_MAX_PAYLOAD];                                        \
+    wh_message m;                                                                                \
+    int32_t rc = wh_load_message(&m, buf, sender_len, payload_len);                              \
+    return rc < 0 ? rc : wh_user_on_message(&m);                                                 \
+  }                                                                                              \
+  static int32_t wh_user_on_message(const wh_message* msg)
+
+#define WH_ON_CALLBACK(cb)                                                      \
+  static int32_t wh_user_on_callback(const wh_callback* cb);                    \
+  WH_EXPORT(handle_callback)                                                    \
+  int32_t wh_handle_callback(int64_t id, int32_t status, int32_t payload_len) { \
+    static uint8_t buf[WH_MAX_PAYLOAD];                                         \
+    if (payload_len < 0 || payload_len > WH_MAX_PAYLOAD) return WH_ERR_TOO_BIG; \
+    int32_t n = wh_raw_msg_payload(buf, payload_len);                           \
+    if (n < 0) return n;                                                        \
+    wh_callback c = {id, status, buf, (uint32_t)n};                             \
+    return wh_user_on_callback(&c);                                             \
+  }                                                                             \
+  static int32_t wh_user_on_callback(const wh_callback* cb)
+
+#define WH_ON_INIT() WH_EXPORT(init) int32_t wh_init(void)
+#define WH_ON_SHUTDOWN() WH_EXPORT(shutdown) void wh_shutdown(void)
+#define WH_ON_HEALTH() WH_EXPORT(health) int32_t wh_health(void)
+
+#endif /* WASMHIVE_H */

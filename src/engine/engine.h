@@ -1,0 +1,125 @@
+// The wasm engine interface: compile modules, instantiate them with host
+// functions, call exports under a deadline. This is the only door to V8; nothing
+// outside src/engine includes a V8 header.
+//
+// Threading: an Engine and its Instances belong to the thread that created the
+// Engine (one isolate, one thread). Modules are immutable and may be shared by
+// every Engine in the process. Engine::interrupt() is the one call any thread
+// may make.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/host_function.h"
+#include "engine/module_info.h"
+#include "util/result.h"
+
+namespace wasmhive::engine {
+
+// 16 MiB: room for clang (2 pages at start) and Rust (17 pages) guests.
+inline constexpr std::uint32_t kDefaultMemoryMaxPages = 256;
+
+struct CompileOptions {
+  // The most linear memory any instance of the module may have; memory.grow
+  // past it returns -1 inside the guest.
+  std::uint32_t memory_max_pages = kDefaultMemoryMaxPages;
+};
+
+// A compiled module. Immutable; share it freely between engines and threads.
+class Module {
+ public:
+  virtual ~Module() = default;
+  // Describes the module as compiled (after the memory cap was applied).
+  virtual const ModuleInfo& info() const = 0;
+};
+
+// A resolved function export, cheaper to call than a lookup by name.
+struct ExportFunction {
+  std::uint32_t index = 0;
+};
+
+struct CallOptions {
+  // Wall-clock budget for this call; past it the call is interrupted and fails
+  // with Errc::deadline_exceeded. No value: no deadline.
+  std::optional<std::chrono::nanoseconds> timeout;
+};
+
+// One instantiated module: its own linear memory, globals and tables.
+class Instance {
+ public:
+  virtual ~Instance() = default;
+
+  virtual const Module& module() const = 0;
+  virtual Result<ExportFunction> find_function(std::string_view name) = 0;
+
+  // Calls an export. i32 arguments are taken from the low 32 bits; the result
+  // is the function's single i32/i64 result (sign-extended), or 0 if it has none.
+  // A trap or deadline returns the matching Errc; the instance should then be
+  // discarded (its state may be half-updated), the engine stays usable.
+  virtual Result<std::int64_t> call(ExportFunction function, std::span<const std::int64_t> args,
+                                    CallOptions options = {}) = 0;
+  Result<std::int64_t> call(std::string_view name, std::span<const std::int64_t> args,
+                            CallOptions options = {});
+
+  // The instance's exported memory (empty if it exports none). Valid until the
+  // next call into the instance.
+  virtual GuestMemory memory() = 0;
+};
+
+// Content-addressed store of compiled modules, shared by engines: the same bytes
+// with the same options compile once per process.
+class ModuleCache {
+ public:
+  std::shared_ptr<const Module> find(std::span<const std::uint8_t> bytes) const;
+  // Returns the cached module if another thread stored the same bytes first.
+  std::shared_ptr<const Module> insert(std::span<const std::uint8_t> bytes,
+                                       std::shared_ptr<const Module> module);
+  std::size_t size() const;
+
+ private:
+  struct Entry {
+    std::vector<std::uint8_t> bytes;  // compared on lookup: no trust in the hash alone
+    std::shared_ptr<const Module> module;
+  };
+  mutable std::mutex mutex_;
+  std::unordered_multimap<std::uint64_t, Entry> entries_;
+};
+
+struct EngineOptions {
+  // Shared between engines so each module compiles once; null: a private cache.
+  std::shared_ptr<ModuleCache> cache;
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+
+  // Reads, caps and compiles `wasm`, or returns the cached module for the same
+  // bytes. Errors: invalid_module, limit_exceeded.
+  virtual Result<std::shared_ptr<const Module>> compile(std::span<const std::uint8_t> wasm,
+                                                        CompileOptions options = {}) = 0;
+
+  // Creates an instance whose imports are bound to `host` (which must outlive
+  // it). `host_data` is handed to every host function call (see Caller).
+  // Errors: link_error (naming the import), invalid_module.
+  virtual Result<std::unique_ptr<Instance>> instantiate(std::shared_ptr<const Module> module,
+                                                        const HostFunctions& host,
+                                                        void* host_data) = 0;
+
+  // Interrupts the call running on this engine, if any (Errc::interrupted).
+  // Safe from any thread.
+  virtual void interrupt() = 0;
+};
+
+// The V8 engine. Creates one isolate, owned by the calling thread.
+Result<std::unique_ptr<Engine>> create_engine(EngineOptions options = {});
+
+}  // namespace wasmhive::engine

@@ -1,0 +1,91 @@
+// What the engine needs to know about host functions (wasm imports), and the view
+// of the calling guest a host function gets: its linear memory, bounds-checked.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/module_info.h"
+#include "util/result.h"
+
+namespace wasmhive::engine {
+
+// The calling instance's linear memory. Valid only during the host call that
+// received it: a guest cannot run (and so cannot grow memory) while a host
+// function runs, so the view cannot go stale inside one call.
+class GuestMemory {
+ public:
+  GuestMemory() = default;
+  GuestMemory(std::uint8_t* base, std::size_t size) : base_(base), size_(size) {}
+
+  std::size_t size() const { return size_; }
+
+  // `ptr` and `len` are the guest's i32 values read as unsigned. Any range that
+  // leaves memory or wraps around fails with Errc::invalid_argument.
+  Result<std::span<const std::uint8_t>> read(std::uint32_t ptr, std::uint32_t len) const;
+  Result<std::span<std::uint8_t>> span(std::uint32_t ptr, std::uint32_t len) const;
+  Result<void> write(std::uint32_t ptr, std::span<const std::uint8_t> bytes) const;
+
+ private:
+  std::uint8_t* base_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+// Given to a host function: the caller's memory and the host data passed at
+// instantiation (the embedder's per-instance state).
+class Caller {
+ public:
+  Caller(GuestMemory memory, void* host_data) : memory_(memory), host_data_(host_data) {}
+  const GuestMemory& memory() const { return memory_; }
+  template <class T>
+  T& host_data() const {
+    return *static_cast<T*>(host_data_);
+  }
+
+ private:
+  GuestMemory memory_;
+  void* host_data_;
+};
+
+// Arguments arrive as int64 (i32 values sign-extended). The return value is
+// narrowed to the declared result type; it is ignored for functions without one.
+// An Error return traps the guest with Errc::trap_host: reserve it for faults the
+// guest must not continue past; ordinary failures are negative return codes.
+using HostCallback = std::function<Result<std::int64_t>(Caller&, std::span<const std::int64_t>)>;
+
+struct HostFunction {
+  std::string module;
+  std::string name;
+  FuncType type;
+  HostCallback callback;
+};
+
+inline constexpr std::size_t kMaxHostFunctionParams = 16;
+
+// The host functions offered to modules. A module may import any subset; an
+// import not found here (or with another type) is a link error naming it.
+class HostFunctions {
+ public:
+  // Fails if the name is taken, the type uses non-integer values or has too many params.
+  Result<void> add(HostFunction function);
+  const HostFunction* find(std::string_view module, std::string_view name) const;
+  const std::vector<HostFunction>& all() const { return functions_; }
+
+ private:
+  std::vector<HostFunction> functions_;
+};
+
+// Every function import of `info` must be provided with exactly its type, and a
+// module may import nothing but functions. `lookup` returns the provided type of
+// an import, or null; `provider` names who provides them in the error message.
+// Returns the first problem found (Errc::link_error).
+using ImportLookup = std::function<const FuncType*(std::string_view module, std::string_view name)>;
+Result<void> check_imports(const ModuleInfo& info, const ImportLookup& lookup,
+                           std::string_view provider);
+Result<void> check_imports(const ModuleInfo& info, const HostFunctions& host);
+
+}  // namespace wasmhive::engine

@@ -1,0 +1,417 @@
+// The V8 implementation of engine.h, on the V8 10.2 inside Debian's libnode.
+#include <libplatform/libplatform.h>
+#include <v8.h>
+
+#include <array>
+#include <atomic>
+#include <exception>
+#include <string>
+
+#include "engine/call_guard.h"
+#include "engine/engine.h"
+
+namespace wasmhive::engine {
+namespace {
+
+// V8 can be initialised once per process and never again after disposal, so the
+// platform is the one process-wide object here. Function-local static: built on
+// first use, torn down at exit after every Engine and Module (which are created
+// after it) is gone.
+//
+// Disposing V8 while an isolate lives hangs in V8's wasm teardown, so an engine
+// leaked until exit (a static, a detached thread) makes the platform skip
+// disposal: a leak at exit beats a hang.
+class V8Platform {
+ public:
+  static V8Platform& get() {
+    static V8Platform platform;
+    return platform;
+  }
+  void engine_created() { ++live_engines_; }
+  void engine_destroyed() { --live_engines_; }
+
+ private:
+  V8Platform() : platform_(v8::platform::NewDefaultPlatform()) {
+    v8::V8::InitializePlatform(platform_.get());
+    v8::V8::Initialize();
+  }
+  ~V8Platform() {
+    if (live_engines_ > 0) {
+      (void)platform_.release();
+      return;
+    }
+    v8::V8::Dispose();
+    v8::V8::DisposePlatform();
+  }
+  std::unique_ptr<v8::Platform> platform_;
+  std::atomic<int> live_engines_{0};
+};
+
+v8::Local<v8::String> v8_string(v8::Isolate* isolate, std::string_view s) {
+  return v8::String::NewFromUtf8(isolate, s.data(), v8::NewStringType::kNormal,
+                                 static_cast<int>(s.size()))
+      .ToLocalChecked();
+}
+
+std::string exception_text(v8::Isolate* isolate, const v8::TryCatch& caught) {
+  if (!caught.HasCaught() || caught.Exception().IsEmpty()) return "unknown error";
+  v8::String::Utf8Value text(isolate, caught.Exception());
+  return *text ? std::string(*text, text.length()) : std::string("unprintable error");
+}
+
+// V8 reports traps as RuntimeError messages; map the ones a caller may branch on.
+Errc classify_trap(std::string_view message) {
+  auto has = [&](std::string_view part) { return message.find(part) != std::string_view::npos; };
+  if (has("unreachable")) return Errc::trap_unreachable;
+  if (has("memory access out of bounds")) return Errc::trap_memory_out_of_bounds;
+  if (has("divide by zero") || has("remainder by zero")) return Errc::trap_divide_by_zero;
+  if (has("unrepresentable")) return Errc::trap_integer_overflow;
+  if (has("Maximum call stack size exceeded")) return Errc::trap_stack_overflow;
+  if (has("table index is out of bounds") || has("null function") || has("signature mismatch"))
+    return Errc::trap_indirect_call;
+  if (has("wasmhive host function")) return Errc::trap_host;
+  return Errc::trap_other;
+}
+
+class V8Module final : public Module {
+ public:
+  V8Module(ModuleInfo info, v8::CompiledWasmModule compiled)
+      : info_(std::move(info)), compiled_(std::move(compiled)) {}
+  const ModuleInfo& info() const override { return info_; }
+  const v8::CompiledWasmModule& compiled() const { return compiled_; }
+
+ private:
+  ModuleInfo info_;
+  v8::CompiledWasmModule compiled_;
+};
+
+class V8Engine;
+
+class V8Instance final : public Instance {
+ public:
+  V8Instance(V8Engine& engine, std::shared_ptr<const V8Module> module, void* host_data)
+      : engine_(engine), module_(std::move(module)), host_data_(host_data) {}
+
+  const Module& module() const override { return *module_; }
+  Result<ExportFunction> find_function(std::string_view name) override;
+  Result<std::int64_t> call(ExportFunction function, std::span<const std::int64_t> args,
+                            CallOptions options) override;
+  using Instance::call;
+  GuestMemory memory() override;
+
+ private:
+  friend class V8Engine;
+
+  // What a host function's V8 callback needs; lives as long as the instance.
+  struct ImportBinding {
+    V8Instance* instance;
+    const HostFunction* function;
+  };
+  struct Export {
+    std::string name;
+    FuncType type;
+    v8::Global<v8::Function> function;
+  };
+
+  static void call_host(const v8::FunctionCallbackInfo<v8::Value>& info);
+  GuestMemory memory_in_scope();
+
+  V8Engine& engine_;
+  std::shared_ptr<const V8Module> module_;
+  void* host_data_;
+  std::vector<std::unique_ptr<ImportBinding>> bindings_;
+  v8::Global<v8::Object> exports_;
+  v8::Global<v8::WasmMemoryObject> memory_;
+  std::vector<Export> functions_;
+};
+
+class V8Engine final : public Engine {
+ public:
+  explicit V8Engine(EngineOptions options)
+      : cache_(options.cache ? std::move(options.cache) : std::make_shared<ModuleCache>()),
+        guard_([this] { isolate_->TerminateExecution(); }) {
+    V8Platform::get().engine_created();
+    allocator_.reset(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
+    v8::Isolate::CreateParams params;
+    params.array_buffer_allocator = allocator_.get();
+    isolate_ = v8::Isolate::New(params);
+    v8::Isolate::Scope isolate_scope(isolate_);
+    v8::HandleScope handles(isolate_);
+    auto context = v8::Context::New(isolate_);
+    context_.Reset(isolate_, context);
+    v8::Context::Scope context_scope(context);
+    auto wasm =
+        context->Global()->Get(context, v8_string(isolate_, "WebAssembly")).ToLocalChecked();
+    auto ctor =
+        wasm.As<v8::Object>()->Get(context, v8_string(isolate_, "Instance")).ToLocalChecked();
+    instance_ctor_.Reset(isolate_, ctor.As<v8::Function>());
+  }
+
+  ~V8Engine() override {
+    per_isolate_modules_.clear();
+    instance_ctor_.Reset();
+    context_.Reset();
+    isolate_->Dispose();
+    V8Platform::get().engine_destroyed();
+  }
+
+  Result<std::shared_ptr<const Module>> compile(std::span<const std::uint8_t> wasm,
+                                                CompileOptions options) override;
+  Result<std::unique_ptr<Instance>> instantiate(std::shared_ptr<const Module> module,
+                                                const HostFunctions& host,
+                                                void* host_data) override;
+  void interrupt() override { guard_.interrupt(); }
+
+  v8::Isolate* isolate() const { return isolate_; }
+  v8::Local<v8::Context> context() const { return context_.Get(isolate_); }
+  CallGuard& guard() { return guard_; }
+
+ private:
+  Result<v8::Local<v8::WasmModuleObject>> module_object(const V8Module& module);
+  Result<void> bind_imports(V8Instance& instance, const HostFunctions& host,
+                            v8::Local<v8::Object> imports);
+
+  struct PerIsolateModule {
+    std::weak_ptr<const V8Module> module;
+    v8::Global<v8::WasmModuleObject> object;
+  };
+
+  std::shared_ptr<ModuleCache> cache_;
+  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator_;
+  v8::Isolate* isolate_ = nullptr;
+  v8::Global<v8::Context> context_;
+  v8::Global<v8::Function> instance_ctor_;
+  // A module compiled elsewhere becomes a module object here once (FromCompiledModule).
+  std::unordered_map<const V8Module*, PerIsolateModule> per_isolate_modules_;
+  CallGuard guard_;
+};
+
+// Enters the isolate and context for one engine operation; engines on the same
+// thread may interleave, so nothing stays entered between operations.
+class EngineScope {
+ public:
+  explicit EngineScope(const V8Engine& engine)
+      : isolate_scope_(engine.isolate()),
+        handles_(engine.isolate()),
+        context_(engine.context()),
+        context_scope_(context_) {}
+  v8::Local<v8::Context> context() const { return context_; }
+
+ private:
+  v8::Isolate::Scope isolate_scope_;
+  v8::HandleScope handles_;
+  v8::Local<v8::Context> context_;
+  v8::Context::Scope context_scope_;
+};
+
+Result<std::shared_ptr<const Module>> V8Engine::compile(std::span<const std::uint8_t> wasm,
+                                                        CompileOptions options) {
+  auto capped = cap_memory(wasm, options.memory_max_pages);
+  if (!capped) return capped.error();
+  if (auto cached = cache_->find(*capped)) return cached;
+  auto info = read_module_info(*capped);
+  if (!info) return info.error();
+
+  EngineScope scope(*this);
+  v8::TryCatch caught(isolate_);
+  auto compiled = v8::WasmModuleObject::Compile(
+      isolate_, v8::MemorySpan<const std::uint8_t>(capped->data(), capped->size()));
+  if (compiled.IsEmpty()) return make_error(Errc::invalid_module, exception_text(isolate_, caught));
+  auto object = compiled.ToLocalChecked();
+  auto module = std::make_shared<V8Module>(std::move(*info), object->GetCompiledModule());
+  per_isolate_modules_[module.get()] = {module, v8::Global<v8::WasmModuleObject>(isolate_, object)};
+  return cache_->insert(*capped, std::move(module));
+}
+
+Result<v8::Local<v8::WasmModuleObject>> V8Engine::module_object(const V8Module& module) {
+  auto it = per_isolate_modules_.find(&module);
+  if (it != per_isolate_modules_.end() && !it->second.module.expired())
+    return it->second.object.Get(isolate_);
+  // Drop entries of modules freed since, so a reused address cannot alias.
+  std::erase_if(per_isolate_modules_, [](const auto& e) { return e.second.module.expired(); });
+  auto object = v8::WasmModuleObject::FromCompiledModule(isolate_, module.compiled());
+  if (object.IsEmpty())
+    return make_error(Errc::internal, "module cannot be shared with this engine");
+  return object.ToLocalChecked();
+}
+
+Result<void> V8Engine::bind_imports(V8Instance& instance, const HostFunctions& host,
+                                    v8::Local<v8::Object> imports) {
+  auto context = this->context();
+  for (const auto& import : instance.module().info().imports) {
+    const HostFunction* function = host.find(import.module, import.name);
+    instance.bindings_.push_back(std::make_unique<V8Instance::ImportBinding>(
+        V8Instance::ImportBinding{&instance, function}));
+    auto data = v8::External::New(isolate_, instance.bindings_.back().get());
+    auto callback = v8::Function::New(context, &V8Instance::call_host, data).ToLocalChecked();
+
+    auto module_key = v8_string(isolate_, import.module);
+    auto ns = imports->Get(context, module_key).ToLocalChecked();
+    if (!ns->IsObject()) {
+      ns = v8::Object::New(isolate_);
+      imports->Set(context, module_key, ns).Check();
+    }
+    ns.As<v8::Object>()->Set(context, v8_string(isolate_, import.name), callback).Check();
+  }
+  return {};
+}
+
+Result<std::unique_ptr<Instance>> V8Engine::instantiate(std::shared_ptr<const Module> module,
+                                                        const HostFunctions& host,
+                                                        void* host_data) {
+  auto v8_module = std::dynamic_pointer_cast<const V8Module>(module);
+  if (!v8_module) return make_error(Errc::invalid_argument, "module was not compiled by V8");
+  if (auto linked = check_imports(v8_module->info(), host); !linked) return linked.error();
+
+  EngineScope scope(*this);
+  auto context = scope.context();
+  auto object = module_object(*v8_module);
+  if (!object) return object.error();
+  auto instance = std::make_unique<V8Instance>(*this, v8_module, host_data);
+  auto imports = v8::Object::New(isolate_);
+  if (auto bound = bind_imports(*instance, host, imports); !bound) return bound.error();
+
+  v8::TryCatch caught(isolate_);
+  v8::Local<v8::Value> args[] = {*object, imports};
+  auto created = instance_ctor_.Get(isolate_)->NewInstance(context, 2, args);
+  if (created.IsEmpty())
+    return make_error(Errc::invalid_module,
+                      "instantiation failed: " + exception_text(isolate_, caught));
+  auto exports = created.ToLocalChecked()->Get(context, v8_string(isolate_, "exports"));
+  auto exports_object = exports.ToLocalChecked().As<v8::Object>();
+  instance->exports_.Reset(isolate_, exports_object);
+  for (const auto& exp : v8_module->info().exports) {
+    if (exp.kind != ExternKind::memory) continue;
+    auto memory = exports_object->Get(context, v8_string(isolate_, exp.name)).ToLocalChecked();
+    if (memory->IsWasmMemoryObject())
+      instance->memory_.Reset(isolate_, memory.As<v8::WasmMemoryObject>());
+    break;
+  }
+  return std::unique_ptr<Instance>(std::move(instance));
+}
+
+Result<ExportFunction> V8Instance::find_function(std::string_view name) {
+  for (std::uint32_t i = 0; i < functions_.size(); ++i)
+    if (functions_[i].name == name) return ExportFunction{i};
+  const ExportInfo* exp = module_->info().find_export(name);
+  if (!exp || exp->kind != ExternKind::function)
+    return make_error(Errc::missing_export,
+                      "module has no function export '" + std::string(name) + "'");
+
+  EngineScope scope(engine_);
+  auto value = exports_.Get(engine_.isolate())
+                   ->Get(scope.context(), v8_string(engine_.isolate(), name))
+                   .ToLocalChecked();
+  if (!value->IsFunction())
+    return make_error(Errc::missing_export, "export '" + std::string(name) + "' is not callable");
+  functions_.push_back({std::string(name), exp->type,
+                        v8::Global<v8::Function>(engine_.isolate(), value.As<v8::Function>())});
+  return ExportFunction{static_cast<std::uint32_t>(functions_.size() - 1)};
+}
+
+// Converts between our int64 slots and the JS values the wasm JS API uses
+// (Number for i32, BigInt for i64).
+v8::Local<v8::Value> to_js(v8::Isolate* isolate, ValType type, std::int64_t value) {
+  if (type == ValType::i64) return v8::BigInt::New(isolate, value);
+  return v8::Integer::New(isolate, static_cast<std::int32_t>(value));
+}
+
+std::int64_t from_js(v8::Local<v8::Context> context, ValType type, v8::Local<v8::Value> value) {
+  if (type == ValType::i64) return value->IsBigInt() ? value.As<v8::BigInt>()->Int64Value() : 0;
+  if (value->IsInt32()) return value.As<v8::Int32>()->Value();
+  return value->Int32Value(context).FromMaybe(0);
+}
+
+Result<std::int64_t> V8Instance::call(ExportFunction function, std::span<const std::int64_t> args,
+                                      CallOptions options) {
+  if (function.index >= functions_.size())
+    return make_error(Errc::invalid_argument, "unknown export handle");
+  const Export& target = functions_[function.index];
+  const auto& params = target.type.params;
+  if (args.size() != params.size())
+    return make_error(Errc::invalid_argument, "export '" + target.name + "' takes " +
+                                                  std::to_string(params.size()) +
+                                                  " arguments, got " + std::to_string(args.size()));
+  // Only integer and float params exist in our exports; floats are not used by the ABI.
+  if (params.size() > kMaxHostFunctionParams)
+    return make_error(Errc::invalid_argument, "too many arguments");
+
+  v8::Isolate* isolate = engine_.isolate();
+  EngineScope scope(engine_);
+  std::array<v8::Local<v8::Value>, kMaxHostFunctionParams> argv;
+  for (std::size_t i = 0; i < args.size(); ++i) argv[i] = to_js(isolate, params[i], args[i]);
+
+  std::optional<CallGuard::Clock::time_point> deadline;
+  if (options.timeout) deadline = CallGuard::Clock::now() + *options.timeout;
+  v8::TryCatch caught(isolate);
+  engine_.guard().begin(deadline);
+  auto result = target.function.Get(isolate)->Call(scope.context(), v8::Undefined(isolate),
+                                                   static_cast<int>(args.size()), argv.data());
+  CallGuard::Outcome outcome = engine_.guard().end();
+  if (outcome != CallGuard::Outcome::completed) isolate->CancelTerminateExecution();
+
+  if (result.IsEmpty()) {
+    if (outcome == CallGuard::Outcome::deadline_exceeded)
+      return make_error(Errc::deadline_exceeded,
+                        "call to '" + target.name + "' exceeded its deadline of " +
+                            std::to_string(options.timeout->count() / 1000000) + " ms");
+    if (outcome == CallGuard::Outcome::interrupted || caught.HasTerminated())
+      return make_error(Errc::interrupted, "call to '" + target.name + "' was interrupted");
+    std::string message = exception_text(isolate, caught);
+    return make_error(classify_trap(message), "'" + target.name + "' trapped: " + message);
+  }
+  if (target.type.results.empty()) return std::int64_t{0};
+  return from_js(scope.context(), target.type.results[0], result.ToLocalChecked());
+}
+
+GuestMemory V8Instance::memory_in_scope() {
+  if (memory_.IsEmpty()) return {};
+  auto buffer = memory_.Get(engine_.isolate())->Buffer();
+  return GuestMemory(static_cast<std::uint8_t*>(buffer->Data()), buffer->ByteLength());
+}
+
+GuestMemory V8Instance::memory() {
+  EngineScope scope(engine_);
+  return memory_in_scope();
+}
+
+// The V8 callback behind every host function. No C++ exception may cross back
+// into V8: everything is caught here and turned into a guest trap.
+void V8Instance::call_host(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto* binding = static_cast<ImportBinding*>(info.Data().As<v8::External>()->Value());
+  const HostFunction& function = *binding->function;
+  v8::Isolate* isolate = info.GetIsolate();
+  auto context = isolate->GetCurrentContext();
+
+  std::array<std::int64_t, kMaxHostFunctionParams> args{};
+  const auto& params = function.type.params;
+  for (std::size_t i = 0; i < params.size(); ++i)
+    args[i] = from_js(context, params[i], info[static_cast<int>(i)]);
+
+  Result<std::int64_t> result = make_error(Errc::internal, "not called");
+  try {
+    Caller caller(binding->instance->memory_in_scope(), binding->instance->host_data_);
+    result = function.callback(caller, std::span<const std::int64_t>(args.data(), params.size()));
+  } catch (const std::exception& e) {
+    result = make_error(Errc::internal, e.what());
+  } catch (...) {
+    result = make_error(Errc::internal, "unknown exception");
+  }
+  if (!result) {
+    std::string message = "wasmhive host function " + function.module + "." + function.name +
+                          " failed: " + result.error().message;
+    isolate->ThrowException(v8::Exception::Error(v8_string(isolate, message)));
+    return;
+  }
+  if (!function.type.results.empty())
+    info.GetReturnValue().Set(to_js(isolate, function.type.results[0], *result));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Engine>> create_engine(EngineOptions options) {
+  V8Platform::get();
+  return std::unique_ptr<Engine>(std::make_unique<V8Engine>(std::move(options)));
+}
+
+}  // namespace wasmhive::engine

@@ -1,0 +1,383 @@
+// The V8 engine driven with real modules: calls both ways, traps, deadlines,
+// memory caps, sharing modules between engines on different threads.
+#include "engine/engine.h"
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <thread>
+
+#include "support/guests.h"
+
+namespace wasmhive::engine {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::guest_bytes;
+constexpr auto i32 = ValType::i32;
+constexpr auto i64 = ValType::i64;
+
+// What the roundtrip module's "test" imports saw.
+struct RoundtripHost {
+  std::vector<std::string> consumed{};
+  std::string to_produce{};
+  std::vector<std::int64_t> doubled{};
+};
+
+HostFunctions roundtrip_imports() {
+  HostFunctions host;
+  auto ok =
+      host.add({"test", "consume", FuncType{{i32, i32}, {i32}},
+                [](Caller& caller, std::span<const std::int64_t> a) -> Result<std::int64_t> {
+                  auto bytes = caller.memory().read(static_cast<std::uint32_t>(a[0]),
+                                                    static_cast<std::uint32_t>(a[1]));
+                  if (!bytes) return std::int64_t{-2};
+                  caller.host_data<RoundtripHost>().consumed.push_back(testing::to_string(*bytes));
+                  return static_cast<std::int64_t>(bytes->size());
+                }});
+  EXPECT_TRUE(ok.ok());
+  ok = host.add({"test", "produce", FuncType{{i32, i32}, {i32}},
+                 [](Caller& caller, std::span<const std::int64_t> a) -> Result<std::int64_t> {
+                   const std::string& text = caller.host_data<RoundtripHost>().to_produce;
+                   auto bytes = testing::to_bytes(text.substr(0, static_cast<std::size_t>(a[1])));
+                   if (!caller.memory().write(static_cast<std::uint32_t>(a[0]), bytes))
+                     return std::int64_t{-2};
+                   return static_cast<std::int64_t>(bytes.size());
+                 }});
+  EXPECT_TRUE(ok.ok());
+  ok = host.add({"test", "twice", FuncType{{i64}, {i64}},
+                 [](Caller& caller, std::span<const std::int64_t> a) -> Result<std::int64_t> {
+                   caller.host_data<RoundtripHost>().doubled.push_back(a[0]);
+                   return a[0] * 2;
+                 }});
+  EXPECT_TRUE(ok.ok());
+  return host;
+}
+
+// The trapper imports msg_payload for its message path; engine tests call its
+// trap_* exports directly, so any implementation will do.
+HostFunctions trapper_imports() {
+  HostFunctions host;
+  auto ok =
+      host.add({"wasmhive", "msg_payload", FuncType{{i32, i32}, {i32}},
+                [](Caller&, std::span<const std::int64_t>) -> Result<std::int64_t> { return 0; }});
+  EXPECT_TRUE(ok.ok());
+  return host;
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto created = create_engine();
+    ASSERT_TRUE(created.ok());
+    engine = std::move(*created);
+  }
+
+  std::unique_ptr<Instance> instantiate(const std::string& guest, const HostFunctions& host,
+                                        void* data = nullptr, CompileOptions options = {}) {
+    auto module = engine->compile(guest_bytes(guest), options);
+    EXPECT_TRUE(module.ok()) << module.error().describe();
+    if (!module) return nullptr;
+    auto instance = engine->instantiate(*module, host, data);
+    EXPECT_TRUE(instance.ok()) << instance.error().describe();
+    return instance ? std::move(*instance) : nullptr;
+  }
+
+  std::unique_ptr<Engine> engine;
+  HostFunctions no_imports;
+};
+
+TEST_F(EngineTest, CallsAnExportWithArgumentsAndResult) {
+  auto instance = instantiate("looper", no_imports);
+  ASSERT_TRUE(instance);
+  std::int64_t args[] = {40, 2};
+  auto sum = instance->call("add", args);
+  ASSERT_TRUE(sum.ok()) << sum.error().describe();
+  EXPECT_EQ(*sum, 42);
+  std::int64_t negative[] = {-5, 3};
+  EXPECT_EQ(*instance->call("add", negative), -2);
+}
+
+TEST_F(EngineTest, ImportReceivesTheGuestBytes) {
+  HostFunctions host = roundtrip_imports();
+  RoundtripHost state;
+  auto instance = instantiate("roundtrip", host, &state);
+  ASSERT_TRUE(instance);
+  auto result = instance->call("send_greeting", {});
+  ASSERT_TRUE(result.ok()) << result.error().describe();
+  EXPECT_EQ(*result, 11);
+  ASSERT_EQ(state.consumed.size(), 1u);
+  EXPECT_EQ(state.consumed[0], "hello, host");
+}
+
+TEST_F(EngineTest, ImportWritesBytesTheGuestThenReads) {
+  HostFunctions host = roundtrip_imports();
+  RoundtripHost state;
+  state.to_produce = "abc";  // 97 + 98 + 99
+  auto instance = instantiate("roundtrip", host, &state);
+  std::int64_t len[] = {3};
+  auto sum = instance->call("fetch_and_sum", len);
+  ASSERT_TRUE(sum.ok()) << sum.error().describe();
+  EXPECT_EQ(*sum, 97 + 98 + 99);
+  // The host sees the same bytes in the instance's memory after the call.
+  auto view = instance->memory().read(200, 3);
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(testing::to_string(*view), "abc");
+}
+
+TEST_F(EngineTest, I64ValuesCrossBothWays) {
+  HostFunctions host = roundtrip_imports();
+  RoundtripHost state;
+  auto instance = instantiate("roundtrip", host, &state);
+  std::int64_t big[] = {std::int64_t{1} << 40};
+  auto result = instance->call("twice_plus_one", big);
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(*result, (std::int64_t{1} << 41) + 1);
+  ASSERT_EQ(state.doubled.size(), 1u);
+  EXPECT_EQ(state.doubled[0], std::int64_t{1} << 40);
+  std::int64_t negative[] = {-21};
+  EXPECT_EQ(*instance->call("twice_plus_one", negative), -41);
+}
+
+TEST_F(EngineTest, GuestPointersOutsideMemoryAreRefusedByGuestMemory) {
+  HostFunctions host = roundtrip_imports();
+  RoundtripHost state;
+  auto instance = instantiate("roundtrip", host, &state);
+  const std::int64_t page = kWasmPageSize;
+  const std::int64_t cases[][2] = {
+      {page, 1},      // starts just past the end
+      {page - 4, 5},  // runs over the end
+      {-1, 2},        // 0xffffffff: ptr + len wraps in 32 bits
+      {16, -1},       // len 0xffffffff
+      {-16, 32},      // wraps to a small address in 32 bits
+  };
+  for (const auto& c : cases) {
+    auto result = instance->call("consume_at", c);
+    ASSERT_TRUE(result.ok());
+    EXPECT_EQ(*result, -2) << "ptr=" << c[0] << " len=" << c[1];
+  }
+  EXPECT_TRUE(state.consumed.empty());
+  std::int64_t edge[] = {page - 4, 4};  // the last four bytes are fine
+  EXPECT_EQ(*instance->call("consume_at", edge), 4);
+}
+
+TEST_F(EngineTest, EachTrapKindIsAnErrorWithItsCode) {
+  HostFunctions host = trapper_imports();
+  auto instance = instantiate("trapper", host);
+  ASSERT_TRUE(instance);
+  const std::pair<const char*, Errc> cases[] = {
+      {"trap_unreachable", Errc::trap_unreachable},
+      {"trap_memory", Errc::trap_memory_out_of_bounds},
+      {"trap_divide", Errc::trap_divide_by_zero},
+      {"trap_overflow", Errc::trap_integer_overflow},
+      {"trap_stack", Errc::trap_stack_overflow},
+      {"trap_indirect", Errc::trap_indirect_call},
+  };
+  for (const auto& [name, code] : cases) {
+    auto result = instance->call(name, {});
+    ASSERT_FALSE(result.ok()) << name;
+    EXPECT_EQ(result.error().code, code) << name << ": " << result.error().describe();
+    EXPECT_TRUE(is_trap(result.error().code));
+    EXPECT_NE(result.error().message.find(name), std::string::npos) << result.error().message;
+    // The engine keeps working after every trap.
+    auto ok = instance->call("ok", {});
+    ASSERT_TRUE(ok.ok()) << ok.error().describe();
+    EXPECT_EQ(*ok, 7);
+  }
+}
+
+TEST_F(EngineTest, DeadlineInterruptsAnInfiniteLoopAndTheEngineRunsOn) {
+  auto looper = instantiate("looper", no_imports);
+  auto other = instantiate("looper", no_imports);
+  ASSERT_TRUE(looper && other);
+  auto start = std::chrono::steady_clock::now();
+  auto result = looper->call("spin", {}, CallOptions{.timeout = 50ms});
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, Errc::deadline_exceeded) << result.error().describe();
+  EXPECT_GE(elapsed, 50ms);
+  EXPECT_LT(elapsed, 10s);  // generous: only proves the loop was cut
+
+  std::int64_t args[] = {1, 2};
+  auto sum = other->call("add", args, CallOptions{.timeout = 5s});
+  ASSERT_TRUE(sum.ok()) << sum.error().describe();
+  EXPECT_EQ(*sum, 3);
+  // The interrupted instance itself is callable too, and a new one can be made.
+  EXPECT_EQ(*looper->call("add", args), 3);
+  EXPECT_TRUE(instantiate("looper", no_imports));
+}
+
+TEST_F(EngineTest, InterruptFromAnotherThreadStopsTheRunningCall) {
+  auto looper = instantiate("looper", no_imports);
+  std::promise<Result<std::int64_t>> outcome;
+  auto future = outcome.get_future();
+  // Keep interrupting until the call has observed it: the call may not have
+  // started when the first interrupt lands, and that one is a no-op by design.
+  std::atomic<bool> done{false};
+  std::thread interrupter([&] {
+    while (!done) {
+      engine->interrupt();
+      std::this_thread::sleep_for(1ms);
+    }
+  });
+  auto result = looper->call("spin", {}, CallOptions{.timeout = 60s});
+  done = true;
+  interrupter.join();
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, Errc::interrupted);
+  std::int64_t args[] = {2, 2};
+  EXPECT_EQ(*looper->call("add", args), 4);
+}
+
+TEST_F(EngineTest, MemoryCapRefusesGrowthInsideTheGuest) {
+  CompileOptions four_pages{.memory_max_pages = 4};
+  auto hog = instantiate("memhog", no_imports, nullptr, four_pages);
+  ASSERT_TRUE(hog);
+  auto pages = hog->call("grow_until_refused", {});
+  ASSERT_TRUE(pages.ok()) << pages.error().describe();
+  EXPECT_EQ(*pages, 4);
+  EXPECT_EQ(hog->memory().size(), 4u * kWasmPageSize);
+  EXPECT_EQ(*hog->call("touch_last", {}), 42);
+
+  // Another cap, another compiled module; the default cap is 16 MiB.
+  auto default_hog = instantiate("memhog", no_imports);
+  EXPECT_EQ(*default_hog->call("grow_until_refused", {}), kDefaultMemoryMaxPages);
+}
+
+TEST_F(EngineTest, MalformedBytesAreACompileError) {
+  std::vector<std::uint8_t> junk = testing::to_bytes("\0asm but not really");
+  auto bad = engine->compile(junk);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, Errc::invalid_module);
+
+  auto wasm = guest_bytes("echo");
+  wasm.resize(wasm.size() / 2);
+  auto truncated = engine->compile(wasm);
+  ASSERT_FALSE(truncated.ok());
+  EXPECT_EQ(truncated.error().code, Errc::invalid_module);
+
+  // Sections parse, code does not validate: V8's message comes through.
+  auto bad_code = engine->compile(guest_bytes("invalid_bad_code"));
+  ASSERT_FALSE(bad_code.ok());
+  EXPECT_EQ(bad_code.error().code, Errc::invalid_module);
+  EXPECT_NE(bad_code.error().message.find("Compiling function"), std::string::npos)
+      << bad_code.error().message;
+}
+
+TEST_F(EngineTest, MissingImportIsALinkErrorNamingIt) {
+  auto module = engine->compile(guest_bytes("roundtrip"));
+  ASSERT_TRUE(module.ok());
+  HostFunctions partial;
+  ASSERT_TRUE(
+      partial
+          .add({"test", "consume", FuncType{{i32, i32}, {i32}},
+                [](Caller&, std::span<const std::int64_t>) -> Result<std::int64_t> { return 0; }})
+          .ok());
+  auto instance = engine->instantiate(*module, partial, nullptr);
+  ASSERT_FALSE(instance.ok());
+  EXPECT_EQ(instance.error().code, Errc::link_error);
+  EXPECT_NE(instance.error().message.find("test.produce"), std::string::npos)
+      << instance.error().message;
+
+  HostFunctions wrong_type;
+  ASSERT_TRUE(
+      wrong_type
+          .add({"test", "consume", FuncType{{i32}, {i32}},
+                [](Caller&, std::span<const std::int64_t>) -> Result<std::int64_t> { return 0; }})
+          .ok());
+  auto mismatched = engine->instantiate(*module, wrong_type, nullptr);
+  ASSERT_FALSE(mismatched.ok());
+  EXPECT_NE(mismatched.error().message.find("(i32, i32) -> i32"), std::string::npos)
+      << mismatched.error().message;
+}
+
+TEST_F(EngineTest, HostFunctionErrorTrapsTheGuestWithItsMessage) {
+  HostFunctions host;
+  ASSERT_TRUE(host.add({"test", "consume", FuncType{{i32, i32}, {i32}},
+                        [](Caller&, std::span<const std::int64_t>) -> Result<std::int64_t> {
+                          return make_error(Errc::internal, "disk on fire");
+                        }})
+                  .ok());
+  ASSERT_TRUE(host.add({"test", "produce", FuncType{{i32, i32}, {i32}},
+                        [](Caller&, std::span<const std::int64_t>) -> Result<std::int64_t> {
+                          throw std::runtime_error("thrown, not crossing into V8");
+                        }})
+                  .ok());
+  ASSERT_TRUE(host.add({"test", "twice", FuncType{{i64}, {i64}},
+                        [](Caller&, std::span<const std::int64_t> a) -> Result<std::int64_t> {
+                          return a[0];
+                        }})
+                  .ok());
+  auto instance = instantiate("roundtrip", host);
+  auto failed = instance->call("send_greeting", {});
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, Errc::trap_host);
+  EXPECT_NE(failed.error().message.find("disk on fire"), std::string::npos);
+  std::int64_t len[] = {3};
+  auto thrown = instance->call("fetch_and_sum", len);
+  ASSERT_FALSE(thrown.ok());
+  EXPECT_EQ(thrown.error().code, Errc::trap_host);
+  EXPECT_NE(thrown.error().message.find("thrown, not crossing"), std::string::npos);
+}
+
+TEST_F(EngineTest, WrongArgumentCountAndUnknownExportAreErrors) {
+  auto instance = instantiate("looper", no_imports);
+  std::int64_t one[] = {1};
+  auto wrong = instance->call("add", one);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().code, Errc::invalid_argument);
+  auto missing = instance->call("nonexistent", {});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, Errc::missing_export);
+  auto memory_not_function = instance->find_function("memory");
+  EXPECT_FALSE(memory_not_function.ok());
+}
+
+TEST_F(EngineTest, InstancesHaveSeparateMemories) {
+  HostFunctions host = roundtrip_imports();
+  RoundtripHost a_state, b_state;
+  a_state.to_produce = "aaaa";
+  b_state.to_produce = "bb";
+  auto a = instantiate("roundtrip", host, &a_state);
+  auto b = instantiate("roundtrip", host, &b_state);
+  std::int64_t four[] = {4};
+  EXPECT_EQ(*a->call("fetch_and_sum", four), 4 * 97);
+  EXPECT_EQ(*b->call("fetch_and_sum", four), 2 * 98);
+  EXPECT_EQ(testing::to_string(*a->memory().read(200, 4)), "aaaa");
+  EXPECT_EQ(testing::to_string(*b->memory().read(200, 4)), std::string("bb\0\0", 4));
+}
+
+TEST(EngineSharing, SameBytesCompileOncePerCacheAndRunOnAnotherThreadsEngine) {
+  auto cache = std::make_shared<ModuleCache>();
+  auto first = create_engine({.cache = cache});
+  ASSERT_TRUE(first.ok());
+  auto module = (*first)->compile(guest_bytes("looper"));
+  ASSERT_TRUE(module.ok());
+  auto again = (*first)->compile(guest_bytes("looper"));
+  EXPECT_EQ(module->get(), again->get());
+  EXPECT_EQ(cache->size(), 1u);
+  // Another memory cap is other bytes: a separate entry.
+  auto capped = (*first)->compile(guest_bytes("looper"), {.memory_max_pages = 2});
+  EXPECT_NE(module->get(), capped->get());
+  EXPECT_EQ(cache->size(), 2u);
+
+  // A second engine on its own thread instantiates the module compiled by the first.
+  std::shared_ptr<const Module> shared = *module;
+  auto result = std::async(std::launch::async, [&]() -> std::int64_t {
+    auto second = create_engine({.cache = cache});
+    if (!second) return -1;
+    auto same = (*second)->compile(guest_bytes("looper"));
+    if (!same || same->get() != shared.get()) return -2;
+    HostFunctions none;
+    auto instance = (*second)->instantiate(shared, none, nullptr);
+    if (!instance) return -3;
+    std::int64_t args[] = {20, 22};
+    auto sum = (*instance)->call("add", args);
+    return sum ? *sum : -4;
+  });
+  EXPECT_EQ(result.get(), 42);
+  EXPECT_EQ(cache->size(), 2u);
+}
+
+}  // namespace
+}  // namespace wasmhive::engine

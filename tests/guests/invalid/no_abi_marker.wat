@@ -1,0 +1,2 @@
+(module (memory (export "memory") 1)
+  (func (export "handle_message") (param i32 i32) (result i32) (i32.const 0)))

@@ -1,0 +1,3 @@
+(module (memory (export "memory") 1) (func (export "wasmhive_abi_v1"))
+  (func $boot) (start $boot)
+  (func (export "handle_message") (param i32 i32) (result i32) (i32.const 0)))
