@@ -41,9 +41,12 @@ fi
 
 if [ ! -f "$deps_dir/libnode/usr/include/node/v8.h" ]; then
   echo "setup: unpacking libnode108 + libnode-dev into $deps_dir/libnode"
-  mkdir -p "$deps_dir/debs" "$deps_dir/libnode"
-  (cd "$deps_dir/debs" && apt-get download libnode108 libnode-dev)
-  for deb in "$deps_dir"/debs/libnode*.deb; do dpkg-deb -x "$deb" "$deps_dir/libnode"; done
-  rm -rf "$deps_dir/debs"
+  debs="$(mktemp -d)"
+  chmod 0777 "$debs"  # apt's download sandbox user must be able to write here
+  (cd "$debs" && apt-get download -qq libnode108 libnode-dev)
+  mkdir -p "$deps_dir/libnode.tmp"
+  for deb in "$debs"/libnode*.deb; do dpkg-deb -x "$deb" "$deps_dir/libnode.tmp"; done
+  rm -rf "$debs" "$deps_dir/libnode"
+  mv "$deps_dir/libnode.tmp" "$deps_dir/libnode"  # complete or absent, never half-unpacked
 fi
 echo "setup: all dependencies present"

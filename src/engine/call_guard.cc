@@ -18,10 +18,9 @@ void CallGuard::begin(std::optional<Clock::time_point> deadline) {
   in_call_ = true;
   deadline_ = deadline;
   outcome_ = Outcome::completed;
-  if (deadline) {
-    if (!watchdog_.joinable()) watchdog_ = std::thread([this] { watch(); });
-    changed_.notify_all();
-  }
+  if (!deadline) return;
+  if (!watchdog_.joinable()) watchdog_ = std::thread([this] { watch(); });
+  if (*deadline < watchdog_wakes_at_) changed_.notify_all();
 }
 
 CallGuard::Outcome CallGuard::end() {
@@ -42,6 +41,7 @@ void CallGuard::watch() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     if (!in_call_ || !deadline_ || outcome_ != Outcome::completed) {
+      watchdog_wakes_at_ = Clock::time_point::max();
       changed_.wait(lock);
       continue;
     }
@@ -52,6 +52,7 @@ void CallGuard::watch() {
       terminate_();
       continue;
     }
+    watchdog_wakes_at_ = *deadline_;
     changed_.wait_until(lock, *deadline_);
   }
 }

@@ -44,6 +44,9 @@ class CallGuard {
   std::optional<Clock::time_point> deadline_;
   Outcome outcome_ = Outcome::completed;
   bool stopping_ = false;
+  // When the watchdog will next look by itself (max(): only when woken). A new
+  // deadline at or after it needs no wake-up, which keeps begin() cheap.
+  Clock::time_point watchdog_wakes_at_ = Clock::time_point::max();
   std::thread watchdog_;  // started on the first call with a deadline
 };
 

@@ -28,6 +28,17 @@ TEST(CallGuard, DeadlineTerminatesTheRunningCall) {
   EXPECT_EQ(guard.end(), CallGuard::Outcome::deadline_exceeded);
 }
 
+TEST(CallGuard, AShortDeadlineAfterALongOneStillFires) {
+  // The watchdog sleeps toward the long deadline; the short one must wake it.
+  std::promise<void> terminated;
+  CallGuard guard([&] { terminated.set_value(); });
+  guard.begin(CallGuard::Clock::now() + 1h);
+  EXPECT_EQ(guard.end(), CallGuard::Outcome::completed);
+  guard.begin(CallGuard::Clock::now() + 1ms);
+  ASSERT_EQ(terminated.get_future().wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(guard.end(), CallGuard::Outcome::deadline_exceeded);
+}
+
 TEST(CallGuard, InterruptFromAnotherThreadTerminatesOnce) {
   std::atomic<int> terminations{0};
   CallGuard guard([&] { ++terminations; });
