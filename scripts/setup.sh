@@ -13,7 +13,7 @@ deps_dir="${WASMHIVE_DEPS_DIR:-$root/.deps}"
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  clang-14 lld-14 libclang-rt-14-dev-wasm32 wabt
+  clang-14 lld-14 lld libclang-rt-14-dev-wasm32 wabt
   libgtest-dev libgmock-dev libbenchmark-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libsqlite3-dev
   # Runtime libraries libnode108 links against.

@@ -3,9 +3,9 @@
 // outside src/engine includes a V8 header.
 //
 // Threading: an Engine and its Instances belong to the thread that created the
-// Engine (one isolate, one thread). Modules are immutable and may be shared by
-// every Engine in the process. Engine::interrupt() is the one call any thread
-// may make.
+// Engine (one isolate, one thread), and Instances must be destroyed before their
+// Engine. Modules are immutable and may be shared by every Engine in the
+// process. Engine::interrupt() is the one call any thread may make.
 #pragma once
 
 #include <chrono>

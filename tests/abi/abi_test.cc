@@ -5,6 +5,7 @@
 
 #include "abi/host_bindings.h"
 #include "abi/loader.h"
+#include "support/engine_fixture.h"
 #include "support/guests.h"
 
 namespace wasmhive::abi {
@@ -12,22 +13,7 @@ namespace {
 
 using testing::guest_bytes;
 
-class LoaderTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto created = engine::create_engine();
-    ASSERT_TRUE(created.ok());
-    engine = std::move(*created);
-  }
-
-  Error load_error(const std::string& guest) {
-    auto module = load_module(*engine, guest_bytes(guest));
-    EXPECT_FALSE(module.ok()) << guest << " loaded";
-    return module ? Error{Errc::internal, "loaded"} : module.error();
-  }
-
-  std::unique_ptr<engine::Engine> engine;
-};
+using LoaderTest = testing::EngineTest;
 
 TEST_F(LoaderTest, EveryTestComponentConformsAndInstantiatesWithTheAbiImports) {
   for (const char* guest :
@@ -47,68 +33,58 @@ TEST_F(LoaderTest, MalformedBytes) {
   EXPECT_EQ(module.error().message, "not a wasm module (bad magic bytes)");
 }
 
-TEST_F(LoaderTest, MissingHandleMessage) {
-  Error e = load_error("invalid_no_handle_message");
-  EXPECT_EQ(e.code, Errc::missing_export);
-  EXPECT_EQ(e.message, "module must export function 'handle_message' (i32, i32) -> i32");
+// One module built to be refused for one reason (tests/guests/invalid/), and the
+// exact error the loader must give. An empty message checks only that `contains` is in it.
+struct Refusal {
+  const char* guest;
+  Errc code;
+  const char* message;
+  const char* contains = "";
+};
+
+void PrintTo(const Refusal& r, std::ostream* os) {
+  *os << r.guest;
 }
 
-TEST_F(LoaderTest, HandleMessageWithTheWrongSignature) {
-  Error e = load_error("invalid_wrong_handle_message");
-  EXPECT_EQ(e.code, Errc::missing_export);
-  EXPECT_EQ(e.message, "export 'handle_message' must be (i32, i32) -> i32, found (i32) -> i32");
+class LoadRefusal : public testing::WithEngine<::testing::TestWithParam<Refusal>> {};
+
+TEST_P(LoadRefusal, GivesAClearErrorBeforeRunningAnyCode) {
+  const Refusal& expected = GetParam();
+  auto module = load_module(*engine, guest_bytes(std::string("invalid_") + expected.guest));
+  ASSERT_FALSE(module.ok()) << expected.guest << " loaded";
+  EXPECT_EQ(module.error().code, expected.code) << module.error().describe();
+  if (*expected.message) {
+    EXPECT_EQ(module.error().message, expected.message);
+  }
+  EXPECT_NE(module.error().message.find(expected.contains), std::string::npos)
+      << module.error().message;
 }
 
-TEST_F(LoaderTest, ImportTheHostDoesNotProvideIsNamed) {
-  Error e = load_error("invalid_unknown_import");
-  EXPECT_EQ(e.code, Errc::link_error);
-  EXPECT_EQ(
-      e.message,
-      "module imports wasmhive.teleport (i32) -> i32, which wasmhive ABI v1 does not provide");
-}
-
-TEST_F(LoaderTest, ImportWithTheWrongSignature) {
-  Error e = load_error("invalid_wrong_import_type");
-  EXPECT_EQ(e.code, Errc::link_error);
-  EXPECT_EQ(e.message,
-            "module imports wasmhive.send as (i32, i32) -> i32, wasmhive ABI v1 "
-            "provides (i32, i32, i32, i32) -> i32");
-}
-
-TEST_F(LoaderTest, WrongAbiVersion) {
-  Error e = load_error("invalid_abi_v2");
-  EXPECT_EQ(e.code, Errc::abi_mismatch);
-  EXPECT_EQ(e.message, "module targets wasmhive ABI v2; this host implements v1");
-}
-
-TEST_F(LoaderTest, NoAbiVersionMarker) {
-  Error e = load_error("invalid_no_abi_marker");
-  EXPECT_EQ(e.code, Errc::abi_mismatch);
-  EXPECT_NE(e.message.find("wasmhive_abi_v1"), std::string::npos);
-}
-
-TEST_F(LoaderTest, NoExportedMemory) {
-  Error e = load_error("invalid_no_memory");
-  EXPECT_EQ(e.code, Errc::missing_export);
-  EXPECT_EQ(e.message, "module must export its linear memory as 'memory'");
-}
-
-TEST_F(LoaderTest, StartFunction) {
-  Error e = load_error("invalid_start_function");
-  EXPECT_EQ(e.code, Errc::invalid_module);
-  EXPECT_NE(e.message.find("start function"), std::string::npos);
-}
-
-TEST_F(LoaderTest, MemoryMinimumOverTheCap) {
-  Error e = load_error("invalid_big_memory");
-  EXPECT_EQ(e.code, Errc::limit_exceeded);
-  EXPECT_EQ(e.message, "module needs 1024 memory pages at start, the limit is 256");
-}
-
-TEST_F(LoaderTest, InvalidCode) {
-  Error e = load_error("invalid_bad_code");
-  EXPECT_EQ(e.code, Errc::invalid_module);
-}
+INSTANTIATE_TEST_SUITE_P(
+    InvalidModules, LoadRefusal,
+    ::testing::Values(
+        Refusal{"no_handle_message", Errc::missing_export,
+                "module must export function 'handle_message' (i32, i32) -> i32"},
+        Refusal{"wrong_handle_message", Errc::missing_export,
+                "export 'handle_message' must be (i32, i32) -> i32, found (i32) -> i32"},
+        Refusal{"unknown_import", Errc::link_error,
+                "module imports wasmhive.teleport (i32) -> i32, which wasmhive ABI v1 does not "
+                "provide"},
+        Refusal{"wrong_import_type", Errc::link_error,
+                "module imports wasmhive.send as (i32, i32) -> i32, wasmhive ABI v1 provides "
+                "(i32, i32, i32, i32) -> i32"},
+        Refusal{"abi_v2", Errc::abi_mismatch,
+                "module targets wasmhive ABI v2; this host implements v1"},
+        Refusal{"no_abi_marker", Errc::abi_mismatch, "",
+                "export a function named 'wasmhive_abi_v1'"},
+        Refusal{"no_memory", Errc::missing_export,
+                "module must export its linear memory as 'memory'"},
+        Refusal{"start_function", Errc::invalid_module,
+                "module has a start function; wasmhive runs 'init' instead"},
+        Refusal{"big_memory", Errc::limit_exceeded,
+                "module needs 1024 memory pages at start, the limit is 256"},
+        Refusal{"bad_code", Errc::invalid_module, "", "Compiling function"}),
+    [](const ::testing::TestParamInfo<Refusal>& info) { return std::string(info.param.guest); });
 
 TEST_F(LoaderTest, FileErrorsNameTheFile) {
   auto missing = load_module_file(*engine, "/nonexistent/dir/component.wasm");

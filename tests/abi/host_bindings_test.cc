@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "abi/loader.h"
+#include "support/engine_fixture.h"
 #include "support/guests.h"
 
 namespace wasmhive::abi {
@@ -12,12 +13,10 @@ namespace {
 
 using testing::RecordingApi;
 
-class BindingsTest : public ::testing::Test {
+class BindingsTest : public testing::EngineTest {
  protected:
   void SetUp() override {
-    auto created = engine::create_engine();
-    ASSERT_TRUE(created.ok());
-    engine = std::move(*created);
+    testing::EngineTest::SetUp();
     auto module = load_module(*engine, testing::guest_bytes("badptr"));
     ASSERT_TRUE(module.ok()) << module.error().describe();
     auto made = engine->instantiate(*module, host_functions(), &api);
@@ -32,7 +31,6 @@ class BindingsTest : public ::testing::Test {
   }
 
   RecordingApi api;
-  std::unique_ptr<engine::Engine> engine;
   std::unique_ptr<engine::Instance> instance;
 };
 
@@ -105,10 +103,7 @@ TEST_F(BindingsTest, NoCurrentMessageIsStateError) {
 }
 
 TEST(BindingsLog, LevelOutsideTheRangeIsInvalid) {
-  auto engine = engine::create_engine();
-  ASSERT_TRUE(engine.ok());
-  // log(level, ptr, len) with a level chosen by the test: build the call in WAT-free
-  // style through the binding itself, with a valid range.
+  // The binding itself, over host memory standing in for guest memory.
   const auto* log = host_functions().find(kImportModule, "log");
   ASSERT_NE(log, nullptr);
   RecordingApi api;

@@ -4,6 +4,7 @@
 
 #include "abi/host_bindings.h"
 #include "abi/loader.h"
+#include "support/engine_fixture.h"
 #include "support/guests.h"
 
 namespace wasmhive::abi {
@@ -46,15 +47,7 @@ class SdkGuest {
   std::unique_ptr<engine::Instance> instance;
 };
 
-class SdkGuestTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto created = engine::create_engine();
-    ASSERT_TRUE(created.ok());
-    engine = std::move(*created);
-  }
-  std::unique_ptr<engine::Engine> engine;
-};
+using SdkGuestTest = testing::EngineTest;
 
 TEST_F(SdkGuestTest, EchoRepliesToRequestsAndReturnsSendsToTheSender) {
   SdkGuest echo(*engine, "echo", "svc/echo");

@@ -7,6 +7,7 @@
 #include <future>
 #include <thread>
 
+#include "support/engine_fixture.h"
 #include "support/guests.h"
 
 namespace wasmhive::engine {
@@ -65,14 +66,8 @@ HostFunctions trapper_imports() {
   return host;
 }
 
-class EngineTest : public ::testing::Test {
+class EngineTest : public testing::EngineTest {
  protected:
-  void SetUp() override {
-    auto created = create_engine();
-    ASSERT_TRUE(created.ok());
-    engine = std::move(*created);
-  }
-
   std::unique_ptr<Instance> instantiate(const std::string& guest, const HostFunctions& host,
                                         void* data = nullptr, CompileOptions options = {}) {
     auto module = engine->compile(guest_bytes(guest), options);
@@ -83,7 +78,6 @@ class EngineTest : public ::testing::Test {
     return instance ? std::move(*instance) : nullptr;
   }
 
-  std::unique_ptr<Engine> engine;
   HostFunctions no_imports;
 };
 
