@@ -75,8 +75,8 @@ int64_t wh_raw_request(const void* target, int32_t target_len, const void* paylo
 WH_IMPORT(reply) int32_t wh_raw_reply(const void* payload, int32_t len);
 WH_IMPORT(cancel) int32_t wh_raw_cancel(int64_t correlation_id);
 WH_IMPORT(broadcast)
-int32_t
-    wh_raw_broadcast(const void* targets, int32_t targets_len, const void* payload, int32_t len);
+int32_t wh_raw_broadcast(const void* targets, int32_t targets_len, const void* payload,
+                         int32_t len);
 WH_IMPORT(publish)
 int32_t wh_raw_publish(const void* topic, int32_t topic_len, const void* payload, int32_t len);
 WH_IMPORT(subscribe) int32_t wh_raw_subscribe(const void* topic, int32_t topic_len);
