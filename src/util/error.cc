@@ -18,6 +18,14 @@ std::string_view to_string(Errc code) {
       return "invalid_argument";
     case Errc::not_found:
       return "not_found";
+    case Errc::already_exists:
+      return "already_exists";
+    case Errc::busy:
+      return "busy";
+    case Errc::unavailable:
+      return "unavailable";
+    case Errc::timeout:
+      return "timeout";
     case Errc::trap_unreachable:
       return "trap_unreachable";
     case Errc::trap_memory_out_of_bounds:

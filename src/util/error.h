@@ -16,6 +16,10 @@ enum class Errc : std::uint8_t {
   limit_exceeded,    // a configured limit (memory, size) does not allow this
   invalid_argument,  // the caller passed something unusable
   not_found,
+  already_exists,
+  busy,         // a bounded queue is full
+  unavailable,  // stopped, or the host is shutting down
+  timeout,
   // A guest call ended abnormally. Every trap_* and deadline_exceeded is a "trap".
   trap_unreachable,
   trap_memory_out_of_bounds,

@@ -1,0 +1,126 @@
+// A component: one wasm instance as an actor with a name, a bounded mailbox and
+// its statistics. Its mailbox and counters are thread-safe; its instance is
+// touched only by the worker it is pinned to, one message at a time.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "abi/component_api.h"
+#include "actor/event.h"
+#include "actor/mailbox.h"
+#include "actor/spec.h"
+#include "engine/engine.h"
+
+namespace wasmhive::actor {
+
+class Component;
+struct Group;
+
+// What a component needs from the runtime around it (implemented by the Host).
+class ComponentHost {
+ public:
+  virtual ~ComponentHost() = default;
+  // A message from a component to `target`; returns an abi::ErrorCode.
+  virtual std::int32_t route(Message message, std::string_view target) = 0;
+  virtual void complete_request(std::uint64_t id, abi::CallbackStatus status,
+                                std::vector<std::uint8_t> payload) = 0;
+  virtual void dead_letter(const Message& message, std::string_view target, std::string reason) = 0;
+  // Called on the component's worker after its instance was discarded.
+  virtual void failed(Component& component, const Error& error) = 0;
+  // The component has messages and is not yet queued on its worker.
+  virtual void schedule(Component& component) = 0;
+  virtual void emit(Event event) = 0;
+  virtual void guest_log(const Component& component, abi::LogLevel level,
+                         std::string_view line) = 0;
+};
+
+enum class ComponentState : std::uint8_t { starting, running, restarting, stopped };
+std::string_view to_string(ComponentState state);
+
+// A snapshot of a component's state and counters.
+struct ComponentStatus {
+  std::string name;
+  ComponentState state;
+  std::size_t worker;
+  std::size_t mailbox_size;
+  std::uint64_t handled;         // messages whose handle_message returned
+  std::uint64_t handler_errors;  // of those, how many returned non-zero
+  std::uint64_t sent;            // messages it sent that were accepted
+  std::uint64_t failures;        // traps, deadlines, failed inits
+  std::uint64_t restarts;
+  std::uint64_t dead_letters;  // messages to it that were not handled
+};
+
+class Component {
+ public:
+  Component(ComponentSpec spec, std::shared_ptr<const engine::Module> module, std::size_t worker,
+            ComponentHost& host);
+  ~Component();
+  Component(const Component&) = delete;
+  Component& operator=(const Component&) = delete;
+
+  const std::string& name() const { return spec_.name; }
+  const ComponentSpec& spec() const { return spec_; }
+  std::size_t worker() const { return worker_; }
+  ComponentState state() const { return state_.load(); }
+  ComponentStatus status() const;
+
+  // Any thread: queue a message and schedule the component if needed.
+  Mailbox::Push offer(Message message);
+  Mailbox::Push offer_until(Message message, std::chrono::steady_clock::time_point deadline);
+
+  // Worker thread only.
+  // Instantiates and runs init; on failure leaves the component without an instance.
+  Result<void> start(engine::Engine& engine);
+  // Handles up to `budget` messages while running; returns whether messages remain.
+  bool run_turn(std::size_t budget);
+  // Drops the instance (if any) and moves to `next` (restarting or stopped).
+  void discard(ComponentState next);
+  // Takes the component down (if up) to be started again: no instance, state
+  // restarting, mailbox open (a group stop had closed it).
+  void prepare_restart();
+  // Stops for good: no instance, closed mailbox, leftovers dead-lettered with
+  // `reason`. Calls the shutdown export first if `graceful`. Returns the leftovers count.
+  std::size_t stop(std::string_view reason, bool graceful);
+  // Handles queued messages until empty or `deadline` (real time).
+  void drain(std::chrono::steady_clock::time_point deadline);
+
+  void count_restart() { ++restarts_; }
+  void count_dead_letter() { ++dead_letters_; }
+  void count_sent() { ++sent_; }
+
+  // Set by the worker's scheduling protocol: true while queued or running a turn.
+  std::atomic<bool> scheduled{false};
+  // Bumped on every stop/restart decision; a pending start with an older epoch is void.
+  std::atomic<std::uint64_t> restart_epoch{0};
+  // Stopped for good (by the host, or a failed temporary component): never
+  // restarted, not even when its group is.
+  std::atomic<bool> retired{false};
+  Group* group = nullptr;
+
+ private:
+  class Context;
+  void handle(Message& message);
+  void fail(const Message* message, const Error& error);
+  void notify_if_ready();
+
+  ComponentSpec spec_;
+  std::shared_ptr<const engine::Module> module_;
+  std::size_t worker_;
+  ComponentHost& host_;
+  Mailbox mailbox_;
+  std::atomic<ComponentState> state_{ComponentState::starting};
+  std::atomic<std::uint64_t> handled_{0}, handler_errors_{0}, sent_{0}, failures_{0}, restarts_{0},
+      dead_letters_{0};
+
+  // Worker-thread state.
+  std::unique_ptr<Context> context_;
+  std::unique_ptr<engine::Instance> instance_;
+  engine::ExportFunction handle_message_{};
+};
+
+}  // namespace wasmhive::actor

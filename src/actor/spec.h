@@ -1,0 +1,67 @@
+// Declarative configuration of components and supervision groups (Erlang/OTP
+// child specs and supervisor flags, as data). Every limit has a named default.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/engine.h"
+
+namespace wasmhive::actor {
+
+using namespace std::chrono_literals;
+
+// When a failed component is restarted (OTP semantics).
+enum class RestartPolicy {
+  permanent,  // always
+  transient,  // only after an abnormal end (trap, deadline, failed init); ABI v1
+              // components cannot end normally by themselves, so today this
+              // differs from permanent only when the host stops a component
+  temporary,  // never: a failure stops it for good
+};
+
+// Which siblings restart when one child of a group fails.
+enum class Strategy {
+  one_for_one,   // only the failed child
+  one_for_all,   // every child of the group
+  rest_for_one,  // the failed child and those started after it
+};
+
+struct ComponentLimits {
+  std::uint32_t memory_max_pages = engine::kDefaultMemoryMaxPages;  // 16 MiB
+  std::chrono::milliseconds call_timeout = 100ms;                   // per export call
+  std::size_t mailbox_capacity = 1024;
+};
+
+struct ComponentSpec {
+  std::string name{};            // "namespace/name"
+  std::filesystem::path wasm{};  // used when wasm_bytes is empty
+  std::vector<std::uint8_t> wasm_bytes{};
+  ComponentLimits limits{};
+  RestartPolicy restart = RestartPolicy::permanent;
+  std::optional<std::size_t> worker{};  // pin to a worker; default: round robin
+};
+
+struct GroupSpec {
+  std::string name{};
+  Strategy strategy = Strategy::one_for_one;
+  // Restart intensity: more than max_restarts within `period` stops the group
+  // and escalates to its parent.
+  int max_restarts = 3;
+  std::chrono::milliseconds period = 5000ms;
+  // Delay before the n-th restart within the period: initial * 2^(n-1), capped.
+  std::chrono::milliseconds backoff_initial = 10ms;
+  std::chrono::milliseconds backoff_max = 1000ms;
+};
+
+// The delay before the `restart_number`-th restart (1-based) of a group's period.
+std::chrono::milliseconds backoff_delay(const GroupSpec& group, int restart_number);
+
+std::string_view to_string(RestartPolicy policy);
+std::string_view to_string(Strategy strategy);
+
+}  // namespace wasmhive::actor

@@ -1,0 +1,72 @@
+// Supervision as in Erlang/OTP: components sit in groups; when one fails, its
+// group's strategy picks which children restart, its restart intensity (at most
+// R restarts in T) decides whether the group gives up, and a group that gives up
+// stops all its children and fails in its parent. The root group giving up is an
+// escalation to the host. Decisions are made here; the host carries them out on
+// the workers.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "actor/component.h"
+#include "actor/spec.h"
+#include "util/clock.h"
+
+namespace wasmhive::actor {
+
+struct Group {
+  GroupSpec spec;
+  Group* parent = nullptr;
+  // In start order. A child is a component or a nested group.
+  struct Child {
+    Component* component = nullptr;
+    Group* group = nullptr;
+  };
+  std::vector<Child> children;
+  std::deque<Clock::TimePoint> restarts;  // within the current period
+  bool stopped = false;
+};
+
+// How the supervisor's decisions are carried out.
+class SupervisorActions {
+ public:
+  virtual ~SupervisorActions() = default;
+  // Take the component down (if it is up) and start a new instance after
+  // `delay`; emits restart_scheduled once the restart is timed.
+  virtual void restart(Component& component, std::chrono::milliseconds delay) = 0;
+  // Take the component down, dead-lettering its mailbox with `reason`. A
+  // retired component is never restarted; otherwise its group may restart it.
+  virtual void stop(Component& component, std::string reason, bool retire) = 0;
+  virtual void emit(Event event) = 0;
+};
+
+class Supervisor {
+ public:
+  Supervisor(GroupSpec root, Clock& clock, SupervisorActions& actions);
+
+  Group& root() { return *groups_.front(); }
+  Result<Group*> add_group(GroupSpec spec, Group& parent);
+  Group* find_group(std::string_view name);
+  void add_child(Group& group, Component& component);
+
+  // A component failed (trap, deadline, failed init). Thread-safe.
+  void on_failure(Component& component);
+
+ private:
+  void child_failed(Group& group, const Group::Child& child);
+  bool over_intensity(Group& group);
+  void stop_group(Group& group, const std::string& reason);
+  void restart_child(const Group::Child& child, std::chrono::milliseconds delay);
+  void stop_child(const Group::Child& child, const std::string& reason);
+
+  Clock& clock_;
+  SupervisorActions& actions_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Group>> groups_;
+};
+
+}  // namespace wasmhive::actor

@@ -1,0 +1,88 @@
+#include "actor/worker.h"
+
+#include "actor/component.h"
+
+namespace wasmhive::actor {
+
+Result<std::unique_ptr<Worker>> Worker::start(std::size_t index,
+                                              std::shared_ptr<engine::ModuleCache> cache,
+                                              std::size_t turn_budget) {
+  std::unique_ptr<Worker> worker(new Worker(index, turn_budget));
+  std::promise<Result<void>> ready;
+  auto started = ready.get_future();
+  worker->thread_ = std::thread([w = worker.get(), cache, &ready] { w->run(cache, ready); });
+  if (auto ok = started.get(); !ok) {
+    worker->thread_.join();
+    return ok.error();
+  }
+  return worker;
+}
+
+Worker::~Worker() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::post(Task task) {
+  {
+    std::lock_guard lock(mutex_);
+    tasks_.push_back(std::move(task));
+  }
+  wake_.notify_one();
+}
+
+void Worker::enqueue(Component& component) {
+  {
+    std::lock_guard lock(mutex_);
+    ready_.push_back(&component);
+  }
+  wake_.notify_one();
+}
+
+void Worker::run(std::shared_ptr<engine::ModuleCache> cache, std::promise<Result<void>>& ready) {
+  auto created = engine::create_engine({.cache = std::move(cache)});
+  if (!created) {
+    ready.set_value(created.error());
+    return;
+  }
+  std::unique_ptr<engine::Engine> engine = std::move(*created);
+  ready.set_value({});
+
+  std::unique_lock lock(mutex_);
+  while (true) {
+    wake_.wait(lock, [&] { return stopping_ || !tasks_.empty() || !ready_.empty(); });
+    if (!tasks_.empty()) {
+      Task task = std::move(tasks_.front());
+      tasks_.pop_front();
+      lock.unlock();
+      task(*engine);
+      lock.lock();
+    } else if (!ready_.empty()) {
+      Component* component = ready_.front();
+      ready_.pop_front();
+      lock.unlock();
+      run_turn(*component);
+      lock.lock();
+    } else if (stopping_) {
+      break;
+    }
+  }
+}
+
+void Worker::run_turn(Component& component) {
+  if (component.run_turn(turn_budget_)) {
+    enqueue(component);  // more to do: back of the line, after the others
+    return;
+  }
+  component.scheduled = false;
+  // A message may have arrived between the last pop and clearing the flag.
+  if (component.state() == ComponentState::running && component.status().mailbox_size > 0 &&
+      !component.scheduled.exchange(true))
+    enqueue(component);
+}
+
+}  // namespace wasmhive::actor

@@ -1,0 +1,64 @@
+// A worker: one thread owning one engine (V8 isolate), running the components
+// pinned to it. It runs posted tasks (start, stop, restart) first, then gives
+// each ready component a turn of at most `turn_budget` messages, round robin, so
+// one flooded component cannot starve the others. Idle, it sleeps.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "engine/engine.h"
+
+namespace wasmhive::actor {
+
+class Component;
+
+class Worker {
+ public:
+  using Task = std::function<void(engine::Engine&)>;
+
+  // Starts the thread and creates its engine there.
+  static Result<std::unique_ptr<Worker>> start(std::size_t index,
+                                               std::shared_ptr<engine::ModuleCache> cache,
+                                               std::size_t turn_budget);
+  ~Worker();  // finishes queued tasks, then stops the thread
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  std::size_t index() const { return index_; }
+  void post(Task task);
+  // Runs `task` on the worker and waits for its result.
+  template <class F>
+  auto call(F task) -> std::invoke_result_t<F, engine::Engine&> {
+    using R = std::invoke_result_t<F, engine::Engine&>;
+    auto promise = std::make_shared<std::promise<R>>();
+    auto future = promise->get_future();
+    post([promise, task = std::move(task)](engine::Engine& engine) mutable {
+      promise->set_value(task(engine));
+    });
+    return future.get();
+  }
+  // Queues a component that has messages (its `scheduled` flag is already set).
+  void enqueue(Component& component);
+
+ private:
+  Worker(std::size_t index, std::size_t turn_budget) : index_(index), turn_budget_(turn_budget) {}
+  void run(std::shared_ptr<engine::ModuleCache> cache, std::promise<Result<void>>& ready);
+  void run_turn(Component& component);
+
+  const std::size_t index_;
+  const std::size_t turn_budget_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Task> tasks_;
+  std::deque<Component*> ready_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace wasmhive::actor

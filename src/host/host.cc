@@ -1,0 +1,401 @@
+#include "host/host.h"
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "abi/loader.h"
+#include "actor/supervisor.h"
+#include "actor/worker.h"
+#include "messaging/names.h"
+#include "messaging/pending_requests.h"
+#include "util/file.h"
+#include "util/timer_service.h"
+
+namespace wasmhive::host {
+namespace {
+
+using actor::Component;
+using actor::ComponentState;
+using actor::Event;
+using actor::Message;
+
+spdlog::level::level_enum log_level(abi::LogLevel level) {
+  switch (level) {
+    case abi::kTrace:
+      return spdlog::level::trace;
+    case abi::kDebug:
+      return spdlog::level::debug;
+    case abi::kInfo:
+      return spdlog::level::info;
+    case abi::kWarn:
+      return spdlog::level::warn;
+    case abi::kError:
+      return spdlog::level::err;
+  }
+  return spdlog::level::info;
+}
+
+class HostImpl final : public Host, public actor::ComponentHost, public actor::SupervisorActions {
+ public:
+  explicit HostImpl(HostConfig config)
+      : config_(std::move(config)),
+        own_clock_(config_.clock ? nullptr : std::make_unique<SystemClock>()),
+        clock_(config_.clock ? *config_.clock : *own_clock_),
+        logger_(std::make_shared<spdlog::logger>(
+            "wasmhive", std::make_shared<spdlog::sinks::stderr_sink_mt>())),
+        cache_(std::make_shared<engine::ModuleCache>()),
+        timers_(std::make_unique<TimerService>(clock_)),
+        pending_(std::make_unique<messaging::PendingRequests>(*timers_)),
+        supervisor_(std::make_unique<actor::Supervisor>(config_.root, clock_, *this)) {
+    logger_->set_level(spdlog::level::from_str(config_.log_level));
+  }
+
+  ~HostImpl() override {
+    shutdown(std::chrono::milliseconds(0));
+    pending_.reset();
+    timers_.reset();  // no timer callback runs after this
+    workers_.clear();
+  }
+
+  Result<void> start_workers() {
+    std::size_t n =
+        config_.workers ? config_.workers : std::max(1u, std::thread::hardware_concurrency());
+    for (std::size_t i = 0; i < n; ++i) {
+      auto worker = actor::Worker::start(i, cache_, config_.turn_budget);
+      if (!worker) return worker.error();
+      workers_.push_back(std::move(*worker));
+    }
+    return {};
+  }
+
+  // ---- Host ----
+
+  Result<void> add_group(actor::GroupSpec spec, std::string_view parent) override {
+    actor::Group* parent_group =
+        parent.empty() ? &supervisor_->root() : supervisor_->find_group(parent);
+    if (!parent_group) return make_error(Errc::not_found, "no group '" + std::string(parent) + "'");
+    auto added = supervisor_->add_group(std::move(spec), *parent_group);
+    if (!added) return added.error();
+    return {};
+  }
+
+  Result<void> spawn(actor::ComponentSpec spec, std::string_view group_name) override {
+    if (stopping_) return make_error(Errc::unavailable, "host is shutting down");
+    if (auto valid = messaging::validate_component_name(spec.name); !valid) return valid;
+    actor::Group* group =
+        group_name.empty() ? &supervisor_->root() : supervisor_->find_group(group_name);
+    if (!group) return make_error(Errc::not_found, "no group '" + std::string(group_name) + "'");
+    std::size_t worker = spec.worker.value_or(next_worker_++ % workers_.size());
+    if (worker >= workers_.size())
+      return make_error(Errc::invalid_argument,
+                        spec.name + ": no worker " + std::to_string(worker));
+    const std::string name = spec.name;
+    if (auto reserved = reserve(name); !reserved) return reserved;
+
+    auto component = load(std::move(spec), worker);
+    if (!component) {
+      release(name);
+      return component.error();
+    }
+    Component& added = **component;
+    {
+      std::unique_lock lock(registry_mutex_);
+      reserved_.erase(added.name());
+      registry_[added.name()] = &added;
+      components_.push_back(std::move(*component));
+    }
+    supervisor_->add_child(*group, added);
+    emit({Event::Kind::started, added.name(), "worker " + std::to_string(worker)});
+    return {};
+  }
+
+  Result<void> stop(std::string_view name) override {
+    Component* component = find(name);
+    if (!component) return make_error(Errc::not_found, "no component '" + std::string(name) + "'");
+    component->retired = true;
+    ++component->restart_epoch;
+    workers_[component->worker()]->call([&](engine::Engine&) {
+      if (component->state() != ComponentState::stopped) {
+        component->stop("component stopped", true);
+        emit({Event::Kind::stopped, component->name(), "stopped by the host"});
+      }
+      return 0;
+    });
+    return {};
+  }
+
+  Result<void> send(std::string_view target, std::span<const std::uint8_t> payload,
+                    SendOptions options) override {
+    if (stopping_) return make_error(Errc::unavailable, "host is shutting down");
+    Message message{
+        abi::kKindSend, std::string(actor::kHostSender), {}, {payload.begin(), payload.end()}, 0};
+    return to_result(deliver(std::move(message), target, options), target);
+  }
+
+  Result<std::future<Reply>> request(std::string_view target, std::span<const std::uint8_t> payload,
+                                     std::chrono::milliseconds timeout,
+                                     SendOptions options) override {
+    if (stopping_) return make_error(Errc::unavailable, "host is shutting down");
+    auto promise = std::make_shared<std::promise<Reply>>();
+    auto future = promise->get_future();
+    std::uint64_t id = pending_->add(
+        timeout, [promise](abi::CallbackStatus status, std::vector<std::uint8_t> bytes) {
+          promise->set_value({status, std::move(bytes)});
+        });
+    Message message{abi::kKindRequest,
+                    std::string(actor::kHostSender),
+                    {},
+                    {payload.begin(), payload.end()},
+                    id};
+    std::int32_t delivered = deliver(std::move(message), target, options);
+    if (delivered != abi::kOk) {
+      pending_->cancel(id);
+      return to_result(delivered, target).error();
+    }
+    return future;
+  }
+
+  std::optional<actor::ComponentStatus> status(std::string_view name) const override {
+    const Component* component = find(name);
+    if (!component) return std::nullopt;
+    return component->status();
+  }
+
+  std::vector<actor::ComponentStatus> statuses() const override {
+    std::shared_lock lock(registry_mutex_);
+    std::vector<actor::ComponentStatus> out;
+    for (const auto& c : components_) out.push_back(c->status());
+    return out;
+  }
+
+  const messaging::DeadLetters& dead_letters() const override { return dead_letters_; }
+  std::size_t worker_count() const override { return workers_.size(); }
+
+  ShutdownReport shutdown(std::chrono::milliseconds drain_deadline) override {
+    std::lock_guard once(shutdown_mutex_);
+    if (report_) return *report_;
+    stopping_ = true;
+    auto deadline = std::chrono::steady_clock::now() + drain_deadline;
+    ShutdownReport report;
+    std::vector<Component*> order;
+    {
+      std::shared_lock lock(registry_mutex_);
+      for (auto it = components_.rbegin(); it != components_.rend(); ++it)
+        order.push_back(it->get());
+    }
+    for (Component* component : order) {
+      ++component->restart_epoch;
+      std::size_t left = workers_[component->worker()]->call([&](engine::Engine&) -> std::size_t {
+        if (component->state() == ComponentState::stopped) return 0;
+        component->drain(deadline);
+        return component->stop("host shutdown", true);
+      });
+      report.undelivered += left;
+      report.per_component.emplace_back(component->name(), left);
+    }
+    pending_->complete_all(abi::kStatusUnknownTarget);
+    report_ = report;
+    return report;
+  }
+
+ private:
+  // ---- ComponentHost ----
+
+  std::int32_t route(Message message, std::string_view target) override {
+    if (!messaging::is_valid_target(target)) return abi::kErrInvalid;
+    return deliver(std::move(message), target, {});
+  }
+
+  void complete_request(std::uint64_t id, abi::CallbackStatus status,
+                        std::vector<std::uint8_t> payload) override {
+    pending_->complete(id, status, std::move(payload));
+  }
+
+  void dead_letter(const Message& message, std::string_view target, std::string reason) override {
+    logger_->debug("dead letter {} -> {}: {}", message.sender, target, reason);
+    dead_letters_.record(
+        {message.sender, std::string(target), std::move(reason), message.payload.size()});
+  }
+
+  void failed(Component& component, const Error& error) override {
+    logger_->warn("{} failed: {}", component.name(), error.describe());
+    if (stopping_) return;
+    supervisor_->on_failure(component);
+  }
+
+  void schedule(Component& component) override { workers_[component.worker()]->enqueue(component); }
+
+  void emit(Event event) override {
+    logger_->info("{} {}: {}", actor::to_string(event.kind), event.subject, event.detail);
+    if (config_.on_event) config_.on_event(event);
+  }
+
+  void guest_log(const Component& component, abi::LogLevel level, std::string_view line) override {
+    logger_->log(log_level(level), "[{}] {}", component.name(), line);
+  }
+
+  // ---- SupervisorActions ----
+
+  void restart(Component& component, std::chrono::milliseconds delay) override {
+    std::uint64_t epoch = ++component.restart_epoch;
+    auto& worker = *workers_[component.worker()];
+    worker.post([&component](engine::Engine&) {
+      if (!component.retired) component.prepare_restart();
+    });
+    timers_->schedule_after(delay, [this, &component, &worker, epoch] {
+      worker.post([this, &component, epoch](engine::Engine& engine) {
+        if (stopping_ || component.retired || component.restart_epoch != epoch ||
+            component.state() != ComponentState::restarting)
+          return;
+        component.count_restart();
+        if (auto started = component.start(engine); !started) {
+          emit({Event::Kind::failed, component.name(),
+                "restart failed: " + started.error().describe()});
+          failed(component, started.error());
+          return;
+        }
+        emit({Event::Kind::restarted, component.name(),
+              "restart " + std::to_string(component.status().restarts)});
+      });
+    });
+    // Only now: whoever waits for this event may move the clock.
+    emit({Event::Kind::restart_scheduled, component.name(),
+          "in " + std::to_string(delay.count()) + " ms"});
+  }
+
+  void stop(Component& component, std::string reason, bool retire) override {
+    if (retire) component.retired = true;
+    ++component.restart_epoch;
+    workers_[component.worker()]->post([this, &component, reason](engine::Engine&) {
+      if (component.state() == ComponentState::stopped) return;
+      component.stop(reason, false);
+      emit({Event::Kind::stopped, component.name(), reason});
+    });
+  }
+
+  // ---- helpers ----
+
+  Result<std::unique_ptr<Component>> load(actor::ComponentSpec spec, std::size_t worker) {
+    std::vector<std::uint8_t> bytes = std::move(spec.wasm_bytes);
+    if (bytes.empty()) {
+      auto read = read_file(spec.wasm);
+      if (!read) return Error{read.error().code, spec.name + ": " + read.error().message};
+      bytes = std::move(*read);
+    }
+    engine::CompileOptions options{.memory_max_pages = spec.limits.memory_max_pages};
+    auto module = workers_[worker]->call(
+        [&](engine::Engine& engine) { return abi::load_module(engine, bytes, options); });
+    if (!module) return Error{module.error().code, spec.name + ": " + module.error().message};
+    auto component = std::make_unique<Component>(std::move(spec), *module, worker, *this);
+    auto started =
+        workers_[worker]->call([&](engine::Engine& engine) { return component->start(engine); });
+    if (!started)
+      return Error{started.error().code,
+                   component->name() + ": init failed: " + started.error().message};
+    return component;
+  }
+
+  Result<void> reserve(const std::string& name) {
+    std::unique_lock lock(registry_mutex_);
+    if (registry_.count(name) || reserved_.count(name))
+      return make_error(Errc::already_exists, "a component named '" + name + "' exists");
+    reserved_.insert(name);
+    return {};
+  }
+
+  void release(const std::string& name) {
+    std::unique_lock lock(registry_mutex_);
+    reserved_.erase(name);
+  }
+
+  Component* find(std::string_view name) const {
+    std::shared_lock lock(registry_mutex_);
+    auto it = registry_.find(std::string(name));
+    return it == registry_.end() ? nullptr : it->second;
+  }
+
+  // Puts a message in the target's mailbox; every refusal is a dead letter.
+  std::int32_t deliver(Message message, std::string_view target, const SendOptions& options) {
+    if (message.payload.size() > config_.max_payload) {
+      dead_letter(message, target,
+                  "payload over " + std::to_string(config_.max_payload) + " bytes");
+      return abi::kErrTooBig;
+    }
+    if (target == actor::kHostSender && config_.on_message) {
+      config_.on_message(message.sender, message.payload);
+      return abi::kOk;
+    }
+    Component* component = find(target);
+    if (!component || component->state() == ComponentState::stopped) {
+      dead_letter(message, target, component ? "target stopped" : "unknown target");
+      return abi::kErrNotFound;
+    }
+    Message meta{message.kind, message.sender, {}, {}, message.correlation_id};
+    std::size_t size = message.payload.size();
+    auto pushed =
+        options.wait_for_room
+            ? component->offer_until(std::move(message),
+                                     std::chrono::steady_clock::now() + *options.wait_for_room)
+            : component->offer(std::move(message));
+    if (pushed == actor::Mailbox::Push::accepted) return abi::kOk;
+    component->count_dead_letter();
+    bool full = pushed == actor::Mailbox::Push::full;
+    dead_letters_.record(
+        {meta.sender, std::string(target), full ? "mailbox full" : "target stopped", size});
+    return full ? abi::kErrBusy : abi::kErrNotFound;
+  }
+
+  static Result<void> to_result(std::int32_t code, std::string_view target) {
+    std::string name(target);
+    switch (code) {
+      case abi::kOk:
+        return {};
+      case abi::kErrNotFound:
+        return make_error(Errc::not_found, "no running component '" + name + "'");
+      case abi::kErrBusy:
+        return make_error(Errc::busy, "mailbox of '" + name + "' is full");
+      case abi::kErrTooBig:
+        return make_error(Errc::limit_exceeded, "payload too large for '" + name + "'");
+      default:
+        return make_error(Errc::invalid_argument, "cannot send to '" + name + "'");
+    }
+  }
+
+  HostConfig config_;
+  std::unique_ptr<SystemClock> own_clock_;
+  Clock& clock_;
+  std::shared_ptr<spdlog::logger> logger_;
+  std::shared_ptr<engine::ModuleCache> cache_;
+  messaging::DeadLetters dead_letters_;
+  std::unique_ptr<TimerService> timers_;
+  std::unique_ptr<messaging::PendingRequests> pending_;
+  std::unique_ptr<actor::Supervisor> supervisor_;
+  std::vector<std::unique_ptr<actor::Worker>> workers_;
+
+  mutable std::shared_mutex registry_mutex_;
+  std::unordered_map<std::string, Component*> registry_;
+  std::unordered_set<std::string> reserved_;
+  std::vector<std::unique_ptr<Component>> components_;  // start order; never shrinks
+
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::size_t> next_worker_{0};
+  std::mutex shutdown_mutex_;
+  std::optional<ShutdownReport> report_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Host>> Host::create(HostConfig config) {
+  auto host = std::make_unique<HostImpl>(std::move(config));
+  if (auto started = host->start_workers(); !started) return started.error();
+  return std::unique_ptr<Host>(std::move(host));
+}
+
+}  // namespace wasmhive::host

@@ -1,0 +1,93 @@
+// The embedding API: a host application builds a Host from a config, spawns
+// components (optionally in supervision groups), sends and requests, observes
+// states and counters, and shuts down. Tests, examples and the CLI use only this.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <future>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "actor/component.h"
+#include "actor/event.h"
+#include "actor/spec.h"
+#include "messaging/dead_letters.h"
+#include "util/clock.h"
+
+namespace wasmhive::host {
+
+struct HostConfig {
+  std::size_t workers = 0;       // 0: one per hardware thread
+  std::size_t turn_budget = 32;  // messages a component handles per turn before others run
+  std::size_t max_payload = 1 << 20;
+  // Time for timeouts, restart backoff and intensity windows. Null: the system
+  // clock. Tests pass a ManualClock. (Per-call deadlines always use real time:
+  // they bound CPU actually spent.)
+  Clock* clock = nullptr;
+  actor::GroupSpec root{.name = "root"};
+  // Called for every lifecycle event, from whichever thread caused it. Keep it short.
+  std::function<void(const actor::Event&)> on_event{};
+  // The host's own inbox: messages components send to "@host" (on the sender's
+  // worker thread; keep it short). Without it such sends fail with not_found.
+  std::function<void(std::string_view sender, std::span<const std::uint8_t> payload)> on_message{};
+  // Where guest log lines and lifecycle events are printed (spdlog level name).
+  std::string log_level = "warn";
+};
+
+struct SendOptions {
+  // For a full mailbox: wait up to this long for room instead of failing at once.
+  std::optional<std::chrono::milliseconds> wait_for_room{};
+};
+
+struct Reply {
+  abi::CallbackStatus status;
+  std::vector<std::uint8_t> payload;
+};
+
+struct ShutdownReport {
+  std::size_t undelivered = 0;  // messages left in mailboxes (dead-lettered)
+  std::vector<std::pair<std::string, std::size_t>> per_component;  // name, leftovers
+};
+
+class Host {
+ public:
+  static Result<std::unique_ptr<Host>> create(HostConfig config = {});
+  virtual ~Host() = default;
+
+  // Adds a supervision group under `parent` (the root group by default).
+  virtual Result<void> add_group(actor::GroupSpec spec, std::string_view parent = {}) = 0;
+  // Loads, instantiates and inits the component, then registers its name. On any
+  // failure nothing stays registered.
+  virtual Result<void> spawn(actor::ComponentSpec spec, std::string_view group = {}) = 0;
+  // Stops a component for good: shutdown export, leftovers dead-lettered.
+  virtual Result<void> stop(std::string_view name) = 0;
+
+  // Sends as "@host". Errors: not_found (no such or stopped component),
+  // busy (mailbox full), limit_exceeded (payload), unavailable (shutting down).
+  virtual Result<void> send(std::string_view target, std::span<const std::uint8_t> payload,
+                            SendOptions options = {}) = 0;
+  // A request as "@host". Delivery errors as for send(); once delivered, the
+  // future gets exactly one Reply: the answer, a timeout, target_error (the
+  // handler trapped, failed or did not reply) or unknown_target (it stopped).
+  virtual Result<std::future<Reply>> request(std::string_view target,
+                                             std::span<const std::uint8_t> payload,
+                                             std::chrono::milliseconds timeout,
+                                             SendOptions options = {}) = 0;
+
+  virtual std::optional<actor::ComponentStatus> status(std::string_view name) const = 0;
+  virtual std::vector<actor::ComponentStatus> statuses() const = 0;
+  virtual const messaging::DeadLetters& dead_letters() const = 0;
+  virtual std::size_t worker_count() const = 0;
+
+  // Stops components in reverse start order: each drains its mailbox until
+  // `drain_deadline` (shared by all), then runs its shutdown export; what is left
+  // is reported and dead-lettered. Idempotent; the destructor calls it.
+  virtual ShutdownReport shutdown(
+      std::chrono::milliseconds drain_deadline = std::chrono::seconds(5)) = 0;
+};
+
+}  // namespace wasmhive::host

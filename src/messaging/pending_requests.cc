@@ -1,0 +1,67 @@
+#include "messaging/pending_requests.h"
+
+namespace wasmhive::messaging {
+
+std::uint64_t PendingRequests::add(Clock::Duration timeout, Completion completion) {
+  std::lock_guard lock(mutex_);
+  std::uint64_t id = next_id_++;
+  auto timer = timers_.schedule_after(timeout, [this, id] {
+    if (auto entry = take(id)) entry->completion(abi::kStatusTimeout, {});
+  });
+  entries_.emplace(id, Entry{std::move(completion), timer});
+  return id;
+}
+
+std::optional<PendingRequests::Entry> PendingRequests::take(std::uint64_t id) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(id);
+  if (it == entries_.end()) {
+    ++late_;
+    return std::nullopt;
+  }
+  Entry entry = std::move(it->second);
+  entries_.erase(it);
+  return entry;
+}
+
+bool PendingRequests::complete(std::uint64_t id, abi::CallbackStatus status,
+                               std::vector<std::uint8_t> payload) {
+  auto entry = take(id);
+  if (!entry) return false;
+  timers_.cancel(entry->timer);
+  entry->completion(status, std::move(payload));
+  return true;
+}
+
+bool PendingRequests::cancel(std::uint64_t id) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return false;
+  timers_.cancel(it->second.timer);
+  entries_.erase(it);
+  return true;
+}
+
+void PendingRequests::complete_all(abi::CallbackStatus status) {
+  std::unordered_map<std::uint64_t, Entry> all;
+  {
+    std::lock_guard lock(mutex_);
+    all.swap(entries_);
+  }
+  for (auto& [id, entry] : all) {
+    timers_.cancel(entry.timer);
+    entry.completion(status, {});
+  }
+}
+
+std::size_t PendingRequests::size() const {
+  std::lock_guard lock(mutex_);
+  return entries_.size();
+}
+
+std::uint64_t PendingRequests::late() const {
+  std::lock_guard lock(mutex_);
+  return late_;
+}
+
+}  // namespace wasmhive::messaging

@@ -1,0 +1,50 @@
+// Outstanding requests: each gets exactly one completion (a reply, an error or
+// its timeout), whichever comes first; a later one finds nothing and is counted
+// as late. Timeouts run on the TimerService, not a thread per request.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "abi/abi.h"
+#include "util/timer_service.h"
+
+namespace wasmhive::messaging {
+
+using Completion = std::function<void(abi::CallbackStatus, std::vector<std::uint8_t> payload)>;
+
+class PendingRequests {
+ public:
+  explicit PendingRequests(TimerService& timers) : timers_(timers) {}
+
+  // Registers a request and returns its correlation id (> 0).
+  std::uint64_t add(Clock::Duration timeout, Completion completion);
+  // Completes the request if it is still pending; false if it was already
+  // completed, timed out or cancelled (then it is counted as late).
+  bool complete(std::uint64_t id, abi::CallbackStatus status, std::vector<std::uint8_t> payload);
+  // Forgets the request: no completion will run. False if not pending.
+  bool cancel(std::uint64_t id);
+  // Completes every pending request with `status` (host shutdown).
+  void complete_all(abi::CallbackStatus status);
+
+  std::size_t size() const;
+  std::uint64_t late() const;
+
+ private:
+  struct Entry {
+    Completion completion;
+    TimerService::TimerId timer;
+  };
+  std::optional<Entry> take(std::uint64_t id);
+
+  TimerService& timers_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::uint64_t, Entry> entries_;
+  std::uint64_t next_id_ = 1;
+  std::uint64_t late_ = 0;
+};
+
+}  // namespace wasmhive::messaging

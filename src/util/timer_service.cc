@@ -1,0 +1,85 @@
+#include "util/timer_service.h"
+
+namespace wasmhive {
+
+TimerService::TimerService(Clock& clock) : clock_(clock) {
+  clock_.on_jump([this] {
+    std::lock_guard lock(mutex_);
+    wake_.notify_all();
+  });
+  thread_ = std::thread([this] { run(); });
+}
+
+TimerService::~TimerService() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+TimerService::TimerId TimerService::schedule_at(Clock::TimePoint when,
+                                                std::function<void()> callback) {
+  std::lock_guard lock(mutex_);
+  TimerId id = next_id_++;
+  bool earliest = timers_.empty() || when < timers_.begin()->first.first;
+  timers_.emplace(std::pair{when, id}, std::move(callback));
+  when_.emplace(id, when);
+  if (earliest) wake_.notify_all();
+  return id;
+}
+
+TimerService::TimerId TimerService::schedule_after(Clock::Duration delay,
+                                                   std::function<void()> callback) {
+  return schedule_at(clock_.now() + delay, std::move(callback));
+}
+
+bool TimerService::cancel(TimerId id) {
+  std::lock_guard lock(mutex_);
+  auto it = when_.find(id);
+  if (it == when_.end()) return false;
+  timers_.erase({it->second, id});
+  when_.erase(it);
+  return true;
+}
+
+std::size_t TimerService::pending() const {
+  std::lock_guard lock(mutex_);
+  return timers_.size();
+}
+
+void TimerService::settle() {
+  std::unique_lock lock(mutex_);
+  wake_.notify_all();
+  settled_.wait(lock, [&] {
+    return !running_callback_ && (timers_.empty() || timers_.begin()->first.first > clock_.now());
+  });
+}
+
+void TimerService::run() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    if (timers_.empty()) {
+      settled_.notify_all();
+      wake_.wait(lock);
+      continue;
+    }
+    auto first = timers_.begin();
+    if (first->first.first > clock_.now()) {
+      settled_.notify_all();
+      clock_.wait_until(lock, wake_, first->first.first);
+      continue;
+    }
+    auto callback = std::move(first->second);
+    when_.erase(first->first.second);
+    timers_.erase(first);
+    running_callback_ = true;
+    lock.unlock();
+    callback();
+    lock.lock();
+    running_callback_ = false;
+  }
+}
+
+}  // namespace wasmhive

@@ -1,0 +1,73 @@
+#include "support/host_helpers.h"
+
+#include <thread>
+
+namespace wasmhive::testing {
+
+std::function<void(const actor::Event&)> EventLog::sink() {
+  return [this](const actor::Event& event) {
+    std::lock_guard lock(mutex_);
+    events_.push_back(event);
+    changed_.notify_all();
+  };
+}
+
+std::size_t EventLog::count(actor::Event::Kind kind, const std::string& subject) const {
+  std::lock_guard lock(mutex_);
+  std::size_t n = 0;
+  for (const auto& e : events_) n += e.kind == kind && e.subject == subject;
+  return n;
+}
+
+bool EventLog::wait_for(actor::Event::Kind kind, const std::string& subject, std::size_t count,
+                        std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_for(lock, timeout, [&] {
+    std::size_t n = 0;
+    for (const auto& e : events_) n += e.kind == kind && e.subject == subject;
+    return n >= count;
+  });
+}
+
+std::vector<actor::Event> EventLog::all() const {
+  std::lock_guard lock(mutex_);
+  return events_;
+}
+
+host::Reply ask(host::Host& host, std::string_view target, std::string_view payload,
+                std::chrono::milliseconds timeout) {
+  auto future = host.request(target, to_bytes(payload), timeout, {.wait_for_room = timeout});
+  if (!future) {
+    ADD_FAILURE() << "request to " << target << ": " << future.error().describe();
+    return {abi::kStatusUnknownTarget, {}};
+  }
+  if (future->wait_for(timeout + kPatience) != std::future_status::ready) {
+    ADD_FAILURE() << "request to " << target << " never completed";
+    return {abi::kStatusTimeout, {}};
+  }
+  return future->get();
+}
+
+std::string ask_text(host::Host& host, std::string_view target, std::string_view payload) {
+  host::Reply reply = ask(host, target, payload);
+  EXPECT_EQ(reply.status, abi::kStatusOk) << "request to " << target;
+  return {reply.payload.begin(), reply.payload.end()};
+}
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
+actor::ComponentSpec guest_spec(const std::string& name, const std::string& guest) {
+  actor::ComponentSpec spec;
+  spec.name = name;
+  spec.wasm = guest_path(guest);
+  return spec;
+}
+
+}  // namespace wasmhive::testing
