@@ -1,91 +1,80 @@
-// hello: the smallest wasmhive host. Loads a C component, hands it a request
-// through the ABI v1 bindings, prints its reply and log line, then shows that a
-// runaway guest is cut at its deadline while the engine carries on.
+// hello: the smallest wasmhive host application, on the embedding API.
+// Spawns a C component and asks it something; spawns a runaway component whose
+// call is cut at its deadline and which its supervisor restarts; shuts down.
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
 #include <string>
 
-#include "abi/host_bindings.h"
-#include "abi/loader.h"
+#include "host/host.h"
 
 namespace {
 
 using namespace wasmhive;
-
-// A one-component host: the message being handled, and what the guest answered.
-class HelloHost : public abi::ComponentApi {
- public:
-  HelloHost(std::string self, std::string sender, std::string payload)
-      : self_(std::move(self)), sender_(std::move(sender)), payload_(std::move(payload)) {
-    message_ = {
-        abi::kKindRequest,
-        sender_,
-        {},
-        abi::Bytes(reinterpret_cast<const std::uint8_t*>(payload_.data()), payload_.size())};
-  }
-  const abi::CurrentMessage* current_message() const override { return &message_; }
-  std::string_view self_id() const override { return self_; }
-  std::int32_t reply(abi::Bytes payload) override {
-    std::printf("reply  <- %s: %.*s\n", self_.c_str(), static_cast<int>(payload.size()),
-                reinterpret_cast<const char*>(payload.data()));
-    return abi::kOk;
-  }
-  std::int32_t log(abi::LogLevel, std::string_view line) override {
-    std::printf("log    <- %s: %.*s\n", self_.c_str(), static_cast<int>(line.size()), line.data());
-    return abi::kOk;
-  }
-  // Messaging comes with the runtime; this host answers "unsupported".
-  std::int32_t send(std::string_view, abi::Bytes) override { return abi::kErrUnsupported; }
-  std::int64_t request(std::string_view, abi::Bytes, std::int64_t) override {
-    return abi::kErrUnsupported;
-  }
-  std::int32_t cancel(std::int64_t) override { return abi::kErrUnsupported; }
-  std::int32_t broadcast(std::string_view, abi::Bytes) override { return abi::kErrUnsupported; }
-  std::int32_t publish(std::string_view, abi::Bytes) override { return abi::kErrUnsupported; }
-  std::int32_t subscribe(std::string_view) override { return abi::kErrUnsupported; }
-  std::int32_t unsubscribe(std::string_view) override { return abi::kErrUnsupported; }
-  std::int64_t now_ms() override { return 0; }
-
- private:
-  std::string self_, sender_, payload_;
-  abi::CurrentMessage message_;
-};
+using namespace std::chrono_literals;
 
 int fail(const Error& error) {
   std::fprintf(stderr, "error: %s\n", error.describe().c_str());
   return 1;
 }
 
+std::vector<std::uint8_t> bytes(std::string_view text) {
+  return {text.begin(), text.end()};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: hello <hello.wasm> <looper.wasm>\n");
+    std::fprintf(stderr, "usage: hello_host <component.wasm> <runaway.wasm>\n");
     return 2;
   }
-  auto engine = engine::create_engine();
-  if (!engine) return fail(engine.error());
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // interleave with the log on stderr
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool restarted = false;
+  host::HostConfig config;
+  config.workers = 2;
+  config.log_level = "info";  // lifecycle events and guest log lines
+  config.root.backoff_initial = 50ms;
+  config.on_event = [&](const actor::Event& event) {
+    if (event.kind != actor::Event::Kind::restarted) return;
+    std::lock_guard lock(mutex);
+    restarted = true;
+    changed.notify_all();
+  };
+  auto host = host::Host::create(config);
+  if (!host) return fail(host.error());
 
-  auto module = abi::load_module_file(**engine, argv[1]);
-  if (!module) return fail(module.error());
-  HelloHost host("demo/hello", "@host", "wasm world");
-  auto instance = (*engine)->instantiate(*module, abi::host_functions(), &host);
-  if (!instance) return fail(instance.error());
-  std::printf("request -> demo/hello: wasm world\n");
-  std::int64_t args[] = {5, 10};  // sender_len ("@host"), payload_len
-  auto handled = (*instance)->call("handle_message", args);
-  if (!handled) return fail(handled.error());
+  actor::ComponentSpec hello{.name = "demo/hello", .wasm = argv[1]};
+  if (auto spawned = (*host)->spawn(hello); !spawned) return fail(spawned.error());
+  auto ask = [&](std::string_view question) -> int {
+    std::printf("request -> demo/hello: %.*s\n", static_cast<int>(question.size()),
+                question.data());
+    auto future = (*host)->request("demo/hello", bytes(question), 1s);
+    if (!future) return fail(future.error());
+    host::Reply reply = future->get();
+    if (reply.status != abi::kStatusOk) return fail({Errc::internal, "request failed"});
+    std::printf("reply   <- demo/hello: %.*s\n", static_cast<int>(reply.payload.size()),
+                reinterpret_cast<const char*>(reply.payload.data()));
+    return 0;
+  };
+  if (int rc = ask("wasm world")) return rc;
 
-  auto looper = abi::load_module_file(**engine, argv[2]);
-  if (!looper) return fail(looper.error());
-  auto runaway = (*engine)->instantiate(*looper, abi::host_functions(), &host);
-  if (!runaway) return fail(runaway.error());
-  std::printf("call   -> demo/looper: handle_message (loops forever, deadline 100 ms)\n");
-  auto cut = (*runaway)->call("handle_message", args, {.timeout = std::chrono::milliseconds(100)});
-  if (cut) return fail(Error{Errc::internal, "the looper returned"});
-  std::printf("error  <- demo/looper: %s\n", cut.error().describe().c_str());
+  actor::ComponentSpec runaway{.name = "demo/runaway", .wasm = argv[2]};
+  runaway.limits.call_timeout = 100ms;
+  if (auto spawned = (*host)->spawn(runaway); !spawned) return fail(spawned.error());
+  std::printf("send    -> demo/runaway: (it loops forever; its deadline is 100 ms)\n");
+  if (auto sent = (*host)->send("demo/runaway", bytes("go")); !sent) return fail(sent.error());
+  {
+    std::unique_lock lock(mutex);
+    if (!changed.wait_for(lock, 10s, [&] { return restarted; }))
+      return fail({Errc::timeout, "the runaway component was not restarted"});
+  }
+  if (int rc = ask("again")) return rc;
 
-  handled = (*instance)->call("handle_message", args);
-  if (!handled) return fail(handled.error());
-  std::printf("demo finished: the engine kept serving after the runaway call\n");
+  auto report = (*host)->shutdown(1s);
+  std::printf("shutdown: %zu message(s) left undelivered\n", report.undelivered);
+  std::printf("demo finished: the runaway was cut and restarted; the rest kept serving\n");
   return 0;
 }

@@ -224,8 +224,7 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
         {message.sender, std::string(target), std::move(reason), message.payload.size()});
   }
 
-  void failed(Component& component, const Error& error) override {
-    logger_->warn("{} failed: {}", component.name(), error.describe());
+  void failed(Component& component, const Error&) override {
     if (stopping_) return;
     supervisor_->on_failure(component);
   }
@@ -233,7 +232,10 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
   void schedule(Component& component) override { workers_[component.worker()]->enqueue(component); }
 
   void emit(Event event) override {
-    logger_->info("{} {}: {}", actor::to_string(event.kind), event.subject, event.detail);
+    bool bad = event.kind == Event::Kind::failed || event.kind == Event::Kind::group_stopped ||
+               event.kind == Event::Kind::escalated;
+    logger_->log(bad ? spdlog::level::warn : spdlog::level::info, "{} {}: {}",
+                 actor::to_string(event.kind), event.subject, event.detail);
     if (config_.on_event) config_.on_event(event);
   }
 
