@@ -96,15 +96,23 @@ class Component::Context final : public abi::ComponentApi {
         .count();
   }
 
-  // Guest requests, broadcast and pub/sub arrive with the messaging layer.
-  std::int64_t request(std::string_view, abi::Bytes, std::int64_t) override {
-    return abi::kErrUnsupported;
+  std::int64_t request(std::string_view target, abi::Bytes payload,
+                       std::int64_t timeout_ms) override {
+    return owner_.host_.request(owner_, target, payload, timeout_ms);
   }
-  std::int32_t cancel(std::int64_t) override { return abi::kErrUnsupported; }
-  std::int32_t broadcast(std::string_view, abi::Bytes) override { return abi::kErrUnsupported; }
-  std::int32_t publish(std::string_view, abi::Bytes) override { return abi::kErrUnsupported; }
-  std::int32_t subscribe(std::string_view) override { return abi::kErrUnsupported; }
-  std::int32_t unsubscribe(std::string_view) override { return abi::kErrUnsupported; }
+  std::int32_t cancel(std::int64_t id) override { return owner_.host_.cancel(owner_, id); }
+  std::int32_t broadcast(std::string_view targets, abi::Bytes payload) override {
+    return owner_.host_.broadcast(owner_, targets, payload);
+  }
+  std::int32_t publish(std::string_view topic, abi::Bytes payload) override {
+    return owner_.host_.publish(owner_, topic, payload);
+  }
+  std::int32_t subscribe(std::string_view pattern) override {
+    return owner_.host_.subscribe(owner_, pattern, true);
+  }
+  std::int32_t unsubscribe(std::string_view pattern) override {
+    return owner_.host_.subscribe(owner_, pattern, false);
+  }
 
  private:
   Component& owner_;
@@ -143,6 +151,12 @@ Mailbox::Push Component::offer(Message message) {
   return pushed;
 }
 
+Mailbox::Push Component::offer_callback(Message message) {
+  auto pushed = mailbox_.force_push(std::move(message));
+  if (pushed == Mailbox::Push::accepted) notify_if_ready();
+  return pushed;
+}
+
 Mailbox::Push Component::offer_until(Message message,
                                      std::chrono::steady_clock::time_point deadline) {
   auto pushed = mailbox_.push_until(std::move(message), deadline);
@@ -162,6 +176,10 @@ Result<void> Component::start(engine::Engine& engine) {
   }
   instance_ = std::move(*instance);
   handle_message_ = *handle;
+  handle_callback_.reset();
+  if (instance_->module().info().find_export("handle_callback"))
+    if (auto callback = instance_->find_function("handle_callback")) handle_callback_ = *callback;
+  ++generation_;
   state_ = ComponentState::running;
   notify_if_ready();
   return {};
@@ -177,6 +195,7 @@ bool Component::run_turn(std::size_t budget) {
 }
 
 void Component::handle(Message& message) {
+  if (message.kind == abi::kKindCallback) return handle_callback(message);
   context_->begin(message);
   std::int64_t args[] = {static_cast<std::int64_t>(message.sender.size()),
                          static_cast<std::int64_t>(message.payload.size())};
@@ -194,6 +213,28 @@ void Component::handle(Message& message) {
   context_->end();
 }
 
+void Component::handle_callback(Message& message) {
+  // The instance that made the request is gone: the new one never asked.
+  if (message.generation != generation_) {
+    ++dead_letters_;
+    host_.dead_letter(message, name(), "requester restarted before the answer arrived");
+    return;
+  }
+  if (!handle_callback_) {
+    ++dead_letters_;
+    host_.dead_letter(message, name(), "requester has no handle_callback export");
+    return;
+  }
+  context_->begin(message);
+  std::int64_t args[] = {static_cast<std::int64_t>(message.correlation_id), message.status,
+                         static_cast<std::int64_t>(message.payload.size())};
+  auto result = instance_->call(*handle_callback_, args, {.timeout = spec_.limits.call_timeout});
+  context_->end();
+  if (!result) return fail(&message, result.error());
+  ++handled_;
+  if (*result != 0) ++handler_errors_;
+}
+
 void Component::fail(const Message* message, const Error& error) {
   ++failures_;
   if (message) {
@@ -206,6 +247,7 @@ void Component::fail(const Message* message, const Error& error) {
 }
 
 void Component::discard(ComponentState next) {
+  if (instance_) host_.instance_gone(*this);
   instance_.reset();
   state_ = next;
 }

@@ -24,8 +24,17 @@ struct Group;
 class ComponentHost {
  public:
   virtual ~ComponentHost() = default;
-  // A message from a component to `target`; returns an abi::ErrorCode.
+  // The guest-facing messaging calls of `from`; each returns an ABI result.
   virtual std::int32_t route(Message message, std::string_view target) = 0;
+  virtual std::int64_t request(Component& from, std::string_view target, abi::Bytes payload,
+                               std::int64_t timeout_ms) = 0;
+  virtual std::int32_t cancel(Component& from, std::int64_t correlation_id) = 0;
+  virtual std::int32_t broadcast(Component& from, std::string_view targets, abi::Bytes payload) = 0;
+  virtual std::int32_t publish(Component& from, std::string_view topic, abi::Bytes payload) = 0;
+  virtual std::int32_t subscribe(Component& from, std::string_view pattern, bool add) = 0;
+  // The component's instance is gone (failed or stopped): what belonged to it
+  // (subscriptions) goes with it.
+  virtual void instance_gone(Component& component) = 0;
   virtual void complete_request(std::uint64_t id, abi::CallbackStatus status,
                                 std::vector<std::uint8_t> payload) = 0;
   virtual void dead_letter(const Message& message, std::string_view target, std::string reason) = 0;
@@ -71,6 +80,10 @@ class Component {
 
   // Any thread: queue a message and schedule the component if needed.
   Mailbox::Push offer(Message message);
+  // A callback for a request this component made: never refused for room.
+  Mailbox::Push offer_callback(Message message);
+  // Counts successful starts; a callback for an older generation is not delivered.
+  std::uint64_t generation() const { return generation_.load(); }
   Mailbox::Push offer_until(Message message, std::chrono::steady_clock::time_point deadline);
 
   // Worker thread only.
@@ -105,6 +118,7 @@ class Component {
  private:
   class Context;
   void handle(Message& message);
+  void handle_callback(Message& message);
   void fail(const Message* message, const Error& error);
   void notify_if_ready();
 
@@ -114,6 +128,7 @@ class Component {
   ComponentHost& host_;
   Mailbox mailbox_;
   std::atomic<ComponentState> state_{ComponentState::starting};
+  std::atomic<std::uint64_t> generation_{0};
   std::atomic<std::uint64_t> handled_{0}, handler_errors_{0}, sent_{0}, failures_{0}, restarts_{0},
       dead_letters_{0};
 
@@ -121,6 +136,7 @@ class Component {
   std::unique_ptr<Context> context_;
   std::unique_ptr<engine::Instance> instance_;
   engine::ExportFunction handle_message_{};
+  std::optional<engine::ExportFunction> handle_callback_;
 };
 
 }  // namespace wasmhive::actor

@@ -10,6 +10,13 @@ Mailbox::Push Mailbox::try_push(Message message) {
   return Push::accepted;
 }
 
+Mailbox::Push Mailbox::force_push(Message message) {
+  std::lock_guard lock(mutex_);
+  if (closed_) return Push::closed;
+  queue_.push_back(std::move(message));
+  return Push::accepted;
+}
+
 Mailbox::Push Mailbox::push_until(Message message, std::chrono::steady_clock::time_point deadline) {
   std::unique_lock lock(mutex_);
   room_.wait_until(lock, deadline, [&] { return closed_ || queue_.size() < capacity_; });

@@ -23,6 +23,9 @@ class Mailbox {
   enum class Push { accepted, full, closed };
 
   Push try_push(Message message);
+  // Ignores the capacity (not closure): for callbacks, which are bounded by the
+  // requests their receiver has outstanding and must never be refused.
+  Push force_push(Message message);
   // Waits for room until `deadline` (real time: it bounds a host thread's wait).
   Push push_until(Message message, std::chrono::steady_clock::time_point deadline);
   std::optional<Message> try_pop();

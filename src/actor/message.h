@@ -15,10 +15,14 @@ inline constexpr std::string_view kHostSender = "@host";
 
 struct Message {
   abi::MessageKind kind = abi::kKindSend;
-  std::string sender;
-  std::string topic;  // kKindPublish
+  std::string sender;  // for a callback: who answered
+  std::string topic;   // kKindPublish
   std::vector<std::uint8_t> payload;
-  std::uint64_t correlation_id = 0;  // kKindRequest: where the reply goes
+  // kKindRequest: where the reply goes; kKindCallback: which request it answers.
+  std::uint64_t correlation_id = 0;
+  // kKindCallback only.
+  abi::CallbackStatus status = abi::kStatusOk;
+  std::uint64_t generation = 0;  // the requester instance it is for
 };
 
 }  // namespace wasmhive::actor

@@ -15,6 +15,7 @@
 #include "actor/worker.h"
 #include "messaging/names.h"
 #include "messaging/pending_requests.h"
+#include "messaging/subjects.h"
 #include "util/file.h"
 #include "util/timer_service.h"
 
@@ -145,10 +146,10 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
     if (stopping_) return make_error(Errc::unavailable, "host is shutting down");
     auto promise = std::make_shared<std::promise<Reply>>();
     auto future = promise->get_future();
-    std::uint64_t id = pending_->add(
-        timeout, [promise](abi::CallbackStatus status, std::vector<std::uint8_t> bytes) {
-          promise->set_value({status, std::move(bytes)});
-        });
+    std::uint64_t id = pending_->add(timeout, [promise](std::uint64_t, abi::CallbackStatus status,
+                                                        std::vector<std::uint8_t> bytes) {
+      promise->set_value({status, std::move(bytes)});
+    });
     Message message{abi::kKindRequest,
                     std::string(actor::kHostSender),
                     {},
@@ -161,6 +162,20 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
     }
     return future;
   }
+
+  Result<std::size_t> publish(std::string_view topic,
+                              std::span<const std::uint8_t> payload) override {
+    if (stopping_) return make_error(Errc::unavailable, "host is shutting down");
+    if (!messaging::is_valid_topic(topic))
+      return make_error(Errc::invalid_argument, "invalid topic '" + std::string(topic) + "'");
+    if (payload.size() > config_.max_payload)
+      return make_error(Errc::limit_exceeded,
+                        "payload over " + std::to_string(config_.max_payload) + " bytes");
+    return fan_out_publish(actor::kHostSender, topic, payload);
+  }
+
+  std::size_t outstanding_requests() const override { return pending_->size(); }
+  std::uint64_t late_replies() const override { return pending_->late(); }
 
   std::optional<actor::ComponentStatus> status(std::string_view name) const override {
     const Component* component = find(name);
@@ -215,8 +230,90 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
 
   void complete_request(std::uint64_t id, abi::CallbackStatus status,
                         std::vector<std::uint8_t> payload) override {
-    pending_->complete(id, status, std::move(payload));
+    if (!pending_->complete(id, status, std::move(payload)))
+      logger_->debug("late answer to request {} dropped", id);
   }
+
+  std::int64_t request(Component& from, std::string_view target, abi::Bytes payload,
+                       std::int64_t timeout_ms) override {
+    if (!messaging::is_valid_target(target) || timeout_ms <= 0 ||
+        timeout_ms > config_.max_request_timeout_ms)
+      return abi::kErrInvalid;
+    if (payload.size() > config_.max_payload) return abi::kErrTooBig;
+    Component* requester = &from;
+    std::uint64_t generation = from.generation();
+    std::string answerer(target);
+    std::uint64_t id = pending_->add(
+        std::chrono::milliseconds(timeout_ms),
+        [this, requester, generation, answerer](std::uint64_t id, abi::CallbackStatus status,
+                                                std::vector<std::uint8_t> bytes) {
+          Message callback{abi::kKindCallback, answerer, {}, std::move(bytes), id, status,
+                           generation};
+          Message meta{callback.kind, callback.sender, {}, {}, id, status, generation};
+          if (requester->offer_callback(std::move(callback)) != actor::Mailbox::Push::accepted)
+            dead_letter(meta, requester->name(), "requester stopped before the answer arrived");
+        },
+        requester);
+    Message message{abi::kKindRequest, from.name(), {}, {payload.begin(), payload.end()}, id};
+    std::int32_t delivered = deliver(std::move(message), target, {});
+    if (delivered == abi::kOk) {
+      from.count_sent();
+    } else if (delivered == abi::kErrNotFound) {
+      // Known only now, told the ABI way: a callback with status unknown_target.
+      pending_->complete(id, abi::kStatusUnknownTarget, {});
+    } else {
+      pending_->cancel(id);
+      return delivered;
+    }
+    return static_cast<std::int64_t>(id);
+  }
+
+  std::int32_t cancel(Component& from, std::int64_t id) override {
+    return id > 0 && pending_->cancel(static_cast<std::uint64_t>(id), &from) ? abi::kOk
+                                                                             : abi::kErrNotFound;
+  }
+
+  std::int32_t broadcast(Component& from, std::string_view targets, abi::Bytes payload) override {
+    std::vector<std::string_view> names;
+    std::size_t start = 0;
+    while (start <= targets.size()) {
+      std::size_t end = std::min(targets.find('\n', start), targets.size());
+      std::string_view name = targets.substr(start, end - start);
+      if (!name.empty() || end < targets.size()) {  // a trailing newline is allowed
+        if (!messaging::is_valid_target(name)) return abi::kErrInvalid;
+        if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+      }
+      start = end + 1;
+    }
+    if (names.empty() || names.size() > config_.max_broadcast_targets) return abi::kErrInvalid;
+    if (payload.size() > config_.max_payload) return abi::kErrTooBig;
+    std::int32_t delivered = 0;
+    for (std::string_view name : names) {
+      Message message{abi::kKindSend, from.name(), {}, {payload.begin(), payload.end()}, 0};
+      if (deliver(std::move(message), name, {}) == abi::kOk) ++delivered;
+    }
+    for (std::int32_t i = 0; i < delivered; ++i) from.count_sent();
+    return delivered;
+  }
+
+  std::int32_t publish(Component& from, std::string_view topic, abi::Bytes payload) override {
+    if (!messaging::is_valid_topic(topic)) return abi::kErrInvalid;
+    if (payload.size() > config_.max_payload) return abi::kErrTooBig;
+    std::size_t delivered = fan_out_publish(from.name(), topic, payload);
+    for (std::size_t i = 0; i < delivered; ++i) from.count_sent();
+    return static_cast<std::int32_t>(delivered);
+  }
+
+  std::int32_t subscribe(Component& from, std::string_view pattern, bool add) override {
+    if (!messaging::is_valid_pattern(pattern)) return abi::kErrInvalid;
+    if (add) {
+      subscriptions_.add(from.name(), std::string(pattern));
+      return abi::kOk;
+    }
+    return subscriptions_.remove(from.name(), std::string(pattern)) ? abi::kOk : abi::kErrNotFound;
+  }
+
+  void instance_gone(Component& component) override { subscriptions_.remove_all(component.name()); }
 
   void dead_letter(const Message& message, std::string_view target, std::string reason) override {
     logger_->debug("dead letter {} -> {}: {}", message.sender, target, reason);
@@ -354,6 +451,19 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
     return full ? abi::kErrBusy : abi::kErrNotFound;
   }
 
+  std::size_t fan_out_publish(std::string_view sender, std::string_view topic, abi::Bytes payload) {
+    std::size_t delivered = 0;
+    for (const auto& subscriber : subscriptions_.subscribers_of(topic)) {
+      Message message{abi::kKindPublish,
+                      std::string(sender),
+                      std::string(topic),
+                      {payload.begin(), payload.end()},
+                      0};
+      if (deliver(std::move(message), subscriber, {}) == abi::kOk) ++delivered;
+    }
+    return delivered;
+  }
+
   static Result<void> to_result(std::int32_t code, std::string_view target) {
     std::string name(target);
     switch (code) {
@@ -376,6 +486,7 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
   std::shared_ptr<spdlog::logger> logger_;
   std::shared_ptr<engine::ModuleCache> cache_;
   messaging::DeadLetters dead_letters_;
+  messaging::Subscriptions subscriptions_;
   std::unique_ptr<TimerService> timers_;
   std::unique_ptr<messaging::PendingRequests> pending_;
   std::unique_ptr<actor::Supervisor> supervisor_;

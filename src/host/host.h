@@ -24,6 +24,9 @@ struct HostConfig {
   std::size_t workers = 0;       // 0: one per hardware thread
   std::size_t turn_budget = 32;  // messages a component handles per turn before others run
   std::size_t max_payload = 1 << 20;
+  std::size_t max_broadcast_targets = 1024;
+  // Longest timeout a component may give a request (ms); longer is invalid.
+  std::int64_t max_request_timeout_ms = 3'600'000;
   // Time for timeouts, restart backoff and intensity windows. Null: the system
   // clock. Tests pass a ManualClock. (Per-call deadlines always use real time:
   // they bound CPU actually spent.)
@@ -78,9 +81,20 @@ class Host {
                                              std::chrono::milliseconds timeout,
                                              SendOptions options = {}) = 0;
 
+  // Publishes as "@host" to every component subscribed to a matching pattern;
+  // returns how many it was delivered to. Errors: invalid_argument (topic),
+  // limit_exceeded (payload), unavailable (shutting down).
+  virtual Result<std::size_t> publish(std::string_view topic,
+                                      std::span<const std::uint8_t> payload) = 0;
+
   virtual std::optional<actor::ComponentStatus> status(std::string_view name) const = 0;
   virtual std::vector<actor::ComponentStatus> statuses() const = 0;
   virtual const messaging::DeadLetters& dead_letters() const = 0;
+  // Requests (from the host and from components) still waiting for their answer.
+  virtual std::size_t outstanding_requests() const = 0;
+  // Replies that came after their request was answered otherwise (timeout,
+  // cancel): dropped, never delivered twice.
+  virtual std::uint64_t late_replies() const = 0;
   virtual std::size_t worker_count() const = 0;
 
   // Stops components in reverse start order: each drains its mailbox until

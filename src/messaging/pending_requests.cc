@@ -2,13 +2,14 @@
 
 namespace wasmhive::messaging {
 
-std::uint64_t PendingRequests::add(Clock::Duration timeout, Completion completion) {
+std::uint64_t PendingRequests::add(Clock::Duration timeout, Completion completion,
+                                   const void* owner) {
   std::lock_guard lock(mutex_);
   std::uint64_t id = next_id_++;
   auto timer = timers_.schedule_after(timeout, [this, id] {
-    if (auto entry = take(id)) entry->completion(abi::kStatusTimeout, {});
+    if (auto entry = take(id)) entry->completion(id, abi::kStatusTimeout, {});
   });
-  entries_.emplace(id, Entry{std::move(completion), timer});
+  entries_.emplace(id, Entry{std::move(completion), timer, owner});
   return id;
 }
 
@@ -29,14 +30,14 @@ bool PendingRequests::complete(std::uint64_t id, abi::CallbackStatus status,
   auto entry = take(id);
   if (!entry) return false;
   timers_.cancel(entry->timer);
-  entry->completion(status, std::move(payload));
+  entry->completion(id, status, std::move(payload));
   return true;
 }
 
-bool PendingRequests::cancel(std::uint64_t id) {
+bool PendingRequests::cancel(std::uint64_t id, const void* owner) {
   std::lock_guard lock(mutex_);
   auto it = entries_.find(id);
-  if (it == entries_.end()) return false;
+  if (it == entries_.end() || (owner && it->second.owner != owner)) return false;
   timers_.cancel(it->second.timer);
   entries_.erase(it);
   return true;
@@ -50,7 +51,7 @@ void PendingRequests::complete_all(abi::CallbackStatus status) {
   }
   for (auto& [id, entry] : all) {
     timers_.cancel(entry.timer);
-    entry.completion(status, {});
+    entry.completion(id, status, {});
   }
 }
 

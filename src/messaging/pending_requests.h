@@ -14,19 +14,22 @@
 
 namespace wasmhive::messaging {
 
-using Completion = std::function<void(abi::CallbackStatus, std::vector<std::uint8_t> payload)>;
+using Completion = std::function<void(std::uint64_t id, abi::CallbackStatus status,
+                                      std::vector<std::uint8_t> payload)>;
 
 class PendingRequests {
  public:
   explicit PendingRequests(TimerService& timers) : timers_(timers) {}
 
-  // Registers a request and returns its correlation id (> 0).
-  std::uint64_t add(Clock::Duration timeout, Completion completion);
+  // Registers a request and returns its correlation id (> 0). `owner` (may be
+  // null) is who may cancel it.
+  std::uint64_t add(Clock::Duration timeout, Completion completion, const void* owner = nullptr);
   // Completes the request if it is still pending; false if it was already
   // completed, timed out or cancelled (then it is counted as late).
   bool complete(std::uint64_t id, abi::CallbackStatus status, std::vector<std::uint8_t> payload);
-  // Forgets the request: no completion will run. False if not pending.
-  bool cancel(std::uint64_t id);
+  // Forgets the request: no completion will run. False if not pending (or, with
+  // an owner, not that owner's).
+  bool cancel(std::uint64_t id, const void* owner = nullptr);
   // Completes every pending request with `status` (host shutdown).
   void complete_all(abi::CallbackStatus status);
 
@@ -37,6 +40,7 @@ class PendingRequests {
   struct Entry {
     Completion completion;
     TimerService::TimerId timer;
+    const void* owner;
   };
   std::optional<Entry> take(std::uint64_t id);
 

@@ -34,6 +34,36 @@ std::vector<actor::Event> EventLog::all() const {
   return events_;
 }
 
+std::function<void(std::string_view, std::span<const std::uint8_t>)> Inbox::sink() {
+  return [this](std::string_view sender, std::span<const std::uint8_t> payload) {
+    std::lock_guard lock(mutex_);
+    messages_.emplace_back(sender, std::string(payload.begin(), payload.end()));
+    changed_.notify_all();
+  };
+}
+
+std::optional<std::string> Inbox::wait_for(const std::string& prefix,
+                                           std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  std::optional<std::string> found;
+  changed_.wait_for(lock, timeout, [&] {
+    for (const auto& [sender, payload] : messages_)
+      if (payload.rfind(prefix, 0) == 0) {
+        found = payload;
+        return true;
+      }
+    return false;
+  });
+  return found;
+}
+
+std::size_t Inbox::count(const std::string& prefix) const {
+  std::lock_guard lock(mutex_);
+  std::size_t n = 0;
+  for (const auto& [sender, payload] : messages_) n += payload.rfind(prefix, 0) == 0;
+  return n;
+}
+
 host::Reply ask(host::Host& host, std::string_view target, std::string_view payload,
                 std::chrono::milliseconds timeout) {
   auto future = host.request(target, to_bytes(payload), timeout, {.wait_for_room = timeout});

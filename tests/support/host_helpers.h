@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,21 @@ class EventLog {
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<actor::Event> events_;
+};
+
+// The host's inbox (HostConfig::on_message): what components sent to "@host".
+class Inbox {
+ public:
+  std::function<void(std::string_view, std::span<const std::uint8_t>)> sink();
+  // Waits for a message whose payload starts with `prefix`; returns its payload.
+  std::optional<std::string> wait_for(const std::string& prefix,
+                                      std::chrono::milliseconds timeout = kPatience);
+  std::size_t count(const std::string& prefix) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<std::pair<std::string, std::string>> messages_;  // sender, payload
 };
 
 // Sends a request as the host (waiting for mailbox room) and waits for the reply.

@@ -1,0 +1,40 @@
+// NATS-style subjects for publish/subscribe: tokens separated by '.', e.g.
+// "orders.created". A subscription pattern may use '*' for exactly one token
+// and a final '>' for one or more tokens ("orders.>"). Published topics are
+// literal.
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace wasmhive::messaging {
+
+inline constexpr std::size_t kMaxSubjectLength = 255;
+
+// A literal topic: non-empty tokens of printable ASCII without '*', '>' or spaces.
+bool is_valid_topic(std::string_view topic);
+// A subscription pattern: like a topic, where a token may be '*' and the last may be '>'.
+bool is_valid_pattern(std::string_view pattern);
+bool subject_matches(std::string_view pattern, std::string_view topic);
+
+// Who subscribed to what. Thread-safe.
+class Subscriptions {
+ public:
+  // False if `subscriber` already had `pattern`.
+  bool add(const std::string& subscriber, const std::string& pattern);
+  bool remove(const std::string& subscriber, const std::string& pattern);
+  void remove_all(const std::string& subscriber);
+  std::size_t count(const std::string& subscriber) const;
+  // Each subscriber with at least one matching pattern, once, in no particular order.
+  std::vector<std::string> subscribers_of(std::string_view topic) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::unordered_set<std::string>> patterns_;  // by subscriber
+};
+
+}  // namespace wasmhive::messaging

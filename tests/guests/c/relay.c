@@ -1,0 +1,93 @@
+/* Relay: turns text commands into messaging calls, and reports everything it
+ * receives to the host's inbox ("@host"), so tests can see exactly what arrived.
+ *   "bcast <a,b,c> <text>"   broadcast <text> to a, b and c
+ *   "pub <topic> <text>"     publish
+ *   "sub <pattern>" / "unsub <pattern>"
+ *   "req <target> <timeout_ms> <text>"  request
+ *   "cancel <id>"
+ *   "trap"
+ * A command's result (the import's return value) is the reply if the command
+ * came as a request. Anything else, and every callback, is reported to @host as
+ * "msg|<kind>|<sender>|<topic>|<payload>" or "cb|<id>|<status>|<payload>". */
+#include <wasmhive.h>
+
+static uint32_t word(const uint8_t* p, uint32_t len) {
+  uint32_t n = 0;
+  while (n < len && p[n] != ' ') ++n;
+  return n;
+}
+
+static int64_t parse_i64(const uint8_t* s, uint32_t len) {
+  int64_t v = 0;
+  for (uint32_t i = 0; i < len && s[i] >= '0' && s[i] <= '9'; ++i) v = v * 10 + (s[i] - '0');
+  return v;
+}
+
+static int32_t report_to_host(const char* text, uint32_t len) {
+  return wh_send_n("@host", 5, text, len);
+}
+
+static int64_t run(const uint8_t* p, uint32_t n) {
+  uint32_t cmd = word(p, n);
+  const uint8_t* arg = p + cmd + 1;
+  uint32_t arg_len = cmd + 1 < n ? n - cmd - 1 : 0;
+  uint32_t first = word(arg, arg_len);
+  const uint8_t* rest = arg + first + 1;
+  uint32_t rest_len = first + 1 < arg_len ? arg_len - first - 1 : 0;
+  if (wh_equals(p, cmd, "bcast")) {
+    static char names[1024];
+    for (uint32_t i = 0; i < first; ++i) names[i] = arg[i] == ',' ? '\n' : (char)arg[i];
+    return wh_raw_broadcast(names, (int32_t)first, rest, (int32_t)rest_len);
+  }
+  if (wh_equals(p, cmd, "pub")) return wh_raw_publish(arg, (int32_t)first, rest, (int32_t)rest_len);
+  if (wh_equals(p, cmd, "sub")) return wh_raw_subscribe(arg, (int32_t)first);
+  if (wh_equals(p, cmd, "unsub")) return wh_raw_unsubscribe(arg, (int32_t)first);
+  if (wh_equals(p, cmd, "cancel")) return wh_cancel(parse_i64(arg, first));
+  if (wh_equals(p, cmd, "req")) {
+    uint32_t timeout_len = word(rest, rest_len);
+    const uint8_t* body = rest + timeout_len + 1;
+    uint32_t body_len = timeout_len + 1 < rest_len ? rest_len - timeout_len - 1 : 0;
+    return wh_raw_request(arg, (int32_t)first, body, (int32_t)body_len,
+                          parse_i64(rest, timeout_len));
+  }
+  if (wh_equals(p, cmd, "trap")) __builtin_trap();
+  return WH_ERR_UNSUPPORTED;
+}
+
+static int is_command(const uint8_t* p, uint32_t n) {
+  uint32_t cmd = word(p, n);
+  return wh_equals(p, cmd, "bcast") || wh_equals(p, cmd, "pub") || wh_equals(p, cmd, "sub") ||
+         wh_equals(p, cmd, "unsub") || wh_equals(p, cmd, "req") || wh_equals(p, cmd, "cancel") ||
+         wh_equals(p, cmd, "trap");
+}
+
+WH_ON_MESSAGE(msg) {
+  if (msg->kind != WH_KIND_PUBLISH && is_command(msg->payload, msg->payload_len)) {
+    int64_t result = run(msg->payload, msg->payload_len);
+    if (msg->kind != WH_KIND_REQUEST) return 0;
+    char out[24];
+    return wh_reply(out, wh_append_i64(out, 0, result));
+  }
+  static char out[64 + 3 * WH_MAX_NAME + WH_MAX_PAYLOAD];
+  uint32_t n = wh_append(out, 0, "msg|", 4);
+  n = wh_append_i64(out, n, msg->kind);
+  out[n++] = '|';
+  n = wh_append(out, n, msg->sender, msg->sender_len);
+  out[n++] = '|';
+  n = wh_append(out, n, msg->topic, msg->topic_len);
+  out[n++] = '|';
+  n = wh_append(out, n, msg->payload, msg->payload_len);
+  if (msg->kind == WH_KIND_REQUEST) wh_reply(msg->payload, msg->payload_len);
+  return report_to_host(out, n);
+}
+
+WH_ON_CALLBACK(cb) {
+  static char out[64 + WH_MAX_PAYLOAD];
+  uint32_t n = wh_append(out, 0, "cb|", 3);
+  n = wh_append_i64(out, n, cb->correlation_id);
+  out[n++] = '|';
+  n = wh_append_i64(out, n, cb->status);
+  out[n++] = '|';
+  n = wh_append(out, n, cb->payload, cb->payload_len);
+  return report_to_host(out, n);
+}
