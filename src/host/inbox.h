@@ -1,0 +1,48 @@
+// A ready-made HostConfig::on_message: queues what components send to "@host"
+// so the application can take the messages on its own thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+
+namespace wasmhive::host {
+
+struct InboxMessage {
+  std::string sender;
+  std::string payload;  // bytes, in a string for convenience
+};
+
+class Inbox {
+ public:
+  // Install as HostConfig::on_message; the Inbox must outlive the Host.
+  std::function<void(std::string_view, std::span<const std::uint8_t>)> sink() {
+    return [this](std::string_view sender, std::span<const std::uint8_t> payload) {
+      std::lock_guard lock(mutex_);
+      queue_.push_back({std::string(sender), std::string(payload.begin(), payload.end())});
+      arrived_.notify_all();
+    };
+  }
+
+  // The oldest message, waiting up to `timeout` for one.
+  std::optional<InboxMessage> pop(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    if (!arrived_.wait_for(lock, timeout, [&] { return !queue_.empty(); })) return std::nullopt;
+    InboxMessage message = std::move(queue_.front());
+    queue_.pop_front();
+    return message;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable arrived_;
+  std::deque<InboxMessage> queue_;
+};
+
+}  // namespace wasmhive::host
