@@ -5,19 +5,13 @@
 
 static int64_t rounds, played;
 
-static int64_t parse(const uint8_t* s, uint32_t len) {
-  int64_t v = 0;
-  for (uint32_t i = 0; i < len && s[i] >= '0' && s[i] <= '9'; ++i) v = v * 10 + (s[i] - '0');
-  return v;
-}
-
 WH_ON_MESSAGE(msg) {
   const uint8_t* p = msg->payload;
   uint32_t n = msg->payload_len;
   if (wh_starts_with(p, n, "serve ")) {
     uint32_t name_len = 0;
     while (6 + name_len < n && p[6 + name_len] != ' ') ++name_len;
-    rounds = parse(p + 7 + name_len, n - 7 - name_len);
+    rounds = wh_parse_i64(p + 7 + name_len, n - 7 - name_len);
     played = 0;
     return wh_send_n((const char*)p + 6, name_len, "ping", 4);
   }

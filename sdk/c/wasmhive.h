@@ -170,6 +170,25 @@ static inline uint32_t wh_append_i64(char* out, uint32_t at, int64_t value) {
   while (n) out[at++] = digits[--n];
   return at;
 }
+/* Reads a decimal integer (optional leading '-') from the start of `s`; stops at
+ * the first non-digit. */
+static inline int64_t wh_parse_i64(const void* s, uint32_t len) {
+  const uint8_t* p = (const uint8_t*)s;
+  uint32_t i = 0;
+  int negative = len > 0 && p[0] == '-';
+  int64_t v = 0;
+  for (i = (uint32_t)negative; i < len && p[i] >= '0' && p[i] <= '9'; ++i)
+    v = v * 10 + (p[i] - '0');
+  return negative ? -v : v;
+}
+/* Length of the first space-separated token of `s`. */
+static inline uint32_t wh_token_len(const void* s, uint32_t len) {
+  const uint8_t* p = (const uint8_t*)s;
+  uint32_t n = 0;
+  while (n < len && p[n] != ' ') ++n;
+  return n;
+}
+
 /* Freestanding: no memcmp to call, so compare by hand. */
 static inline int wh_starts_with(const void* data, uint32_t len, const char* prefix) {
   const char* d = (const char*)data;

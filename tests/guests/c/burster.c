@@ -6,18 +6,6 @@
 
 static int64_t ok, timed_out, other, refused;
 
-static uint32_t word(const uint8_t* p, uint32_t len) {
-  uint32_t n = 0;
-  while (n < len && p[n] != ' ') ++n;
-  return n;
-}
-
-static int64_t parse_i64(const uint8_t* s, uint32_t len) {
-  int64_t v = 0;
-  for (uint32_t i = 0; i < len && s[i] >= '0' && s[i] <= '9'; ++i) v = v * 10 + (s[i] - '0');
-  return v;
-}
-
 WH_ON_MESSAGE(msg) {
   if (msg->kind == WH_KIND_REQUEST) {
     char out[96];
@@ -33,12 +21,12 @@ WH_ON_MESSAGE(msg) {
   /* "burst <target> <n> <timeout_ms>" */
   const uint8_t* p = msg->payload + 6;
   uint32_t len = msg->payload_len > 6 ? msg->payload_len - 6 : 0;
-  uint32_t target_len = word(p, len);
+  uint32_t target_len = wh_token_len(p, len);
   const uint8_t* count_at = p + target_len + 1;
-  uint32_t count_len = word(count_at, len - target_len - 1);
-  int64_t count = parse_i64(count_at, count_len);
+  uint32_t count_len = wh_token_len(count_at, len - target_len - 1);
+  int64_t count = wh_parse_i64(count_at, count_len);
   const uint8_t* timeout_at = count_at + count_len + 1;
-  int64_t timeout = parse_i64(timeout_at, len - target_len - count_len - 2);
+  int64_t timeout = wh_parse_i64(timeout_at, len - target_len - count_len - 2);
   for (int64_t i = 0; i < count; ++i)
     if (wh_raw_request(p, (int32_t)target_len, "x", 1, timeout) < 0) ++refused;
   return 0;

@@ -12,12 +12,6 @@ static int64_t count;
 static uint8_t last[256];
 static uint32_t last_len;
 
-static int64_t parse_i64(const uint8_t* s, uint32_t len) {
-  int64_t v = 0;
-  for (uint32_t i = 0; i < len && s[i] >= '0' && s[i] <= '9'; ++i) v = v * 10 + (s[i] - '0');
-  return v;
-}
-
 static void remember(const wh_message* msg) {
   ++count;
   last_len = msg->payload_len < sizeof last ? msg->payload_len : sizeof last;
@@ -45,7 +39,7 @@ WH_ON_MESSAGE(msg) {
     return wh_reply(out, len);
   }
   if (wh_starts_with(p, n, "spin ")) {
-    int64_t until = wh_now_ms() + parse_i64(p + 5, n - 5);
+    int64_t until = wh_now_ms() + wh_parse_i64(p + 5, n - 5);
     while (wh_now_ms() < until) {
     }
   }

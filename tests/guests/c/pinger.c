@@ -7,19 +7,13 @@ static char starter[WH_MAX_NAME];
 static uint32_t starter_len;
 static int64_t remaining, rounds;
 
-static int64_t parse_i64(const uint8_t* s, uint32_t len) {
-  int64_t v = 0;
-  for (uint32_t i = 0; i < len && s[i] >= '0' && s[i] <= '9'; ++i) v = v * 10 + (s[i] - '0');
-  return v;
-}
-
 static int32_t start(const wh_message* msg) {
   /* payload: "start <target> <n>" */
   const uint8_t* p = msg->payload + 6;
   uint32_t len = msg->payload_len - 6, target_len = 0;
   while (target_len < len && p[target_len] != ' ') ++target_len;
   if (target_len + 1 >= len) return WH_ERR_INVALID;
-  rounds = remaining = parse_i64(p + target_len + 1, len - target_len - 1);
+  rounds = remaining = wh_parse_i64(p + target_len + 1, len - target_len - 1);
   __builtin_memcpy(starter, msg->sender, msg->sender_len);
   starter_len = msg->sender_len;
   return wh_send_n((const char*)p, target_len, "ping", 4);

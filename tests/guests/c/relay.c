@@ -11,27 +11,15 @@
  * "msg|<kind>|<sender>|<topic>|<payload>" or "cb|<id>|<status>|<payload>". */
 #include <wasmhive.h>
 
-static uint32_t word(const uint8_t* p, uint32_t len) {
-  uint32_t n = 0;
-  while (n < len && p[n] != ' ') ++n;
-  return n;
-}
-
-static int64_t parse_i64(const uint8_t* s, uint32_t len) {
-  int64_t v = 0;
-  for (uint32_t i = 0; i < len && s[i] >= '0' && s[i] <= '9'; ++i) v = v * 10 + (s[i] - '0');
-  return v;
-}
-
 static int32_t report_to_host(const char* text, uint32_t len) {
   return wh_send_n("@host", 5, text, len);
 }
 
 static int64_t run(const uint8_t* p, uint32_t n) {
-  uint32_t cmd = word(p, n);
+  uint32_t cmd = wh_token_len(p, n);
   const uint8_t* arg = p + cmd + 1;
   uint32_t arg_len = cmd + 1 < n ? n - cmd - 1 : 0;
-  uint32_t first = word(arg, arg_len);
+  uint32_t first = wh_token_len(arg, arg_len);
   const uint8_t* rest = arg + first + 1;
   uint32_t rest_len = first + 1 < arg_len ? arg_len - first - 1 : 0;
   if (wh_equals(p, cmd, "bcast")) {
@@ -42,20 +30,20 @@ static int64_t run(const uint8_t* p, uint32_t n) {
   if (wh_equals(p, cmd, "pub")) return wh_raw_publish(arg, (int32_t)first, rest, (int32_t)rest_len);
   if (wh_equals(p, cmd, "sub")) return wh_raw_subscribe(arg, (int32_t)first);
   if (wh_equals(p, cmd, "unsub")) return wh_raw_unsubscribe(arg, (int32_t)first);
-  if (wh_equals(p, cmd, "cancel")) return wh_cancel(parse_i64(arg, first));
+  if (wh_equals(p, cmd, "cancel")) return wh_cancel(wh_parse_i64(arg, first));
   if (wh_equals(p, cmd, "req")) {
-    uint32_t timeout_len = word(rest, rest_len);
+    uint32_t timeout_len = wh_token_len(rest, rest_len);
     const uint8_t* body = rest + timeout_len + 1;
     uint32_t body_len = timeout_len + 1 < rest_len ? rest_len - timeout_len - 1 : 0;
     return wh_raw_request(arg, (int32_t)first, body, (int32_t)body_len,
-                          parse_i64(rest, timeout_len));
+                          wh_parse_i64(rest, timeout_len));
   }
   if (wh_equals(p, cmd, "trap")) __builtin_trap();
   return WH_ERR_UNSUPPORTED;
 }
 
 static int is_command(const uint8_t* p, uint32_t n) {
-  uint32_t cmd = word(p, n);
+  uint32_t cmd = wh_token_len(p, n);
   return wh_equals(p, cmd, "bcast") || wh_equals(p, cmd, "pub") || wh_equals(p, cmd, "sub") ||
          wh_equals(p, cmd, "unsub") || wh_equals(p, cmd, "req") || wh_equals(p, cmd, "cancel") ||
          wh_equals(p, cmd, "trap");

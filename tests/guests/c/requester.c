@@ -7,18 +7,6 @@
 static char commander[WH_MAX_NAME];
 static uint32_t commander_len;
 
-static uint32_t field(const uint8_t* p, uint32_t len) {
-  uint32_t n = 0;
-  while (n < len && p[n] != ' ') ++n;
-  return n;
-}
-
-static int64_t parse_i64(const uint8_t* s, uint32_t len) {
-  int64_t v = 0;
-  for (uint32_t i = 0; i < len && s[i] >= '0' && s[i] <= '9'; ++i) v = v * 10 + (s[i] - '0');
-  return v;
-}
-
 static int32_t report(const wh_message* msg, const char* word, int64_t value) {
   char out[64];
   uint32_t n = wh_append(out, 0, word, wh_strlen(word));
@@ -34,13 +22,13 @@ WH_ON_MESSAGE(msg) {
   const uint8_t* p = msg->payload;
   uint32_t len = msg->payload_len;
   if (len > 7 && wh_starts_with(p, len, "cancel "))
-    return report(msg, "cancelled", wh_cancel(parse_i64(p + 7, len - 7)));
-  uint32_t target_len = field(p, len);
+    return report(msg, "cancelled", wh_cancel(wh_parse_i64(p + 7, len - 7)));
+  uint32_t target_len = wh_token_len(p, len);
   if (target_len + 1 >= len) return WH_ERR_INVALID;
   const uint8_t* rest = p + target_len + 1;
   uint32_t rest_len = len - target_len - 1;
-  uint32_t timeout_len = field(rest, rest_len);
-  int64_t timeout = parse_i64(rest, timeout_len);
+  uint32_t timeout_len = wh_token_len(rest, rest_len);
+  int64_t timeout = wh_parse_i64(rest, timeout_len);
   const uint8_t* body = rest + timeout_len + (timeout_len < rest_len);
   uint32_t body_len = rest_len - timeout_len - (timeout_len < rest_len);
   int64_t id = wh_raw_request(p, (int32_t)target_len, body, (int32_t)body_len, timeout);
