@@ -174,6 +174,37 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
     return fan_out_publish(actor::kHostSender, topic, payload);
   }
 
+  Result<std::size_t> broadcast(std::span<const std::string> targets,
+                                std::span<const std::uint8_t> payload) override {
+    if (stopping_) return make_error(Errc::unavailable, "host is shutting down");
+    std::vector<std::string_view> names;
+    for (const auto& target : targets) {
+      if (!messaging::is_valid_target(target))
+        return make_error(Errc::invalid_argument, "invalid target name '" + target + "'");
+      if (std::find(names.begin(), names.end(), target) == names.end()) names.push_back(target);
+    }
+    if (payload.size() > config_.max_payload)
+      return make_error(Errc::limit_exceeded,
+                        "payload over " + std::to_string(config_.max_payload) + " bytes");
+    return deliver_to_each(actor::kHostSender, names, payload);
+  }
+
+  Result<void> subscribe(std::string_view pattern) override {
+    if (!config_.on_message)
+      return make_error(Errc::invalid_argument, "the host has no inbox (HostConfig::on_message)");
+    if (!messaging::is_valid_pattern(pattern))
+      return make_error(Errc::invalid_argument, "invalid pattern '" + std::string(pattern) + "'");
+    subscriptions_.add(std::string(actor::kHostSender), std::string(pattern));
+    return {};
+  }
+
+  Result<void> unsubscribe(std::string_view pattern) override {
+    if (!subscriptions_.remove(std::string(actor::kHostSender), std::string(pattern)))
+      return make_error(Errc::not_found,
+                        "the host is not subscribed to '" + std::string(pattern) + "'");
+    return {};
+  }
+
   std::size_t outstanding_requests() const override { return pending_->size(); }
   std::uint64_t late_replies() const override { return pending_->late(); }
 
@@ -287,13 +318,9 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
     }
     if (names.empty() || names.size() > config_.max_broadcast_targets) return abi::kErrInvalid;
     if (payload.size() > config_.max_payload) return abi::kErrTooBig;
-    std::int32_t delivered = 0;
-    for (std::string_view name : names) {
-      Message message{abi::kKindSend, from.name(), {}, {payload.begin(), payload.end()}, 0};
-      if (deliver(std::move(message), name, {}) == abi::kOk) ++delivered;
-    }
-    for (std::int32_t i = 0; i < delivered; ++i) from.count_sent();
-    return delivered;
+    std::size_t delivered = deliver_to_each(from.name(), names, payload);
+    for (std::size_t i = 0; i < delivered; ++i) from.count_sent();
+    return static_cast<std::int32_t>(delivered);
   }
 
   std::int32_t publish(Component& from, std::string_view topic, abi::Bytes payload) override {
@@ -427,8 +454,8 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
                   "payload over " + std::to_string(config_.max_payload) + " bytes");
       return abi::kErrTooBig;
     }
-    if (target == actor::kHostSender && config_.on_message) {
-      config_.on_message(message.sender, message.payload);
+    if (target == actor::kHostSender && config_.on_message && message.kind != abi::kKindRequest) {
+      config_.on_message({message.kind, message.sender, message.topic, message.payload});
       return abi::kOk;
     }
     Component* component = find(target);
@@ -449,6 +476,17 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
     dead_letters_.record(
         {meta.sender, std::string(target), full ? "mailbox full" : "target stopped", size});
     return full ? abi::kErrBusy : abi::kErrNotFound;
+  }
+
+  // Sends to each of `names` (already distinct and valid); returns how many accepted.
+  std::size_t deliver_to_each(std::string_view sender, std::span<const std::string_view> names,
+                              abi::Bytes payload) {
+    std::size_t delivered = 0;
+    for (std::string_view name : names) {
+      Message message{abi::kKindSend, std::string(sender), {}, {payload.begin(), payload.end()}, 0};
+      if (deliver(std::move(message), name, {}) == abi::kOk) ++delivered;
+    }
+    return delivered;
   }
 
   std::size_t fan_out_publish(std::string_view sender, std::string_view topic, abi::Bytes payload) {

@@ -20,6 +20,15 @@
 
 namespace wasmhive::host {
 
+// A message a component sent to "@host", or one published on a topic the host
+// subscribed to. The views are valid during the on_message call only.
+struct HostMessage {
+  abi::MessageKind kind;  // kKindSend or kKindPublish
+  std::string_view sender;
+  std::string_view topic;  // kKindPublish only
+  std::span<const std::uint8_t> payload;
+};
+
 struct HostConfig {
   std::size_t workers = 0;       // 0: one per hardware thread
   std::size_t turn_budget = 32;  // messages a component handles per turn before others run
@@ -34,9 +43,11 @@ struct HostConfig {
   actor::GroupSpec root{.name = "root"};
   // Called for every lifecycle event, from whichever thread caused it. Keep it short.
   std::function<void(const actor::Event&)> on_event{};
-  // The host's own inbox: messages components send to "@host" (on the sender's
-  // worker thread; keep it short). Without it such sends fail with not_found.
-  std::function<void(std::string_view sender, std::span<const std::uint8_t> payload)> on_message{};
+  // The host's own inbox: messages components send to "@host" and publications
+  // on topics the host subscribed to (called on the sender's thread; keep it
+  // short). Without it such sends fail with not_found. Components cannot make
+  // requests to the host: those get the unknown_target callback.
+  std::function<void(const HostMessage&)> on_message{};
   // Where guest log lines and lifecycle events are printed (spdlog level name).
   std::string log_level = "warn";
 };
@@ -81,7 +92,16 @@ class Host {
                                              std::chrono::milliseconds timeout,
                                              SendOptions options = {}) = 0;
 
-  // Publishes as "@host" to every component subscribed to a matching pattern;
+  // Sends the payload once to each distinct name, as "@host"; returns how many
+  // accepted it (the others are dead letters). Errors: invalid_argument (a bad
+  // name), limit_exceeded (payload), unavailable (shutting down).
+  virtual Result<std::size_t> broadcast(std::span<const std::string> targets,
+                                        std::span<const std::uint8_t> payload) = 0;
+  // Publications matching `pattern` reach on_message. Errors: invalid_argument
+  // (pattern, or no on_message), not_found (unsubscribe without subscribe).
+  virtual Result<void> subscribe(std::string_view pattern) = 0;
+  virtual Result<void> unsubscribe(std::string_view pattern) = 0;
+  // Publishes as "@host" to every subscriber of a matching pattern;
   // returns how many it was delivered to. Errors: invalid_argument (topic),
   // limit_exceeded (payload), unavailable (shutting down).
   virtual Result<std::size_t> publish(std::string_view topic,

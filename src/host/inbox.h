@@ -12,20 +12,25 @@
 #include <span>
 #include <string>
 
+#include "host/host.h"
+
 namespace wasmhive::host {
 
 struct InboxMessage {
+  abi::MessageKind kind;
   std::string sender;
+  std::string topic;
   std::string payload;  // bytes, in a string for convenience
 };
 
 class Inbox {
  public:
   // Install as HostConfig::on_message; the Inbox must outlive the Host.
-  std::function<void(std::string_view, std::span<const std::uint8_t>)> sink() {
-    return [this](std::string_view sender, std::span<const std::uint8_t> payload) {
+  std::function<void(const HostMessage&)> sink() {
+    return [this](const HostMessage& message) {
       std::lock_guard lock(mutex_);
-      queue_.push_back({std::string(sender), std::string(payload.begin(), payload.end())});
+      queue_.push_back({message.kind, std::string(message.sender), std::string(message.topic),
+                        std::string(message.payload.begin(), message.payload.end())});
       arrived_.notify_all();
     };
   }

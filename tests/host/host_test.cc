@@ -53,9 +53,9 @@ TEST_F(HostTest, ComponentsMessageEachOtherAndTheHostInbox) {
   std::condition_variable got;
   std::vector<std::pair<std::string, std::string>> inbox;
   HostConfig config;
-  config.on_message = [&](std::string_view sender, std::span<const std::uint8_t> payload) {
+  config.on_message = [&](const HostMessage& message) {
     std::lock_guard lock(mutex);
-    inbox.emplace_back(sender, std::string(payload.begin(), payload.end()));
+    inbox.emplace_back(message.sender, std::string(message.payload.begin(), message.payload.end()));
     got.notify_all();
   };
   start(std::move(config));

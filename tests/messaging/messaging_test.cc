@@ -216,6 +216,33 @@ TEST_F(Messaging, HundredThousandOutstandingRequestsAllAnsweredOrTimedOut) {
   EXPECT_TRUE(testing::eventually([&] { return host->late_replies() == 50000; }, 60s));
 }
 
+TEST_F(Messaging, TheHostBroadcastsSubscribesAndCannotBeRequested) {
+  start();
+  spawn("app/r1", "recorder");
+  spawn("app/r2", "recorder");
+  spawn("app/pub", "relay");
+  std::vector<std::string> targets = {"app/r1", "app/r2", "app/r1", "app/none"};
+  auto delivered = host->broadcast(targets, to_bytes("from the host"));
+  ASSERT_TRUE(delivered.ok());
+  EXPECT_EQ(*delivered, 2u);
+  EXPECT_EQ(ask_text(*host, "app/r2", "?"), "1|@host|from the host");
+  EXPECT_EQ(host->broadcast(std::vector<std::string>{"bad name"}, to_bytes("x")).error().code,
+            Errc::invalid_argument);
+
+  ASSERT_TRUE(host->subscribe("alerts.>").ok());
+  EXPECT_EQ(command("app/pub", "pub alerts.disk.full 93%"), 1);
+  ASSERT_TRUE(inbox.wait_for("93%"));
+  ASSERT_TRUE(host->unsubscribe("alerts.>").ok());
+  EXPECT_EQ(command("app/pub", "pub alerts.disk.full 94%"), 0);
+  EXPECT_EQ(host->unsubscribe("alerts.>").error().code, Errc::not_found);
+  EXPECT_EQ(host->subscribe("alerts.>.x").error().code, Errc::invalid_argument);
+
+  std::int64_t id = command("app/pub", "req @host 1000 anyone?");
+  auto callback = inbox.wait_for("cb|" + std::to_string(id) + "|");
+  ASSERT_TRUE(callback);
+  EXPECT_EQ(*callback, "cb|" + std::to_string(id) + "|3|");
+}
+
 TEST(Subjects, WildcardMatching) {
   using messaging::subject_matches;
   EXPECT_TRUE(subject_matches("a.b", "a.b"));

@@ -34,10 +34,11 @@ std::vector<actor::Event> EventLog::all() const {
   return events_;
 }
 
-std::function<void(std::string_view, std::span<const std::uint8_t>)> Inbox::sink() {
-  return [this](std::string_view sender, std::span<const std::uint8_t> payload) {
+std::function<void(const host::HostMessage&)> Inbox::sink() {
+  return [this](const host::HostMessage& message) {
     std::lock_guard lock(mutex_);
-    messages_.emplace_back(sender, std::string(payload.begin(), payload.end()));
+    messages_.emplace_back(message.sender,
+                           std::string(message.payload.begin(), message.payload.end()));
     changed_.notify_all();
   };
 }

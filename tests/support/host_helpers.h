@@ -41,7 +41,7 @@ class EventLog {
 // The host's inbox (HostConfig::on_message): what components sent to "@host".
 class Inbox {
  public:
-  std::function<void(std::string_view, std::span<const std::uint8_t>)> sink();
+  std::function<void(const host::HostMessage&)> sink();
   // Waits for a message whose payload starts with `prefix`; returns its payload.
   std::optional<std::string> wait_for(const std::string& prefix,
                                       std::chrono::milliseconds timeout = kPatience);
