@@ -1,7 +1,8 @@
 # Builds wasm guests (test components, examples) as part of the build.
 #   wasmhive_wat_guest(NAME file.wat [NO_CHECK])   -> ${WASMHIVE_GUEST_DIR}/NAME.wasm
 #     (NO_CHECK: skip validation, for modules that are invalid on purpose)
-#   wasmhive_c_guest(NAME SOURCES a.c ...)         -> ${WASMHIVE_GUEST_DIR}/NAME.wasm
+#   wasmhive_c_guest(NAME SOURCES a.c ... [OUTPUT_DIR dir] [OUTPUT_NAME file])
+#                                                  -> ${WASMHIVE_GUEST_DIR}/NAME.wasm
 # Every guest joins the `guests` target.
 find_program(WAT2WASM wat2wasm REQUIRED)
 find_program(WASM_CLANG NAMES clang-14 clang REQUIRED)
@@ -34,8 +35,16 @@ set(WASMHIVE_C_GUEST_FLAGS --target=wasm32 -O2 -nostdlib -mbulk-memory
     -Wl,--no-entry -Wl,--export-dynamic -Wl,--strip-debug)
 
 function(wasmhive_c_guest name)
-  cmake_parse_arguments(ARG "" "" "SOURCES" ${ARGN})
-  set(out "${WASMHIVE_GUEST_DIR}/${name}.wasm")
+  cmake_parse_arguments(ARG "" "OUTPUT_DIR;OUTPUT_NAME" "SOURCES" ${ARGN})
+  set(dir "${WASMHIVE_GUEST_DIR}")
+  if(ARG_OUTPUT_DIR)
+    set(dir "${ARG_OUTPUT_DIR}")
+  endif()
+  set(file_name "${name}")
+  if(ARG_OUTPUT_NAME)
+    set(file_name "${ARG_OUTPUT_NAME}")
+  endif()
+  set(out "${dir}/${file_name}.wasm")
   set(srcs)
   foreach(s IN LISTS ARG_SOURCES)
     get_filename_component(abs "${s}" ABSOLUTE)
@@ -45,7 +54,7 @@ function(wasmhive_c_guest name)
   add_custom_command(OUTPUT "${out}"
     COMMAND ${WASM_CLANG} ${WASMHIVE_C_GUEST_FLAGS} -I${sdk} ${srcs} -o "${out}"
     DEPENDS ${srcs} "${sdk}/wasmhive.h"
-    COMMENT "clang wasm32 ${name}.wasm" VERBATIM)
+    COMMENT "clang wasm32 ${file_name}.wasm" VERBATIM)
   add_custom_target(guest_${name} DEPENDS "${out}")
   add_dependencies(guests guest_${name})
 endfunction()

@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Quick start: installs what is missing, builds, and runs the demo.
+# Quick start: installs what is missing, builds, and runs the demo app: an order
+# pipeline of four wasm components (examples/shop) fed five orders.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${WASMHIVE_BUILD_DIR:-$root/build}"
 "$root/scripts/setup.sh"
 "$root/scripts/build.sh"
 echo
-"$build/examples/hello/hello_host" "$build/guests/hello.wasm" "$build/guests/looper.wasm"
+exec "$build/wasmhive" run "$build/examples/shop/app.toml" --until-idle \
+  --send "shop/gateway=o-1 apple 2" \
+  --send "shop/gateway=o-2 pear 0" \
+  --send "shop/gateway=o-3 durian 1" \
+  --send "shop/gateway=o-4 glitch 1" \
+  --send "shop/gateway=o-5 apple 3"

@@ -1,5 +1,6 @@
 #include "host/host.h"
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -27,6 +28,43 @@ using actor::ComponentState;
 using actor::Event;
 using actor::Message;
 
+// spdlog's %v, escaped for a JSON string.
+class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& out) override {
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (char c : std::string_view(msg.payload.data(), msg.payload.size())) {
+      if (c == '"' || c == '\\') {
+        out.push_back('\\');
+        out.push_back(c);
+      } else if (static_cast<unsigned char>(c) < 0x20) {
+        const char escape[] = {'\\', 'u', '0', '0', kHex[(c >> 4) & 0xf], kHex[c & 0xf]};
+        out.append(escape, escape + sizeof escape);
+      } else {
+        out.push_back(c);
+      }
+    }
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<JsonEscapedMessage>();
+  }
+};
+
+std::shared_ptr<spdlog::logger> make_logger(const HostConfig& config) {
+  auto logger = std::make_shared<spdlog::logger>("wasmhive",
+                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  logger->set_level(spdlog::level::from_str(config.log_level));
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  if (config.log_format == "json")
+    formatter->add_flag<JsonEscapedMessage>('*').set_pattern(
+        R"({"time":"%Y-%m-%dT%H:%M:%S.%e","level":"%l","msg":"%*"})");
+  else
+    formatter->set_pattern("%H:%M:%S.%e %-7l %v");
+  logger->set_formatter(std::move(formatter));
+  return logger;
+}
+
 spdlog::level::level_enum log_level(abi::LogLevel level) {
   switch (level) {
     case abi::kTrace:
@@ -49,14 +87,11 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
       : config_(std::move(config)),
         own_clock_(config_.clock ? nullptr : std::make_unique<SystemClock>()),
         clock_(config_.clock ? *config_.clock : *own_clock_),
-        logger_(std::make_shared<spdlog::logger>(
-            "wasmhive", std::make_shared<spdlog::sinks::stderr_sink_mt>())),
+        logger_(make_logger(config_)),
         cache_(std::make_shared<engine::ModuleCache>()),
         timers_(std::make_unique<TimerService>(clock_)),
         pending_(std::make_unique<messaging::PendingRequests>(*timers_)),
-        supervisor_(std::make_unique<actor::Supervisor>(config_.root, clock_, *this)) {
-    logger_->set_level(spdlog::level::from_str(config_.log_level));
-  }
+        supervisor_(std::make_unique<actor::Supervisor>(config_.root, clock_, *this)) {}
 
   ~HostImpl() override {
     shutdown(std::chrono::milliseconds(0));

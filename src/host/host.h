@@ -48,8 +48,11 @@ struct HostConfig {
   // short). Without it such sends fail with not_found. Components cannot make
   // requests to the host: those get the unknown_target callback.
   std::function<void(const HostMessage&)> on_message{};
-  // Where guest log lines and lifecycle events are printed (spdlog level name).
+  // Guest log lines and lifecycle events go to stderr at this level and above:
+  // trace, debug, info, warn, error, critical or off.
   std::string log_level = "warn";
+  // "text": "12:00:00.123 info    message"; "json": one JSON object per line.
+  std::string log_format = "text";
 };
 
 struct SendOptions {

@@ -1,0 +1,282 @@
+#include "cli/manifest.h"
+
+#include <toml++/toml.h>
+
+#include <charconv>
+#include <set>
+
+#include "messaging/names.h"
+
+namespace wasmhive::cli {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Collects the first error with its position in the file.
+class Reader {
+ public:
+  explicit Reader(std::filesystem::path path) : path_(std::move(path)) {}
+
+  bool failed() const { return error_.has_value(); }
+  Error error() const { return *error_; }
+
+  void fail(const toml::source_region& where, const std::string& what) {
+    if (error_) return;
+    error_ = Error{Errc::invalid_argument, path_.filename().string() + ":" +
+                                               std::to_string(where.begin.line) + ":" +
+                                               std::to_string(where.begin.column) + ": " + what};
+  }
+
+  // Every key of `table` must be one of `allowed`.
+  void known_keys(const toml::table& table, std::initializer_list<std::string_view> allowed,
+                  const std::string& where) {
+    for (const auto& [key, node] : table) {
+      if (std::find(allowed.begin(), allowed.end(), key.str()) != allowed.end()) continue;
+      std::string list;
+      for (auto k : allowed) list += (list.empty() ? "" : ", ") + std::string(k);
+      fail(key.source(),
+           "unknown key '" + std::string(key.str()) + "' in " + where + " (allowed: " + list + ")");
+    }
+  }
+
+  template <class T>
+  std::optional<T> get(const toml::table& table, std::string_view key, const std::string& where,
+                       const char* expected) {
+    const toml::node* node = table.get(key);
+    if (!node) return std::nullopt;
+    if (auto value = node->value_exact<T>()) return *value;
+    fail(node->source(), where + "." + std::string(key) + ": expected " + expected);
+    return std::nullopt;
+  }
+
+  std::optional<std::int64_t> integer(const toml::table& table, std::string_view key,
+                                      const std::string& where, std::int64_t min,
+                                      std::int64_t max) {
+    auto value = get<std::int64_t>(table, key, where, "an integer");
+    if (value && (*value < min || *value > max)) {
+      fail(table.get(key)->source(), where + "." + std::string(key) + ": " +
+                                         std::to_string(*value) + " is outside " +
+                                         std::to_string(min) + ".." + std::to_string(max));
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  std::optional<std::uint64_t> size(const toml::table& table, std::string_view key,
+                                    const std::string& where) {
+    const toml::node* node = table.get(key);
+    if (!node) return std::nullopt;
+    if (auto number = node->value_exact<std::int64_t>(); number && *number > 0)
+      return static_cast<std::uint64_t>(*number);
+    if (auto text = node->value_exact<std::string>())
+      if (auto parsed = parse_size(*text)) return *parsed;
+    fail(node->source(), where + "." + std::string(key) +
+                             ": expected a size such as \"4MiB\", \"64KiB\" or a byte count");
+    return std::nullopt;
+  }
+
+  template <class Enum>
+  std::optional<Enum> choice(const toml::table& table, std::string_view key,
+                             const std::string& where,
+                             std::initializer_list<std::pair<std::string_view, Enum>> options) {
+    auto text = get<std::string>(table, key, where, "a string");
+    if (!text) return std::nullopt;
+    std::string list;
+    for (const auto& [name, value] : options) {
+      if (name == *text) return value;
+      list += (list.empty() ? "" : ", ") + std::string(name);
+    }
+    fail(table.get(key)->source(),
+         where + "." + std::string(key) + ": '" + *text + "' is not one of " + list);
+    return std::nullopt;
+  }
+
+ private:
+  std::filesystem::path path_;
+  std::optional<Error> error_;
+};
+
+void read_group_settings(Reader& r, const toml::table& table, const std::string& where,
+                         actor::GroupSpec& group) {
+  using actor::Strategy;
+  if (auto s = r.choice<Strategy>(table, "strategy", where,
+                                  {{"one_for_one", Strategy::one_for_one},
+                                   {"one_for_all", Strategy::one_for_all},
+                                   {"rest_for_one", Strategy::rest_for_one}}))
+    group.strategy = *s;
+  if (auto v = r.integer(table, "max_restarts", where, 0, 1000))
+    group.max_restarts = static_cast<int>(*v);
+  if (auto v = r.integer(table, "period_ms", where, 1, 86'400'000))
+    group.period = std::chrono::milliseconds(*v);
+  if (auto v = r.integer(table, "backoff_initial_ms", where, 0, 3'600'000))
+    group.backoff_initial = std::chrono::milliseconds(*v);
+  if (auto v = r.integer(table, "backoff_max_ms", where, 0, 3'600'000))
+    group.backoff_max = std::chrono::milliseconds(*v);
+}
+
+void read_host(Reader& r, const toml::table& doc, Manifest& m) {
+  const toml::table* host = doc["host"].as_table();
+  if (!host) return;
+  r.known_keys(*host, {"workers", "max_payload"}, "[host]");
+  if (auto v = r.integer(*host, "workers", "host", 1, 256))
+    m.workers = static_cast<std::size_t>(*v);
+  if (auto v = r.size(*host, "max_payload", "host")) m.max_payload = *v;
+}
+
+void read_supervisor(Reader& r, const toml::table& doc, Manifest& m) {
+  const toml::table* root = doc["supervisor"].as_table();
+  if (!root) return;
+  r.known_keys(*root,
+               {"strategy", "max_restarts", "period_ms", "backoff_initial_ms", "backoff_max_ms"},
+               "[supervisor]");
+  read_group_settings(r, *root, "supervisor", m.root);
+}
+
+const toml::array* array_of_tables(Reader& r, const toml::table& doc, std::string_view key) {
+  const toml::node* node = doc.get(key);
+  if (!node) return nullptr;
+  const toml::array* array = node->as_array();
+  if (!array || !array->is_array_of_tables()) {
+    r.fail(node->source(),
+           "'" + std::string(key) + "' must be written [[" + std::string(key) + "]]");
+    return nullptr;
+  }
+  return array;
+}
+
+void read_groups(Reader& r, const toml::table& doc, Manifest& m, std::set<std::string>& names) {
+  const toml::array* groups = array_of_tables(r, doc, "group");
+  if (!groups) return;
+  for (const auto& node : *groups) {
+    const toml::table& table = *node.as_table();
+    GroupEntry entry;
+    auto name = r.get<std::string>(table, "name", "group", "a string");
+    if (!name) {
+      if (!r.failed()) r.fail(table.source(), "[[group]] needs a name");
+      return;
+    }
+    std::string where = "group '" + *name + "'";
+    r.known_keys(table,
+                 {"name", "parent", "strategy", "max_restarts", "period_ms", "backoff_initial_ms",
+                  "backoff_max_ms"},
+                 where);
+    entry.spec.name = *name;
+    if (auto parent = r.get<std::string>(table, "parent", where, "a string")) {
+      if (!names.count(*parent))
+        r.fail(table.get("parent")->source(),
+               where + ".parent: no group '" + *parent + "' above it");
+      entry.parent = *parent;
+    }
+    read_group_settings(r, table, where, entry.spec);
+    if (!names.insert(*name).second)
+      r.fail(table.source(), "group '" + *name + "' is defined twice");
+    m.groups.push_back(std::move(entry));
+  }
+}
+
+void read_components(Reader& r, const toml::table& doc, Manifest& m,
+                     const std::set<std::string>& groups) {
+  const toml::array* components = array_of_tables(r, doc, "component");
+  if (!components) return;
+  std::set<std::string> names;
+  for (const auto& node : *components) {
+    const toml::table& table = *node.as_table();
+    auto name = r.get<std::string>(table, "name", "component", "a string");
+    if (!name) {
+      if (!r.failed()) r.fail(table.source(), "[[component]] needs a name");
+      return;
+    }
+    std::string where = "component '" + *name + "'";
+    r.known_keys(
+        table,
+        {"name", "wasm", "group", "memory_max", "call_timeout_ms", "mailbox", "restart", "worker"},
+        where);
+    if (auto valid = messaging::validate_component_name(*name); !valid)
+      r.fail(table.get("name")->source(), valid.error().message);
+    if (!names.insert(*name).second) r.fail(table.source(), where + " is defined twice");
+
+    ComponentEntry entry;
+    entry.spec.name = *name;
+    auto wasm = r.get<std::string>(table, "wasm", where, "a path string");
+    if (!wasm && !r.failed()) r.fail(table.source(), where + " needs wasm = \"<file>.wasm\"");
+    if (wasm) {
+      entry.spec.wasm = m.path.parent_path() / *wasm;
+      if (!std::filesystem::exists(entry.spec.wasm))
+        r.fail(table.get("wasm")->source(), where + ".wasm: no file " + entry.spec.wasm.string());
+    }
+    if (auto group = r.get<std::string>(table, "group", where, "a string")) {
+      if (!groups.count(*group))
+        r.fail(table.get("group")->source(), where + ".group: no group '" + *group + "'");
+      entry.group = *group;
+    }
+    if (auto bytes = r.size(table, "memory_max", where)) {
+      if (*bytes < engine::kWasmPageSize || *bytes > 4ull * 1024 * 1024 * 1024)
+        r.fail(table.get("memory_max")->source(),
+               where + ".memory_max: must be between 64KiB and 4GiB");
+      entry.spec.limits.memory_max_pages =
+          static_cast<std::uint32_t>(*bytes / engine::kWasmPageSize);
+    }
+    if (auto v = r.integer(table, "call_timeout_ms", where, 1, 3'600'000))
+      entry.spec.limits.call_timeout = std::chrono::milliseconds(*v);
+    if (auto v = r.integer(table, "mailbox", where, 1, 10'000'000))
+      entry.spec.limits.mailbox_capacity = static_cast<std::size_t>(*v);
+    using actor::RestartPolicy;
+    if (auto p = r.choice<RestartPolicy>(table, "restart", where,
+                                         {{"permanent", RestartPolicy::permanent},
+                                          {"transient", RestartPolicy::transient},
+                                          {"temporary", RestartPolicy::temporary}}))
+      entry.spec.restart = *p;
+    if (auto v = r.integer(table, "worker", where, 0, 255)) {
+      if (m.workers && static_cast<std::size_t>(*v) >= m.workers)
+        r.fail(table.get("worker")->source(),
+               where + ".worker: the host has " + std::to_string(m.workers) + " workers");
+      entry.spec.worker = static_cast<std::size_t>(*v);
+    }
+    m.components.push_back(std::move(entry));
+  }
+  if (m.components.empty() && !r.failed())
+    r.fail(doc.source(), "the manifest has no [[component]]");
+}
+
+}  // namespace
+
+Result<std::uint64_t> parse_size(std::string_view text) {
+  std::uint64_t number = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (ec != std::errc() || end == text.data())
+    return make_error(Errc::invalid_argument, "not a size: '" + std::string(text) + "'");
+  std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
+  const std::pair<std::string_view, std::uint64_t> units[] = {
+      {"", 1}, {"B", 1}, {"KiB", 1024}, {"MiB", 1024 * 1024}, {"GiB", 1024ull * 1024 * 1024}};
+  for (const auto& [name, factor] : units)
+    if (unit == name) return number * factor;
+  return make_error(Errc::invalid_argument,
+                    "unknown size unit '" + std::string(unit) + "' (use KiB, MiB or GiB)");
+}
+
+Result<Manifest> load_manifest(const std::filesystem::path& path) {
+  if (!std::filesystem::exists(path))
+    return make_error(Errc::not_found, path.string() + ": no such manifest");
+  toml::table doc;
+  try {
+    doc = toml::parse_file(path.string());
+  } catch (const toml::parse_error& e) {
+    return make_error(Errc::invalid_argument, path.filename().string() + ":" +
+                                                  std::to_string(e.source().begin.line) + ":" +
+                                                  std::to_string(e.source().begin.column) + ": " +
+                                                  std::string(e.description()));
+  }
+  Manifest manifest;
+  manifest.path = std::filesystem::absolute(path);
+  Reader r(path);
+  r.known_keys(doc, {"host", "supervisor", "group", "component"}, "the manifest");
+  read_host(r, doc, manifest);
+  read_supervisor(r, doc, manifest);
+  std::set<std::string> groups{"root"};
+  read_groups(r, doc, manifest, groups);
+  read_components(r, doc, manifest, groups);
+  if (r.failed()) return r.error();
+  return manifest;
+}
+
+}  // namespace wasmhive::cli
