@@ -276,6 +276,9 @@ Result<Manifest> load_manifest(const std::filesystem::path& path) {
   read_groups(r, doc, manifest, groups);
   read_components(r, doc, manifest, groups);
   if (r.failed()) return r.error();
+  if (manifest.components.empty())
+    return make_error(Errc::invalid_argument,
+                      path.filename().string() + ": the manifest has no [[component]]");
   return manifest;
 }
 

@@ -1,0 +1,319 @@
+// The wasmhive command as a user runs it: a real process, real manifests and
+// modules, its output and exit code.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "support/guests.h"
+
+extern char** environ;
+
+namespace wasmhive {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+// A child process running the CLI, stdout and stderr merged into one pipe.
+class Cli {
+ public:
+  explicit Cli(std::vector<std::string> args) {
+    int fds[2];
+    if (pipe(fds) != 0) throw std::runtime_error("pipe");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
+    posix_spawn_file_actions_addclose(&actions, fds[0]);
+    args.insert(args.begin(), WASMHIVE_CLI);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (posix_spawn(&pid_, WASMHIVE_CLI, &actions, nullptr, argv.data(), environ) != 0)
+      throw std::runtime_error("spawn");
+    posix_spawn_file_actions_destroy(&actions);
+    close(fds[1]);
+    out_ = fds[0];
+  }
+  ~Cli() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    close(out_);
+  }
+
+  // Reads output until `text` appears (true) or the process ends or time runs out.
+  bool read_until(const std::string& text, std::chrono::milliseconds timeout = 20s) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (output_.find(text) == std::string::npos) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left <= 0ms) return false;
+      pollfd p{out_, POLLIN, 0};
+      if (poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+      char buf[4096];
+      ssize_t n = read(out_, buf, sizeof buf);
+      if (n <= 0) return output_.find(text) != std::string::npos;
+      output_.append(buf, static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+  void signal(int sig) { kill(pid_, sig); }
+  // Waits for the exit and returns its code (-1 if killed by a signal).
+  int wait() {
+    read_until("\x01never printed\x01", 60s);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  const std::string& output() const { return output_; }
+
+ private:
+  pid_t pid_ = -1;
+  int out_ = -1;
+  std::string output_;
+};
+
+struct Outcome {
+  int code;
+  std::string output;
+};
+
+Outcome run_cli(std::vector<std::string> args) {
+  Cli cli(std::move(args));
+  int code = cli.wait();
+  return {code, cli.output()};
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = fs::temp_directory_path() /
+          ("wasmhive-cli-" + std::to_string(getpid()) + "-" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir);
+  }
+  void TearDown() override { fs::remove_all(dir); }
+
+  // Writes a manifest; "$G/" in it stands for the guest module directory.
+  std::string manifest(std::string text, const std::string& name = "app.toml") {
+    for (std::size_t at; (at = text.find("$G/")) != std::string::npos;)
+      text.replace(at, 3, std::string(WASMHIVE_GUEST_DIR) + "/");
+    fs::path path = dir / name;
+    std::ofstream(path) << text;
+    return path.string();
+  }
+
+  fs::path dir;
+};
+
+constexpr const char* kEchoApp = R"(
+[host]
+workers = 2
+
+[[component]]
+name = "svc/echo"
+wasm = "$G/echo.wasm"
+
+[[component]]
+name = "svc/flaky"
+wasm = "$G/flaky.wasm"
+call_timeout_ms = 50
+)";
+
+TEST_F(CliTest, RunInjectsRequestsAndSendsThenStopsWhenIdle) {
+  auto out = run_cli({"run", manifest(kEchoApp), "--request", "svc/echo=hello there", "--send",
+                      "svc/flaky=loop", "--until-idle"});
+  EXPECT_EQ(out.code, 0) << out.output;
+  EXPECT_NE(out.output.find("reply <- svc/echo (ok): hello there"), std::string::npos)
+      << out.output;
+  EXPECT_NE(out.output.find("restarted svc/flaky"), std::string::npos) << out.output;
+  EXPECT_NE(out.output.find("stopped: 0 message(s) left undelivered"), std::string::npos)
+      << out.output;
+}
+
+TEST_F(CliTest, RunLogsJsonLines) {
+  auto out = run_cli({"run", manifest(kEchoApp), "--log-format", "json", "--until-idle"});
+  EXPECT_EQ(out.code, 0) << out.output;
+  std::size_t json_lines = 0;
+  std::istringstream lines(out.output);
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("{\"time\":\"", 0) == 0) {
+      ++json_lines;
+      EXPECT_EQ(line.back(), '}') << line;
+      EXPECT_NE(line.find("\"level\":\"info\""), std::string::npos) << line;
+    }
+  EXPECT_EQ(json_lines, 2u) << out.output;  // "started" for each component
+}
+
+TEST_F(CliTest, RunStopsCleanlyOnSigterm) {
+  Cli cli({"run", manifest(kEchoApp)});
+  ASSERT_TRUE(cli.read_until("started svc/flaky")) << cli.output();
+  cli.signal(SIGTERM);
+  EXPECT_EQ(cli.wait(), 0) << cli.output();
+  EXPECT_NE(cli.output().find("SIGTERM: stopping"), std::string::npos) << cli.output();
+  EXPECT_NE(cli.output().find("stopped: 0 message(s) left undelivered"), std::string::npos);
+}
+
+TEST_F(CliTest, SigtermDuringLoadStopsCleanly) {
+  std::string text = "[host]\nworkers = 1\n";
+  for (int i = 0; i < 400; ++i)
+    text += "[[component]]\nname = \"many/c" + std::to_string(i) + "\"\nwasm = \"$G/echo.wasm\"\n";
+  Cli cli({"run", manifest(text)});
+  ASSERT_TRUE(cli.read_until("started many/c0")) << cli.output();
+  cli.signal(SIGTERM);
+  EXPECT_EQ(cli.wait(), 0) << cli.output();
+  // Either still loading (the usual case) or already running: both stop cleanly.
+  bool during_load = cli.output().find("stopped by SIGTERM while loading") != std::string::npos;
+  bool after_load = cli.output().find("SIGTERM: stopping") != std::string::npos;
+  EXPECT_TRUE(during_load || after_load) << cli.output();
+  EXPECT_EQ(cli.output().find("started many/c399"), std::string::npos) << "loading went on";
+}
+
+TEST_F(CliTest, CheckAcceptsAGoodManifest) {
+  auto out = run_cli({"check", manifest(kEchoApp)});
+  EXPECT_EQ(out.code, 0) << out.output;
+  EXPECT_NE(out.output.find("ok   svc/echo (echo.wasm)"), std::string::npos);
+  EXPECT_NE(out.output.find("app.toml: 2 component(s), 0 group(s): valid"), std::string::npos);
+}
+
+struct Mistake {
+  const char* name;
+  const char* manifest;
+  const char* message;
+};
+
+void PrintTo(const Mistake& m, std::ostream* os) {
+  *os << m.name;
+}
+
+class ManifestMistake : public CliTest, public ::testing::WithParamInterface<Mistake> {};
+
+TEST_P(ManifestMistake, IsReportedWithFileLineAndKey) {
+  auto out = run_cli({"check", manifest(GetParam().manifest)});
+  EXPECT_EQ(out.code, 3) << out.output;
+  EXPECT_NE(out.output.find(GetParam().message), std::string::npos)
+      << "expected: " << GetParam().message << "\ngot: " << out.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Check, ManifestMistake,
+    ::testing::Values(
+        Mistake{"syntax", "[[component]]\nname = \"a/b\nwasm = 1\n", "app.toml:2:"},
+        Mistake{
+            "unknown_key", "[[component]]\nname = \"a/b\"\nwasm = \"$G/echo.wasm\"\nmemory = 4\n",
+            "app.toml:4:1: unknown key 'memory' in component 'a/b' (allowed: name, wasm, group"},
+        Mistake{"unknown_section", "[hosts]\nworkers = 1\n",
+                "app.toml:1:2: unknown key 'hosts' in the manifest"},
+        Mistake{
+            "wrong_type",
+            "[[component]]\nname = \"a/b\"\nwasm = \"$G/echo.wasm\"\ncall_timeout_ms = \"fast\"\n",
+            "app.toml:4:19: component 'a/b'.call_timeout_ms: expected an integer"},
+        Mistake{"out_of_range",
+                "[host]\nworkers = 0\n[[component]]\nname = \"a/b\"\nwasm = \"$G/echo.wasm\"\n",
+                "app.toml:2:11: host.workers: 0 is outside 1..256"},
+        Mistake{"missing_file", "[[component]]\nname = \"a/b\"\nwasm = \"missing.wasm\"\n",
+                "app.toml:3:8: component 'a/b'.wasm: no file"},
+        Mistake{"missing_wasm", "[[component]]\nname = \"a/b\"\n", "needs wasm = \"<file>.wasm\""},
+        Mistake{"bad_policy",
+                "[[component]]\nname = \"a/b\"\nwasm = \"$G/echo.wasm\"\nrestart = \"forever\"\n",
+                "component 'a/b'.restart: 'forever' is not one of permanent, transient, temporary"},
+        Mistake{"bad_strategy", "[supervisor]\nstrategy = \"all_for_one\"\n",
+                "supervisor.strategy: 'all_for_one' is not one of one_for_one, one_for_all, "
+                "rest_for_one"},
+        Mistake{"bad_size",
+                "[[component]]\nname = \"a/b\"\nwasm = \"$G/echo.wasm\"\nmemory_max = \"4MB\"\n",
+                "memory_max: expected a size such as \"4MiB\""},
+        Mistake{"unknown_group",
+                "[[component]]\nname = \"a/b\"\nwasm = \"$G/echo.wasm\"\ngroup = \"nope\"\n",
+                "app.toml:4:9: component 'a/b'.group: no group 'nope'"},
+        Mistake{"bad_name", "[[component]]\nname = \"has space\"\nwasm = \"$G/echo.wasm\"\n",
+                "invalid component name 'has space'"},
+        Mistake{"duplicate",
+                "[[component]]\nname = \"a/b\"\nwasm = \"$G/echo.wasm\"\n[[component]]\nname = "
+                "\"a/b\"\nwasm = \"$G/echo.wasm\"\n",
+                "component 'a/b' is defined twice"},
+        Mistake{"not_array", "[component]\nname = \"a/b\"\n",
+                "'component' must be written [[component]]"},
+        Mistake{"no_components", "[host]\nworkers = 1\n", "the manifest has no [[component]]"},
+        Mistake{"invalid_module",
+                "[[component]]\nname = \"a/b\"\nwasm = \"$G/invalid_abi_v2.wasm\"\n",
+                "FAIL a/b: abi_mismatch: invalid_abi_v2.wasm: module targets wasmhive ABI v2"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST_F(CliTest, MissingManifestAndUsageErrors) {
+  auto missing = run_cli({"check", (dir / "nope.toml").string()});
+  EXPECT_EQ(missing.code, 3);
+  EXPECT_NE(missing.output.find("nope.toml: no such manifest"), std::string::npos)
+      << missing.output;
+  EXPECT_EQ(run_cli({"run"}).code, 2);
+  EXPECT_EQ(run_cli({"frobnicate"}).code, 2);
+  auto bad_send = run_cli({"run", manifest(kEchoApp), "--send", "no-equals-sign"});
+  EXPECT_EQ(bad_send.code, 2);
+  EXPECT_NE(bad_send.output.find("--send takes NAME=PAYLOAD"), std::string::npos);
+  auto unknown = run_cli({"run", manifest(kEchoApp), "--send", "svc/nobody=hi"});
+  EXPECT_EQ(unknown.code, 1);
+  EXPECT_NE(unknown.output.find("not_found: no running component 'svc/nobody'"), std::string::npos)
+      << unknown.output;
+}
+
+TEST_F(CliTest, InspectDescribesAModule) {
+  auto out = run_cli({"inspect", testing::guest_path("requester")});
+  EXPECT_EQ(out.code, 0) << out.output;
+  for (const char* line :
+       {"abi:     v1", "handle_callback          function (i64, i32, i32) -> i32",
+        "wasmhive.request         function (i32, i32, i32, i32, i64) -> i64", "loads:   yes"})
+    EXPECT_NE(out.output.find(line), std::string::npos) << line << "\n" << out.output;
+  auto bad = run_cli({"inspect", testing::guest_path("invalid_unknown_import")});
+  EXPECT_EQ(bad.code, 3);
+  EXPECT_NE(bad.output.find("loads:   no: link_error: module imports wasmhive.teleport"),
+            std::string::npos)
+      << bad.output;
+  std::ofstream(dir / "junk.wasm") << "not wasm";
+  auto junk = run_cli({"inspect", (dir / "junk.wasm").string()});
+  EXPECT_EQ(junk.code, 3);
+  EXPECT_NE(junk.output.find("bad magic bytes"), std::string::npos);
+}
+
+TEST_F(CliTest, HelpDescribesEverySubcommandAndOption) {
+  auto top = run_cli({"--help"});
+  EXPECT_EQ(top.code, 0);
+  for (const char* word : {"run", "check", "inspect", "Exit codes"})
+    EXPECT_NE(top.output.find(word), std::string::npos) << word;
+  auto run_help = run_cli({"run", "--help"});
+  EXPECT_EQ(run_help.code, 0);
+  for (const char* option : {"--log-level", "--log-format", "--send", "--request",
+                             "--request-timeout-ms", "--drain-ms", "--until-idle"})
+    EXPECT_NE(run_help.output.find(option), std::string::npos) << option;
+  EXPECT_EQ(run_cli({"check", "--help"}).code, 0);
+  EXPECT_EQ(run_cli({"inspect", "--help"}).code, 0);
+}
+
+TEST_F(CliTest, TheDemoAppRunsToTheEndWithEveryPattern) {
+  auto out = run_cli({"run", DEMO_MANIFEST, "--until-idle", "--send", "shop/gateway=o-1 apple 2",
+                      "--send", "shop/gateway=o-2 pear 0", "--send", "shop/gateway=o-3 durian 1",
+                      "--send", "shop/gateway=o-4 glitch 1", "--send", "shop/gateway=o-5 apple 3"});
+  EXPECT_EQ(out.code, 0) << out.output;
+  for (const char* line :
+       {"orders.accepted <- o-1 accepted: reserved 2 apple, 8 left",
+        "orders.rejected <- o-2 rejected: the quantity must be positive",
+        "orders.failed <- o-3 failed: the inventory did not answer within 200 ms",
+        "orders.failed <- o-4 failed: the inventory crashed while reserving",
+        "restarted shop/inventory", "orders.accepted <- o-5 accepted: reserved 3 apple"})
+    EXPECT_NE(out.output.find(line), std::string::npos) << line << "\n" << out.output;
+}
+
+}  // namespace
+}  // namespace wasmhive
