@@ -141,6 +141,9 @@ ComponentStatus Component::status() const {
 }
 
 void Component::notify_if_ready() {
+  // Cheapest test first: an already scheduled component needs nothing (the
+  // mailbox lock is the expensive part).
+  if (scheduled.load(std::memory_order_acquire)) return;
   if (state() == ComponentState::running && mailbox_.size() > 0 && !scheduled.exchange(true))
     host_.schedule(*this);
 }
@@ -165,6 +168,12 @@ Mailbox::Push Component::offer_until(Message message,
 }
 
 Result<void> Component::start(engine::Engine& engine) {
+  if (spec_.native) {
+    ++generation_;
+    state_ = ComponentState::running;
+    notify_if_ready();
+    return {};
+  }
   auto instance = engine.instantiate(module_, abi::host_functions(), context_.get());
   if (!instance) return instance.error();
   auto handle = (*instance)->find_function("handle_message");
@@ -197,6 +206,14 @@ bool Component::run_turn(std::size_t budget) {
 void Component::handle(Message& message) {
   if (message.kind == abi::kKindCallback) return handle_callback(message);
   context_->begin(message);
+  if (spec_.native) {
+    std::int32_t rc = spec_.native(*context_, *context_->current_message());
+    ++handled_;
+    if (rc != 0) ++handler_errors_;
+    context_->settle(abi::kStatusTargetError);
+    context_->end();
+    return;
+  }
   std::int64_t args[] = {static_cast<std::int64_t>(message.sender.size()),
                          static_cast<std::int64_t>(message.payload.size())};
   auto result = instance_->call(handle_message_, args, {.timeout = spec_.limits.call_timeout});
@@ -220,7 +237,7 @@ void Component::handle_callback(Message& message) {
     host_.dead_letter(message, name(), "requester restarted before the answer arrived");
     return;
   }
-  if (!handle_callback_) {
+  if (!handle_callback_ || spec_.native) {
     ++dead_letters_;
     host_.dead_letter(message, name(), "requester has no handle_callback export");
     return;

@@ -77,6 +77,7 @@ class Component {
   std::size_t worker() const { return worker_; }
   ComponentState state() const { return state_.load(); }
   ComponentStatus status() const;
+  bool has_mail() const { return mailbox_.size() > 0; }
 
   // Any thread: queue a message and schedule the component if needed.
   Mailbox::Push offer(Message message);

@@ -5,10 +5,12 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "abi/component_api.h"
 #include "engine/engine.h"
 
 namespace wasmhive::actor {
@@ -37,10 +39,19 @@ struct ComponentLimits {
   std::size_t mailbox_capacity = 1024;
 };
 
+// A component written in C++ instead of wasm: the same mailbox, scheduling,
+// ComponentApi and supervision, without the sandbox. For host-side services and
+// for measuring what the sandbox costs. Called on the component's worker, one
+// message at a time; returns 0 or an error code like handle_message.
+// Callbacks are not delivered to native components.
+using NativeHandler =
+    std::function<std::int32_t(abi::ComponentApi& api, const abi::CurrentMessage& message)>;
+
 struct ComponentSpec {
   std::string name{};            // "namespace/name"
   std::filesystem::path wasm{};  // used when wasm_bytes is empty
   std::vector<std::uint8_t> wasm_bytes{};
+  NativeHandler native{};  // set: a native component; wasm is ignored
   ComponentLimits limits{};
   RestartPolicy restart = RestartPolicy::permanent;
   std::optional<std::size_t> worker{};  // pin to a worker; default: round robin

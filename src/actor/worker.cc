@@ -50,6 +50,7 @@ void Worker::run(std::shared_ptr<engine::ModuleCache> cache, std::promise<Result
     return;
   }
   std::unique_ptr<engine::Engine> engine = std::move(*created);
+  engine->dedicate_thread();  // this thread runs nothing else
   ready.set_value({});
 
   std::unique_lock lock(mutex_);
@@ -80,7 +81,7 @@ void Worker::run_turn(Component& component) {
   }
   component.scheduled = false;
   // A message may have arrived between the last pop and clearing the flag.
-  if (component.state() == ComponentState::running && component.status().mailbox_size > 0 &&
+  if (component.state() == ComponentState::running && component.has_mail() &&
       !component.scheduled.exchange(true))
     enqueue(component);
 }

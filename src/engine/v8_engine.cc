@@ -5,6 +5,7 @@
 #include <array>
 #include <atomic>
 #include <exception>
+#include <optional>
 #include <string>
 
 #include "engine/call_guard.h"
@@ -148,6 +149,13 @@ class V8Engine final : public Engine {
   }
 
   ~V8Engine() override {
+    if (dedicated_) {
+      {
+        v8::HandleScope handles(isolate_);
+        context_.Get(isolate_)->Exit();
+      }
+      isolate_->Exit();
+    }
     per_isolate_modules_.clear();
     instance_ctor_.Reset();
     context_.Reset();
@@ -161,6 +169,14 @@ class V8Engine final : public Engine {
                                                 const HostFunctions& host,
                                                 void* host_data) override;
   void interrupt() override { guard_.interrupt(); }
+  void dedicate_thread() override {
+    if (dedicated_) return;
+    isolate_->Enter();
+    v8::HandleScope handles(isolate_);
+    context_.Get(isolate_)->Enter();  // stays entered after the handle scope closes
+    dedicated_ = true;
+  }
+  bool dedicated() const { return dedicated_; }
 
   v8::Isolate* isolate() const { return isolate_; }
   v8::Local<v8::Context> context() const { return context_.Get(isolate_); }
@@ -184,24 +200,27 @@ class V8Engine final : public Engine {
   // A module compiled elsewhere becomes a module object here once (FromCompiledModule).
   std::unordered_map<const V8Module*, PerIsolateModule> per_isolate_modules_;
   CallGuard guard_;
+  bool dedicated_ = false;
 };
 
-// Enters the isolate and context for one engine operation; engines on the same
-// thread may interleave, so nothing stays entered between operations.
+// Enters the isolate and context for one engine operation, unless the engine
+// has its thread to itself and stays entered (dedicate_thread). Engines sharing
+// a thread may interleave, so then nothing stays entered between operations.
 class EngineScope {
  public:
-  explicit EngineScope(const V8Engine& engine)
-      : isolate_scope_(engine.isolate()),
-        handles_(engine.isolate()),
-        context_(engine.context()),
-        context_scope_(context_) {}
+  explicit EngineScope(const V8Engine& engine) {
+    if (!engine.dedicated()) isolate_scope_.emplace(engine.isolate());
+    handles_.emplace(engine.isolate());
+    context_ = engine.context();
+    if (!engine.dedicated()) context_scope_.emplace(context_);
+  }
   v8::Local<v8::Context> context() const { return context_; }
 
  private:
-  v8::Isolate::Scope isolate_scope_;
-  v8::HandleScope handles_;
+  std::optional<v8::Isolate::Scope> isolate_scope_;
+  std::optional<v8::HandleScope> handles_;
   v8::Local<v8::Context> context_;
-  v8::Context::Scope context_scope_;
+  std::optional<v8::Context::Scope> context_scope_;
 };
 
 Result<std::shared_ptr<const Module>> V8Engine::compile(std::span<const std::uint8_t> wasm,

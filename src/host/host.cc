@@ -444,6 +444,13 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
   // ---- helpers ----
 
   Result<std::unique_ptr<Component>> load(actor::ComponentSpec spec, std::size_t worker) {
+    if (spec.native) {
+      auto component = std::make_unique<Component>(std::move(spec), nullptr, worker, *this);
+      auto started =
+          workers_[worker]->call([&](engine::Engine& engine) { return component->start(engine); });
+      if (!started) return started.error();
+      return component;
+    }
     std::vector<std::uint8_t> bytes = std::move(spec.wasm_bytes);
     if (bytes.empty()) {
       auto read = read_file(spec.wasm);

@@ -227,6 +227,27 @@ TEST_F(HostTest, RequestTimesOutWhenTheTargetIsBusyAndRequestsAreAnsweredOnTrap)
   EXPECT_EQ(trapped.status, abi::kStatusTargetError);
 }
 
+TEST_F(HostTest, NativeComponentSharesMailboxesAndApiWithWasmOnes) {
+  start();
+  actor::ComponentSpec native{.name = "app/native"};
+  std::atomic<int> seen_from_wasm{0};
+  native.native = [&](abi::ComponentApi& api, const abi::CurrentMessage& message) -> std::int32_t {
+    if (message.sender == "app/flaky") ++seen_from_wasm;
+    if (message.kind == abi::kKindRequest) {
+      std::string answer = "native:" + std::string(message.payload.begin(), message.payload.end());
+      return api.reply(
+          abi::Bytes(reinterpret_cast<const std::uint8_t*>(answer.data()), answer.size()));
+    }
+    return 0;
+  };
+  spawn(std::move(native));
+  spawn(guest_spec("app/flaky", "flaky"));
+  EXPECT_EQ(ask_text(*host, "app/native", "hi"), "native:hi");
+  ASSERT_TRUE(host->send("app/flaky", to_bytes("tell app/native from wasm")).ok());
+  EXPECT_TRUE(testing::eventually([&] { return seen_from_wasm == 1; }));
+  EXPECT_EQ(host->status("app/native")->handled, 2u);
+}
+
 TEST_F(HostTest, IdleHostUsesNoCpu) {
   start();
   spawn(guest_spec("svc/echo", "echo"));

@@ -1,10 +1,15 @@
 /* Burster: "burst <target> <n> <timeout_ms>" makes n requests to target in one
  * handler call, so all n are outstanding at once; it counts their callbacks by
  * status. A request "?" replies "<ok> <timeout> <other> <refused>", where
- * refused counts requests the host refused outright. */
+ * refused counts requests the host refused outright.
+ * "chain <target> <n>" makes n requests one after the other (each callback
+ * sends the next) and then tells the host "done <n>": a round-trip timer. */
 #include <wasmhive.h>
 
 static int64_t ok, timed_out, other, refused;
+static char chain_target[WH_MAX_NAME];
+static uint32_t chain_target_len;
+static int64_t chain_left, chain_total;
 
 WH_ON_MESSAGE(msg) {
   if (msg->kind == WH_KIND_REQUEST) {
@@ -17,6 +22,15 @@ WH_ON_MESSAGE(msg) {
     out[n++] = ' ';
     n = wh_append_i64(out, n, refused);
     return wh_reply(out, n);
+  }
+  if (wh_starts_with(msg->payload, msg->payload_len, "chain ")) {
+    const uint8_t* p = msg->payload + 6;
+    uint32_t len = msg->payload_len - 6;
+    chain_target_len = wh_token_len(p, len);
+    __builtin_memcpy(chain_target, p, chain_target_len);
+    chain_total = chain_left = wh_parse_i64(p + chain_target_len + 1, len - chain_target_len - 1);
+    int64_t id = wh_raw_request(chain_target, (int32_t)chain_target_len, "x", 1, 10000);
+    return id < 0 ? (int32_t)id : 0;
   }
   /* "burst <target> <n> <timeout_ms>" */
   const uint8_t* p = msg->payload + 6;
@@ -33,6 +47,15 @@ WH_ON_MESSAGE(msg) {
 }
 
 WH_ON_CALLBACK(cb) {
+  if (chain_left > 0) {
+    if (--chain_left > 0) {
+      int64_t id = wh_raw_request(chain_target, (int32_t)chain_target_len, "x", 1, 10000);
+      return id < 0 ? (int32_t)id : 0;
+    }
+    char done[32];
+    uint32_t n = wh_append(done, 0, "done ", 5);
+    return wh_send("@host", done, wh_append_i64(done, n, chain_total));
+  }
   if (cb->status == WH_STATUS_OK)
     ++ok;
   else if (cb->status == WH_STATUS_TIMEOUT)

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs every benchmark with fixed iteration counts and regenerates
+# docs/benchmarks.md and docs/benchmarks.png from that one run. A few minutes
+# on 2 cores. Benchmarks are not tests: ctest only smoke-runs them.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${WASMHIVE_BUILD_DIR:-$root/build}"
+"$root/scripts/setup.sh"
+"$root/scripts/build.sh" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+echo "bench: engine crossings..."
+"$build/bench/engine_bench" --benchmark_repetitions=5 --benchmark_min_time=0.5 \
+  --benchmark_format=json > "$out/engine.json"
+echo "bench: runtime..."
+"$build/bench/runtime_bench" --benchmark_format=json > "$out/runtime.json"
+python3 "$root/bench/report.py" "$out/engine.json" "$out/runtime.json" \
+  --markdown "$root/docs/benchmarks.md" --chart-data "$out/ratios.dat"
+gnuplot -e "data='$out/ratios.dat'; output='$root/docs/benchmarks.png'" "$root/bench/ratios.gp"
+echo "bench: wrote docs/benchmarks.md and docs/benchmarks.png"
