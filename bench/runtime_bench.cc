@@ -12,6 +12,7 @@
 
 #include "host/host.h"
 #include "host/inbox.h"
+#include "security/capabilities.h"
 
 namespace {
 
@@ -56,6 +57,8 @@ struct Bench {
     spec.worker = worker;
     spec.limits.mailbox_capacity = mailbox;
     spec.limits.call_timeout = 10s;
+    spec.limits.max_outstanding_requests = 100000;
+    spec.capabilities = security::Capabilities::all();  // measured code, trusted
     must(host->spawn(std::move(spec)), name.c_str());
   }
   void send(const std::string& target, std::string_view text) {

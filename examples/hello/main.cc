@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   if (!host) return fail(host.error());
 
   actor::ComponentSpec hello{.name = "demo/hello", .wasm = argv[1]};
+  hello.capabilities.log = abi::kInfo;  // it may log at info and above; nothing else
   if (auto spawned = (*host)->spawn(hello); !spawned) return fail(spawned.error());
   auto ask = [&](std::string_view question) -> int {
     std::printf("request -> demo/hello: %.*s\n", static_cast<int>(question.size()),

@@ -17,9 +17,12 @@ int main(int argc, char** argv) {
   config.on_message = inbox.sink();
   auto host = host::Host::create(config);
   if (!host) return std::fprintf(stderr, "%s\n", host.error().describe().c_str()), 1;
-  for (const char* name : {"game/alice", "game/bob"})
-    if (auto spawned = (*host)->spawn({.name = name, .wasm = argv[1]}); !spawned)
+  for (const char* name : {"game/alice", "game/bob"}) {
+    actor::ComponentSpec player{.name = name, .wasm = argv[1]};
+    player.capabilities.send = {"game/*", "@host"};  // each other, and the host when done
+    if (auto spawned = (*host)->spawn(player); !spawned)
       return std::fprintf(stderr, "%s\n", spawned.error().describe().c_str()), 1;
+  }
 
   std::string serve = "serve game/bob " + std::to_string(rounds);
   auto start = std::chrono::steady_clock::now();

@@ -17,8 +17,13 @@ int main(int argc, char** argv) {
   config.on_message = inbox.sink();
   auto host = host::Host::create(config);
   if (!host) return std::fprintf(stderr, "%s\n", host.error().describe().c_str()), 1;
-  for (auto spec : {actor::ComponentSpec{.name = "orders/validator", .wasm = argv[1]},
-                    actor::ComponentSpec{.name = "orders/notifier", .wasm = argv[2]}})
+  actor::ComponentSpec validator{.name = "orders/validator", .wasm = argv[1]};
+  validator.capabilities.subscribe = {"orders.created"};
+  validator.capabilities.publish = {"orders.valid", "orders.rejected"};
+  actor::ComponentSpec notifier{.name = "orders/notifier", .wasm = argv[2]};
+  notifier.capabilities.subscribe = {"orders.*"};
+  notifier.capabilities.send = {"@host"};
+  for (const auto& spec : {validator, notifier})
     if (auto spawned = (*host)->spawn(spec); !spawned)
       return std::fprintf(stderr, "%s\n", spawned.error().describe().c_str()), 1;
 

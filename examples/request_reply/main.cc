@@ -20,7 +20,10 @@ int main(int argc, char** argv) {
   if (!host) return std::fprintf(stderr, "%s\n", host.error().describe().c_str()), 1;
   actor::ComponentSpec inventory{.name = "shop/inventory", .wasm = argv[2]};
   inventory.limits.call_timeout = std::chrono::seconds(1);  // the slow lookup is slow, not stuck
-  for (auto spec : {actor::ComponentSpec{.name = "shop/client", .wasm = argv[1]}, inventory})
+  inventory.capabilities.clock = true;                      // it times the slow lookup
+  actor::ComponentSpec client{.name = "shop/client", .wasm = argv[1]};
+  client.capabilities.send = {"shop/inventory", "@host"};
+  for (const auto& spec : {client, inventory})
     if (auto spawned = (*host)->spawn(spec); !spawned)
       return std::fprintf(stderr, "%s\n", spawned.error().describe().c_str()), 1;
 

@@ -76,7 +76,7 @@ class Component::Context final : public abi::ComponentApi {
 
   std::int32_t send(std::string_view target, abi::Bytes payload) override {
     Message message{abi::kKindSend, owner_.name(), {}, copy(payload), 0};
-    std::int32_t result = owner_.host_.route(std::move(message), target);
+    std::int32_t result = owner_.host_.route(owner_, std::move(message), target);
     if (result == abi::kOk) owner_.count_sent();
     return result;
   }
@@ -87,14 +87,9 @@ class Component::Context final : public abi::ComponentApi {
     return abi::kOk;
   }
   std::int32_t log(abi::LogLevel level, std::string_view line) override {
-    owner_.host_.guest_log(owner_, level, line);
-    return abi::kOk;
+    return owner_.host_.log(owner_, level, line);
   }
-  std::int64_t now_ms() override {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  }
+  std::int64_t now_ms() override { return owner_.host_.now_ms(owner_); }
 
   std::int64_t request(std::string_view target, abi::Bytes payload,
                        std::int64_t timeout_ms) override {

@@ -25,7 +25,7 @@ class ComponentHost {
  public:
   virtual ~ComponentHost() = default;
   // The guest-facing messaging calls of `from`; each returns an ABI result.
-  virtual std::int32_t route(Message message, std::string_view target) = 0;
+  virtual std::int32_t route(Component& from, Message message, std::string_view target) = 0;
   virtual std::int64_t request(Component& from, std::string_view target, abi::Bytes payload,
                                std::int64_t timeout_ms) = 0;
   virtual std::int32_t cancel(Component& from, std::int64_t correlation_id) = 0;
@@ -43,8 +43,8 @@ class ComponentHost {
   // The component has messages and is not yet queued on its worker.
   virtual void schedule(Component& component) = 0;
   virtual void emit(Event event) = 0;
-  virtual void guest_log(const Component& component, abi::LogLevel level,
-                         std::string_view line) = 0;
+  virtual std::int32_t log(Component& from, abi::LogLevel level, std::string_view line) = 0;
+  virtual std::int64_t now_ms(Component& from) = 0;
 };
 
 enum class ComponentState : std::uint8_t { starting, running, restarting, stopped };
@@ -104,6 +104,8 @@ class Component {
   void drain(std::chrono::steady_clock::time_point deadline);
 
   void count_restart() { ++restarts_; }
+  // Requests this component made that still await their answer.
+  std::atomic<std::int64_t> outstanding_requests{0};
   void count_dead_letter() { ++dead_letters_; }
   void count_sent() { ++sent_; }
 

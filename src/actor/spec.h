@@ -12,6 +12,7 @@
 
 #include "abi/component_api.h"
 #include "engine/engine.h"
+#include "security/capabilities.h"
 
 namespace wasmhive::actor {
 
@@ -37,6 +38,9 @@ struct ComponentLimits {
   std::uint32_t memory_max_pages = engine::kDefaultMemoryMaxPages;  // 16 MiB
   std::chrono::milliseconds call_timeout = 100ms;                   // per export call
   std::size_t mailbox_capacity = 1024;
+  std::size_t max_payload = 1 << 20;  // what it may send (and the host's own cap applies too)
+  std::size_t max_outstanding_requests = 10000;
+  std::size_t max_subscriptions = 100;
 };
 
 // A component written in C++ instead of wasm: the same mailbox, scheduling,
@@ -53,6 +57,9 @@ struct ComponentSpec {
   std::vector<std::uint8_t> wasm_bytes{};
   NativeHandler native{};  // set: a native component; wasm is ignored
   ComponentLimits limits{};
+  // Deny by default: a component may do only what is granted here. Native
+  // components are trusted host code and are not checked.
+  security::Capabilities capabilities{};
   RestartPolicy restart = RestartPolicy::permanent;
   std::optional<std::size_t> worker{};  // pin to a worker; default: round robin
 };

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "messaging/names.h"
+#include "messaging/subjects.h"
 
 namespace wasmhive::cli {
 namespace {
@@ -114,6 +115,57 @@ void read_group_settings(Reader& r, const toml::table& table, const std::string&
     group.backoff_max = std::chrono::milliseconds(*v);
 }
 
+// A list of strings, each checked by `valid` (message on failure: `what`).
+std::vector<std::string> strings(Reader& r, const toml::table& table, std::string_view key,
+                                 const std::string& where, bool (*valid)(std::string_view),
+                                 const char* what) {
+  std::vector<std::string> out;
+  const toml::node* node = table.get(key);
+  if (!node) return out;
+  const toml::array* array = node->as_array();
+  if (!array) {
+    r.fail(node->source(), where + "." + std::string(key) + ": expected a list of strings");
+    return out;
+  }
+  for (const auto& item : *array) {
+    auto text = item.value_exact<std::string>();
+    if (!text || !valid(*text)) {
+      r.fail(item.source(), where + "." + std::string(key) + ": expected " + what);
+      return out;
+    }
+    out.push_back(*text);
+  }
+  return out;
+}
+
+bool valid_name_glob(std::string_view glob) {
+  return messaging::is_valid_target(glob);
+}
+
+void read_capabilities(Reader& r, const toml::table& component, const std::string& owner,
+                       security::Capabilities& caps) {
+  const toml::node* node = component.get("capabilities");
+  if (!node) return;
+  const toml::table* table = node->as_table();
+  if (!table) return r.fail(node->source(), owner + ".capabilities: expected a table");
+  std::string where = owner + ".capabilities";
+  r.known_keys(*table, {"send", "publish", "subscribe", "clock", "log"}, where);
+  caps.send = strings(r, *table, "send", where, valid_name_glob,
+                      "component names or globs such as \"shop/*\"");
+  caps.publish = strings(r, *table, "publish", where, messaging::is_valid_pattern,
+                         "subject patterns such as \"orders.*\"");
+  caps.subscribe = strings(r, *table, "subscribe", where, messaging::is_valid_pattern,
+                           "subject patterns such as \"orders.>\"");
+  if (auto clock = r.get<bool>(*table, "clock", where, "true or false")) caps.clock = *clock;
+  if (auto level = r.choice<abi::LogLevel>(*table, "log", where,
+                                           {{"trace", abi::kTrace},
+                                            {"debug", abi::kDebug},
+                                            {"info", abi::kInfo},
+                                            {"warn", abi::kWarn},
+                                            {"error", abi::kError}}))
+    caps.log = *level;
+}
+
 void read_host(Reader& r, const toml::table& doc, Manifest& m) {
   const toml::table* host = doc["host"].as_table();
   if (!host) return;
@@ -189,7 +241,8 @@ void read_components(Reader& r, const toml::table& doc, Manifest& m,
     std::string where = "component '" + *name + "'";
     r.known_keys(
         table,
-        {"name", "wasm", "group", "memory_max", "call_timeout_ms", "mailbox", "restart", "worker"},
+        {"name", "wasm", "group", "memory_max", "call_timeout_ms", "mailbox", "max_payload",
+         "max_outstanding_requests", "max_subscriptions", "restart", "worker", "capabilities"},
         where);
     if (auto valid = messaging::validate_component_name(*name); !valid)
       r.fail(table.get("name")->source(), valid.error().message);
@@ -220,6 +273,12 @@ void read_components(Reader& r, const toml::table& doc, Manifest& m,
       entry.spec.limits.call_timeout = std::chrono::milliseconds(*v);
     if (auto v = r.integer(table, "mailbox", where, 1, 10'000'000))
       entry.spec.limits.mailbox_capacity = static_cast<std::size_t>(*v);
+    if (auto v = r.size(table, "max_payload", where)) entry.spec.limits.max_payload = *v;
+    if (auto v = r.integer(table, "max_outstanding_requests", where, 0, 10'000'000))
+      entry.spec.limits.max_outstanding_requests = static_cast<std::size_t>(*v);
+    if (auto v = r.integer(table, "max_subscriptions", where, 0, 1'000'000))
+      entry.spec.limits.max_subscriptions = static_cast<std::size_t>(*v);
+    read_capabilities(r, table, where, entry.spec.capabilities);
     using actor::RestartPolicy;
     if (auto p = r.choice<RestartPolicy>(table, "restart", where,
                                          {{"permanent", RestartPolicy::permanent},

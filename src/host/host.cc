@@ -17,6 +17,8 @@
 #include "messaging/names.h"
 #include "messaging/pending_requests.h"
 #include "messaging/subjects.h"
+#include "security/audit.h"
+#include "security/capabilities.h"
 #include "util/file.h"
 #include "util/timer_service.h"
 
@@ -98,6 +100,11 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
     pending_.reset();
     timers_.reset();  // no timer callback runs after this
     workers_.clear();
+  }
+
+  Result<void> open_audit_file() {
+    if (config_.audit_file.empty() || audit_.open_file(config_.audit_file)) return {};
+    return make_error(Errc::invalid_argument, "cannot open audit file " + config_.audit_file);
   }
 
   Result<void> start_workers() {
@@ -241,6 +248,8 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
   }
 
   std::size_t outstanding_requests() const override { return pending_->size(); }
+  std::vector<security::AuditRecord> audit_records() const override { return audit_.recent(); }
+  std::uint64_t audit_denials() const override { return audit_.denials(); }
   std::uint64_t late_replies() const override { return pending_->late(); }
 
   std::optional<actor::ComponentStatus> status(std::string_view name) const override {
@@ -289,8 +298,11 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
  private:
   // ---- ComponentHost ----
 
-  std::int32_t route(Message message, std::string_view target) override {
+  std::int32_t route(Component& from, Message message, std::string_view target) override {
     if (!messaging::is_valid_target(target)) return abi::kErrInvalid;
+    if (message.payload.size() > payload_cap(from)) return abi::kErrTooBig;
+    if (!check(from, "send", target, security::may_send(from.spec().capabilities, target)))
+      return abi::kErrDenied;
     return deliver(std::move(message), target, {});
   }
 
@@ -305,7 +317,14 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
     if (!messaging::is_valid_target(target) || timeout_ms <= 0 ||
         timeout_ms > config_.max_request_timeout_ms)
       return abi::kErrInvalid;
-    if (payload.size() > config_.max_payload) return abi::kErrTooBig;
+    if (payload.size() > payload_cap(from)) return abi::kErrTooBig;
+    if (!from.spec().native &&
+        from.outstanding_requests.load() >=
+            static_cast<std::int64_t>(from.spec().limits.max_outstanding_requests))
+      return abi::kErrLimit;
+    bool granted =
+        check(from, "request", target, security::may_send(from.spec().capabilities, target));
+    ++from.outstanding_requests;
     Component* requester = &from;
     std::uint64_t generation = from.generation();
     std::string answerer(target);
@@ -313,6 +332,7 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
         std::chrono::milliseconds(timeout_ms),
         [this, requester, generation, answerer](std::uint64_t id, abi::CallbackStatus status,
                                                 std::vector<std::uint8_t> bytes) {
+          --requester->outstanding_requests;
           Message callback{abi::kKindCallback, answerer, {}, std::move(bytes), id, status,
                            generation};
           Message meta{callback.kind, callback.sender, {}, {}, id, status, generation};
@@ -320,6 +340,11 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
             dead_letter(meta, requester->name(), "requester stopped before the answer arrived");
         },
         requester);
+    if (!granted) {
+      // Denied: told the ABI way for a request, a callback with status denied.
+      pending_->complete(id, abi::kStatusDenied, {});
+      return static_cast<std::int64_t>(id);
+    }
     Message message{abi::kKindRequest, from.name(), {}, {payload.begin(), payload.end()}, id};
     std::int32_t delivered = deliver(std::move(message), target, {});
     if (delivered == abi::kOk) {
@@ -328,15 +353,17 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
       // Known only now, told the ABI way: a callback with status unknown_target.
       pending_->complete(id, abi::kStatusUnknownTarget, {});
     } else {
-      pending_->cancel(id);
+      if (pending_->cancel(id)) --from.outstanding_requests;
       return delivered;
     }
     return static_cast<std::int64_t>(id);
   }
 
   std::int32_t cancel(Component& from, std::int64_t id) override {
-    return id > 0 && pending_->cancel(static_cast<std::uint64_t>(id), &from) ? abi::kOk
-                                                                             : abi::kErrNotFound;
+    if (id <= 0 || !pending_->cancel(static_cast<std::uint64_t>(id), &from))
+      return abi::kErrNotFound;
+    --from.outstanding_requests;
+    return abi::kOk;
   }
 
   std::int32_t broadcast(Component& from, std::string_view targets, abi::Bytes payload) override {
@@ -352,7 +379,10 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
       start = end + 1;
     }
     if (names.empty() || names.size() > config_.max_broadcast_targets) return abi::kErrInvalid;
-    if (payload.size() > config_.max_payload) return abi::kErrTooBig;
+    if (payload.size() > payload_cap(from)) return abi::kErrTooBig;
+    for (std::string_view name : names)  // all or nothing: one forbidden name denies the broadcast
+      if (!check(from, "broadcast", name, security::may_send(from.spec().capabilities, name)))
+        return abi::kErrDenied;
     std::size_t delivered = deliver_to_each(from.name(), names, payload);
     for (std::size_t i = 0; i < delivered; ++i) from.count_sent();
     return static_cast<std::int32_t>(delivered);
@@ -360,7 +390,9 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
 
   std::int32_t publish(Component& from, std::string_view topic, abi::Bytes payload) override {
     if (!messaging::is_valid_topic(topic)) return abi::kErrInvalid;
-    if (payload.size() > config_.max_payload) return abi::kErrTooBig;
+    if (payload.size() > payload_cap(from)) return abi::kErrTooBig;
+    if (!check(from, "publish", topic, security::may_publish(from.spec().capabilities, topic)))
+      return abi::kErrDenied;
     std::size_t delivered = fan_out_publish(from.name(), topic, payload);
     for (std::size_t i = 0; i < delivered; ++i) from.count_sent();
     return static_cast<std::int32_t>(delivered);
@@ -369,6 +401,12 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
   std::int32_t subscribe(Component& from, std::string_view pattern, bool add) override {
     if (!messaging::is_valid_pattern(pattern)) return abi::kErrInvalid;
     if (add) {
+      if (!check(from, "subscribe", pattern,
+                 security::may_subscribe(from.spec().capabilities, pattern)))
+        return abi::kErrDenied;
+      if (subscriptions_.count(from.name()) >= from.spec().limits.max_subscriptions &&
+          !from.spec().native)
+        return abi::kErrLimit;
       subscriptions_.add(from.name(), std::string(pattern));
       return abi::kOk;
     }
@@ -398,8 +436,38 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
     if (config_.on_event) config_.on_event(event);
   }
 
-  void guest_log(const Component& component, abi::LogLevel level, std::string_view line) override {
-    logger_->log(log_level(level), "[{}] {}", component.name(), line);
+  std::int32_t log(Component& from, abi::LogLevel level, std::string_view line) override {
+    static constexpr const char* kLevels[] = {"trace", "debug", "info", "warn", "error"};
+    if (!check(from, "log", kLevels[level], security::may_log(from.spec().capabilities, level)))
+      return abi::kErrDenied;
+    logger_->log(log_level(level), "[{}] {}", from.name(), line);
+    return abi::kOk;
+  }
+
+  std::int64_t now_ms(Component& from) override {
+    if (!check(from, "clock", "now_ms", from.spec().capabilities.clock)) return abi::kErrDenied;
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+
+  // The capability gate: native components pass; for wasm ones every denial
+  // (and, if asked, every grant) is audited.
+  bool check(const Component& from, const char* capability, std::string_view target, bool granted) {
+    if (from.spec().native) return true;
+    if (!granted || config_.audit_grants)
+      audit_.record({std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count(),
+                     from.name(), capability, std::string(target), granted,
+                     granted ? "granted by the manifest" : "not granted by the manifest"});
+    if (!granted) logger_->warn("denied: {} may not {} {}", from.name(), capability, target);
+    return granted;
+  }
+
+  // Per-component payload cap, then the host's.
+  std::size_t payload_cap(const Component& from) const {
+    return std::min(from.spec().limits.max_payload, config_.max_payload);
   }
 
   // ---- SupervisorActions ----
@@ -567,6 +635,7 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
   std::shared_ptr<engine::ModuleCache> cache_;
   messaging::DeadLetters dead_letters_;
   messaging::Subscriptions subscriptions_;
+  security::AuditLog audit_;
   std::unique_ptr<TimerService> timers_;
   std::unique_ptr<messaging::PendingRequests> pending_;
   std::unique_ptr<actor::Supervisor> supervisor_;
@@ -587,6 +656,7 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
 
 Result<std::unique_ptr<Host>> Host::create(HostConfig config) {
   auto host = std::make_unique<HostImpl>(std::move(config));
+  if (auto audit = host->open_audit_file(); !audit) return audit.error();
   if (auto started = host->start_workers(); !started) return started.error();
   return std::unique_ptr<Host>(std::move(host));
 }

@@ -16,6 +16,7 @@
 #include "actor/event.h"
 #include "actor/spec.h"
 #include "messaging/dead_letters.h"
+#include "security/audit.h"
 #include "util/clock.h"
 
 namespace wasmhive::host {
@@ -53,6 +54,10 @@ struct HostConfig {
   std::string log_level = "warn";
   // "text": "12:00:00.123 info    message"; "json": one JSON object per line.
   std::string log_format = "text";
+  // Capability decisions: denials are always audited; grants only if asked.
+  bool audit_grants = false;
+  // Also append audit records to this file as JSON lines (empty: memory only).
+  std::string audit_file{};
 };
 
 struct SendOptions {
@@ -118,6 +123,10 @@ class Host {
   // Replies that came after their request was answered otherwise (timeout,
   // cancel): dropped, never delivered twice.
   virtual std::uint64_t late_replies() const = 0;
+  // The most recent capability decisions (see HostConfig::audit_grants) and the
+  // number of denials so far.
+  virtual std::vector<security::AuditRecord> audit_records() const = 0;
+  virtual std::uint64_t audit_denials() const = 0;
   virtual std::size_t worker_count() const = 0;
 
   // Stops components in reverse start order: each drains its mailbox until

@@ -28,6 +28,7 @@ class Messaging : public ::testing::Test {
              std::optional<std::size_t> worker = std::nullopt,
              std::chrono::milliseconds call_timeout = 5s, std::size_t mailbox = 1024) {
     auto spec = guest_spec(name, guest);
+    spec.limits.max_outstanding_requests = 200000;  // the burst test needs 100,000
     spec.worker = worker;
     spec.limits.call_timeout = call_timeout;
     spec.limits.mailbox_capacity = mailbox;

@@ -98,6 +98,8 @@ actor::ComponentSpec guest_spec(const std::string& name, const std::string& gues
   actor::ComponentSpec spec;
   spec.name = name;
   spec.wasm = guest_path(guest);
+  // Test components may do anything; the capability tests grant narrowly.
+  spec.capabilities = security::Capabilities::all();
   return spec;
 }
 

@@ -64,6 +64,7 @@ std::string ask_text(host::Host& host, std::string_view target, std::string_view
 bool eventually(const std::function<bool()>& condition,
                 std::chrono::milliseconds timeout = kPatience);
 
+// A spec for a test component with every capability granted.
 actor::ComponentSpec guest_spec(const std::string& name, const std::string& guest);
 
 }  // namespace wasmhive::testing

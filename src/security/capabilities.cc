@@ -1,0 +1,65 @@
+#include "security/capabilities.h"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <string>
+
+#include "messaging/subjects.h"
+
+namespace wasmhive::security {
+namespace {
+
+std::vector<std::string_view> tokens(std::string_view subject) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t dot = subject.find('.', start);
+    out.push_back(subject.substr(start, dot == std::string_view::npos ? dot : dot - start));
+    if (dot == std::string_view::npos) return out;
+    start = dot + 1;
+  }
+}
+
+}  // namespace
+
+Capabilities Capabilities::all() {
+  return {{"*"}, {">"}, {">"}, true, abi::kTrace};
+}
+
+bool may_send(const Capabilities& caps, std::string_view target) {
+  std::string name(target);
+  return std::any_of(caps.send.begin(), caps.send.end(), [&](const std::string& glob) {
+    return fnmatch(glob.c_str(), name.c_str(), 0) == 0;
+  });
+}
+
+bool may_publish(const Capabilities& caps, std::string_view topic) {
+  return std::any_of(caps.publish.begin(), caps.publish.end(), [&](const std::string& grant) {
+    return messaging::subject_matches(grant, topic);
+  });
+}
+
+bool may_subscribe(const Capabilities& caps, std::string_view pattern) {
+  return std::any_of(caps.subscribe.begin(), caps.subscribe.end(),
+                     [&](const std::string& grant) { return pattern_covers(grant, pattern); });
+}
+
+bool may_log(const Capabilities& caps, abi::LogLevel level) {
+  return caps.log && level >= *caps.log;
+}
+
+bool pattern_covers(std::string_view grant, std::string_view pattern) {
+  auto g = tokens(grant);
+  auto p = tokens(pattern);
+  for (std::size_t i = 0; i < g.size(); ++i) {
+    if (g[i] == ">") return p.size() > i;  // covers one or more remaining tokens, wildcards too
+    if (i >= p.size()) return false;
+    if (p[i] == ">") return false;   // the pattern reaches further than this grant
+    if (g[i] == "*") continue;       // one token, literal or '*'
+    if (p[i] != g[i]) return false;  // a literal grant token covers only itself
+  }
+  return g.size() == p.size();
+}
+
+}  // namespace wasmhive::security
