@@ -106,6 +106,9 @@ TEST_F(CapabilityTest, BroadcastIsAllOrNothing) {
   EXPECT_EQ(command("app/r", "bcast app/open hi"), 1);
   EXPECT_EQ(command("app/r", "bcast app/open,app/secret hi"), -4);
   expect_denial("app/r", "broadcast", "app/secret");
+  // Per-sender order: once the marker arrived, any "hi" of the denied broadcast would have too.
+  EXPECT_EQ(command("app/r", "bcast app/open marker"), 1);
+  ASSERT_TRUE(inbox.wait_for("msg|0|app/r||marker"));
   EXPECT_EQ(inbox.count("msg|0|app/r||hi"), 1u);  // the denied broadcast delivered nothing
 }
 
