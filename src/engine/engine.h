@@ -83,6 +83,8 @@ class ModuleCache {
   std::shared_ptr<const Module> insert(std::span<const std::uint8_t> bytes,
                                        std::shared_ptr<const Module> module);
   std::size_t size() const;
+  // Forgets every module; instances and engines keep what they use alive.
+  void clear();
 
  private:
   struct Entry {

@@ -33,6 +33,11 @@ std::shared_ptr<const Module> ModuleCache::insert(std::span<const std::uint8_t> 
   return module;
 }
 
+void ModuleCache::clear() {
+  std::lock_guard lock(mutex_);
+  entries_.clear();
+}
+
 std::size_t ModuleCache::size() const {
   std::lock_guard lock(mutex_);
   return entries_.size();

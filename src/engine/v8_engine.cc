@@ -237,6 +237,7 @@ Result<std::shared_ptr<const Module>> V8Engine::compile(std::span<const std::uin
       isolate_, v8::MemorySpan<const std::uint8_t>(capped->data(), capped->size()));
   if (compiled.IsEmpty()) return make_error(Errc::invalid_module, exception_text(isolate_, caught));
   auto object = compiled.ToLocalChecked();
+  std::erase_if(per_isolate_modules_, [](const auto& e) { return e.second.module.expired(); });
   auto module = std::make_shared<V8Module>(std::move(*info), object->GetCompiledModule());
   per_isolate_modules_[module.get()] = {module, v8::Global<v8::WasmModuleObject>(isolate_, object)};
   return cache_->insert(*capped, std::move(module));

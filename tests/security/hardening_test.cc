@@ -1,0 +1,171 @@
+// Hostile or broken components against a running host: each case gets the
+// exact error, and a witness pair on the same worker must finish its rally
+// with nothing lost.
+#include <gtest/gtest.h>
+
+#include "host/host.h"
+#include "support/host_helpers.h"
+
+namespace wasmhive {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::ask_text;
+using testing::guest_spec;
+using testing::to_bytes;
+using Kind = actor::Event::Kind;
+
+constexpr int kRally = 500;
+
+class Hardening : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // One worker: the attacker shares it with the witnesses.
+    host::HostConfig config{.workers = 1,
+                            .root = {.name = "root", .max_restarts = 100, .backoff_initial = 5ms}};
+    config.on_message = inbox.sink();
+    config.on_event = events.sink();
+    auto created = host::Host::create(std::move(config));
+    ASSERT_TRUE(created.ok());
+    host = std::move(*created);
+    for (const char* name : {"witness/a", "witness/b"})
+      ASSERT_TRUE(host->spawn(guest_spec(name, "pinger")).ok());
+  }
+  // The witnesses play a full rally: nothing of theirs was lost or delayed forever.
+  void TearDown() override {
+    ASSERT_TRUE(
+        host->send("witness/a", to_bytes("start witness/b " + std::to_string(kRally))).ok());
+    auto done = inbox.wait_for("done " + std::to_string(kRally));
+    EXPECT_TRUE(done) << "the witnesses did not finish";
+    EXPECT_EQ(host->status("witness/a")->dead_letters, 0u);
+    EXPECT_EQ(host->status("witness/b")->dead_letters, 0u);
+    EXPECT_EQ(host->status("witness/a")->failures, 0u);
+  }
+  void spawn(actor::ComponentSpec spec) {
+    auto spawned = host->spawn(std::move(spec));
+    ASSERT_TRUE(spawned.ok()) << spawned.error().describe();
+  }
+  std::string failure_of(const std::string& name) {
+    EXPECT_TRUE(events.wait_for(Kind::failed, name));
+    for (const auto& e : events.all())
+      if (e.kind == Kind::failed && e.subject == name) return e.detail;
+    return {};
+  }
+
+  testing::Inbox inbox;
+  testing::EventLog events;
+  std::unique_ptr<host::Host> host;
+};
+
+TEST_F(Hardening, BadModulesAreRefusedWhileTheHostRuns) {
+  const std::pair<const char*, Errc> cases[] = {{"invalid_bad_code", Errc::invalid_module},
+                                                {"invalid_no_handle_message", Errc::missing_export},
+                                                {"invalid_unknown_import", Errc::link_error},
+                                                {"invalid_abi_v2", Errc::abi_mismatch},
+                                                {"invalid_big_memory", Errc::limit_exceeded},
+                                                {"invalid_start_function", Errc::invalid_module}};
+  for (const auto& [guest, code] : cases) {
+    auto spawned = host->spawn(guest_spec("bad/module", guest));
+    ASSERT_FALSE(spawned.ok()) << guest;
+    EXPECT_EQ(spawned.error().code, code) << guest << ": " << spawned.error().describe();
+  }
+  auto truncated = guest_spec("bad/truncated", "echo");
+  truncated.wasm_bytes = testing::guest_bytes("echo");
+  truncated.wasm_bytes.resize(truncated.wasm_bytes.size() / 3);
+  EXPECT_EQ(host->spawn(std::move(truncated)).error().code, Errc::invalid_module);
+}
+
+TEST_F(Hardening, TrapAndInfiniteLoopInInitFailTheSpawnOnly) {
+  auto traps = host->spawn(guest_spec("bad/init-trap", "invalid_init_traps"));
+  ASSERT_FALSE(traps.ok());
+  EXPECT_EQ(traps.error().code, Errc::trap_unreachable);
+  auto loops = guest_spec("bad/init-loop", "invalid_init_loops");
+  loops.limits.call_timeout = 50ms;
+  auto looped = host->spawn(std::move(loops));
+  ASSERT_FALSE(looped.ok());
+  EXPECT_EQ(looped.error().code, Errc::deadline_exceeded) << looped.error().describe();
+}
+
+TEST_F(Hardening, DeepRecursionIsAStackOverflowTrapAndARestart) {
+  spawn(guest_spec("bad/recursive", "trapper"));
+  ASSERT_TRUE(host->send("bad/recursive", to_bytes("s")).ok());
+  EXPECT_NE(failure_of("bad/recursive").find("trap_stack_overflow"), std::string::npos);
+  EXPECT_TRUE(events.wait_for(Kind::restarted, "bad/recursive"));
+}
+
+TEST_F(Hardening, MemoryBombStopsAtTheCap) {
+  auto hog = guest_spec("bad/hog", "memhog");
+  hog.limits.memory_max_pages = 16;  // 1 MiB
+  spawn(std::move(hog));
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(host->send("bad/hog", to_bytes("grow")).ok());
+  EXPECT_TRUE(testing::eventually([&] { return host->status("bad/hog")->handled == 3; }));
+  EXPECT_EQ(host->status("bad/hog")->failures, 0u);  // refused growth is not a failure
+}
+
+TEST_F(Hardening, InfiniteLoopInAHandlerIsCutAtItsDeadline) {
+  auto looper = guest_spec("bad/looper", "looper");
+  looper.limits.call_timeout = 30ms;
+  spawn(std::move(looper));
+  ASSERT_TRUE(host->send("bad/looper", to_bytes("go")).ok());
+  EXPECT_NE(failure_of("bad/looper").find("deadline_exceeded"), std::string::npos);
+}
+
+TEST_F(Hardening, OversizedPayloadsAndBadNamesAreRefusedWithTheirCodes) {
+  auto relay = guest_spec("bad/relay", "relay");
+  relay.limits.max_payload = 64;
+  spawn(std::move(relay));
+  EXPECT_EQ(ask_text(*host, "bad/relay", "send witness/b " + std::string(65, 'x')), "-6");
+  EXPECT_EQ(ask_text(*host, "bad/relay", "send " + std::string(300, 'n') + " x"),
+            "-1");  // overlong name
+  EXPECT_EQ(ask_text(*host, "bad/relay", "send bad\x01name x"), "-1");
+  EXPECT_EQ(ask_text(*host, "bad/relay", "pub a..b x"), "-1");
+  EXPECT_EQ(ask_text(*host, "bad/relay", "pub " + std::string(300, 't') + " x"), "-1");
+  EXPECT_EQ(ask_text(*host, "bad/relay", "sub a.>.b"), "-1");
+  auto big = host->send("witness/a", std::vector<std::uint8_t>((1 << 20) + 1, 'x'));
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(big.error().code, Errc::limit_exceeded);
+}
+
+TEST_F(Hardening, FloodingAFullMailboxIsRefusedNotQueuedForever) {
+  auto slow = guest_spec("bad/slow", "flaky");
+  slow.limits.mailbox_capacity = 4;
+  slow.limits.call_timeout = 5s;
+  spawn(std::move(slow));
+  auto flooder = guest_spec("bad/flooder", "burster");
+  flooder.limits.max_outstanding_requests = 100000;
+  spawn(std::move(flooder));
+  ASSERT_TRUE(host->send("bad/slow", to_bytes("spin 100")).ok());
+  ASSERT_TRUE(host->send("bad/flooder", to_bytes("burst bad/slow 1000 60000")).ok());
+  std::string counts;
+  ASSERT_TRUE(testing::eventually([&] {
+    counts = ask_text(*host, "bad/flooder", "?");  // "<ok> <timeout> <other> <refused>"
+    auto refused = std::stoll(counts.substr(counts.rfind(' ') + 1));
+    auto ok = std::stoll(counts.substr(0, counts.find(' ')));
+    return refused > 0 && ok + refused == 1000;
+  })) << counts;
+}
+
+TEST_F(Hardening, RequestStormBeyondTheOutstandingCapIsRefused) {
+  spawn(guest_spec("bad/echo", "echo"));
+  auto storm = guest_spec("bad/storm", "burster");
+  storm.limits.max_outstanding_requests = 100;
+  spawn(std::move(storm));
+  ASSERT_TRUE(host->send("bad/storm", to_bytes("burst bad/echo 5000 60000")).ok());
+  EXPECT_TRUE(
+      testing::eventually([&] { return ask_text(*host, "bad/storm", "?") == "100 0 0 4900"; }));
+}
+
+TEST_F(Hardening, ASelfSendingLoopDoesNotStarveItsNeighbours) {
+  spawn(guest_spec("bad/narcissist", "narcissist"));
+  ASSERT_TRUE(host->send("bad/narcissist", to_bytes("me")).ok());
+  // The witnesses' rally (TearDown) runs while it loops on the same worker;
+  // here the loop must be going, then is stopped.
+  EXPECT_TRUE(testing::eventually([&] { return host->status("bad/narcissist")->handled > 1000; }));
+  ASSERT_TRUE(host->send("witness/a", to_bytes("start witness/b " + std::to_string(kRally))).ok());
+  EXPECT_TRUE(inbox.wait_for("done " + std::to_string(kRally)));
+  EXPECT_GT(host->status("bad/narcissist")->handled, 1000u);
+  ASSERT_TRUE(host->stop("bad/narcissist").ok());
+}
+
+}  // namespace
+}  // namespace wasmhive
