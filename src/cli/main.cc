@@ -71,6 +71,8 @@ struct RunOptions {
   std::string manifest;
   std::string log_level = "info";
   std::string log_format = "text";
+  std::string audit_file;
+  bool audit_grants = false;
   std::vector<std::string> sends, requests;
   int request_timeout_ms = 5000;
   int drain_ms = 5000;
@@ -99,6 +101,8 @@ Result<std::unique_ptr<host::Host>> start_host(const Manifest& manifest, const R
       .workers = manifest.workers, .max_payload = manifest.max_payload, .root = manifest.root};
   config.log_level = options.log_level;
   config.log_format = options.log_format;
+  config.audit_file = options.audit_file;
+  config.audit_grants = options.audit_grants;
   config.on_message = [](const host::HostMessage& m) {
     std::printf("@host <- %.*s: %.*s\n", static_cast<int>(m.sender.size()), m.sender.data(),
                 static_cast<int>(m.payload.size()),
@@ -275,6 +279,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--log-format", options.log_format, "text or json (one object per line)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  run_cmd->add_option("--audit-file", options.audit_file,
+                      "Append capability decisions to this file as JSON lines (denials always)");
+  run_cmd->add_flag("--audit-grants", options.audit_grants, "Audit granted capability checks too");
   run_cmd->add_option("--send", options.sends,
                       "Send PAYLOAD to component NAME at start (NAME=PAYLOAD, repeatable)");
   run_cmd->add_option(

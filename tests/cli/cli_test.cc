@@ -182,6 +182,22 @@ TEST_F(CliTest, SigtermDuringLoadStopsCleanly) {
   EXPECT_EQ(cli.output().find("started many/c399"), std::string::npos) << "loading went on";
 }
 
+TEST_F(CliTest, RunWritesTheAuditLogToAFile) {
+  std::string audit = (dir / "audit.jsonl").string();
+  auto out =
+      run_cli({"run", manifest("[[component]]\nname = \"app/r\"\nwasm = \"$G/relay.wasm\"\n"),
+               "--audit-file", audit, "--request", "app/r=send app/secret hi", "--until-idle"});
+  EXPECT_EQ(out.code, 0) << out.output;
+  EXPECT_NE(out.output.find("reply <- app/r (ok): -4"), std::string::npos) << out.output;
+  std::ifstream file(audit);
+  std::string line;
+  ASSERT_TRUE(std::getline(file, line));
+  EXPECT_NE(line.find("\"component\":\"app/r\",\"capability\":\"send\",\"target\":\"app/secret\","
+                      "\"decision\":\"denied\""),
+            std::string::npos)
+      << line;
+}
+
 TEST_F(CliTest, CheckAcceptsAGoodManifest) {
   auto out = run_cli({"check", manifest(kEchoApp)});
   EXPECT_EQ(out.code, 0) << out.output;
