@@ -28,10 +28,16 @@ Capabilities Capabilities::all() {
 }
 
 bool may_send(const Capabilities& caps, std::string_view target) {
-  std::string name(target);
-  return std::any_of(caps.send.begin(), caps.send.end(), [&](const std::string& glob) {
-    return fnmatch(glob.c_str(), name.c_str(), 0) == 0;
-  });
+  // Checked on every send: plain names and "*" skip fnmatch (and its string copy).
+  for (const std::string& glob : caps.send) {
+    if (glob == "*") return true;
+    if (glob.find_first_of("*?[") == std::string::npos) {
+      if (glob == target) return true;
+      continue;
+    }
+    if (fnmatch(glob.c_str(), std::string(target).c_str(), 0) == 0) return true;
+  }
+  return false;
 }
 
 bool may_publish(const Capabilities& caps, std::string_view topic) {
