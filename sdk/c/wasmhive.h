@@ -12,8 +12,8 @@
  * Build: clang-14 --target=wasm32 -O2 -nostdlib -mbulk-memory -I sdk/c \
  *          -Wl,--no-entry -Wl,--export-dynamic echo.c -o echo.wasm
  *
- * WH_ON_MESSAGE also exports the ABI version marker; use it exactly once per
- * component. WH_ON_CALLBACK, WH_ON_INIT, WH_ON_SHUTDOWN are optional.
+ * WH_ON_MESSAGE also exports the ABI version marker and the inbox; use it exactly
+ * once per component. WH_ON_CALLBACK, WH_ON_INIT, WH_ON_SHUTDOWN are optional.
  * The contract itself is docs/abi.md. */
 #ifndef WASMHIVE_H
 #define WASMHIVE_H
@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Largest payload the SDK's receive buffer holds; define before including to change. */
+/* Largest payload the SDK's inbox holds; define before including to change. */
 #ifndef WH_MAX_PAYLOAD
 #define WH_MAX_PAYLOAD 65536
 #endif
@@ -91,7 +91,8 @@ static inline uint32_t wh_strlen(const char* s) {
   return n;
 }
 
-/* The message being handled, pulled into SDK-owned buffers. */
+/* The message being handled. Its bytes live in the SDK's inbox: valid until the
+ * handler returns. */
 typedef struct {
   int32_t kind; /* WH_KIND_* */
   const char* sender;
@@ -201,14 +202,27 @@ static inline int wh_equals(const void* data, uint32_t len, const char* text) {
   return len == wh_strlen(text) && wh_starts_with(data, len, text);
 }
 
-/* Pulls the current message into `buf` (WH_MAX_PAYLOAD + 2 * WH_MAX_NAME bytes). */
-static inline int32_t wh_load_message(wh_message* m, uint8_t* buf, int32_t sender_len,
-                                      int32_t payload_len) {
+/* The inbox (docs/abi.md §2): before each handle_message / handle_callback the
+ * host writes the message here, so the SDK needs no import to read it. */
+#define WH_INBOX_CAPACITY (2 * WH_MAX_NAME + WH_MAX_PAYLOAD)
+typedef struct {
+  uint32_t filled; /* 1: data holds sender, topic, payload; 0: pull them by import */
+  uint32_t kind;
+  uint32_t sender_len;
+  uint32_t topic_len;
+  uint32_t payload_len;
+  uint8_t data[WH_INBOX_CAPACITY];
+} wh_inbox;
+extern wh_inbox wh_inbox_storage;
+
+/* Pulls the current message by import into the inbox's data area; the path for
+ * a message the host did not write into the inbox. */
+static inline int32_t wh_pull_message(wh_message* m, int32_t sender_len, int32_t payload_len) {
   if (sender_len < 0 || sender_len > WH_MAX_NAME || payload_len < 0 || payload_len > WH_MAX_PAYLOAD)
     return WH_ERR_TOO_BIG;
-  char* sender = (char*)buf;
+  char* sender = (char*)wh_inbox_storage.data;
   char* topic = sender + WH_MAX_NAME;
-  uint8_t* payload = buf + 2 * WH_MAX_NAME;
+  uint8_t* payload = wh_inbox_storage.data + 2 * WH_MAX_NAME;
   int32_t n = wh_raw_msg_sender(sender, sender_len);
   if (n < 0) return n;
   m->sender = sender;
@@ -228,13 +242,44 @@ static inline int32_t wh_load_message(wh_message* m, uint8_t* buf, int32_t sende
   return WH_OK;
 }
 
+static inline int32_t wh_load_message(wh_message* m, int32_t sender_len, int32_t payload_len) {
+  const wh_inbox* in = &wh_inbox_storage;
+  if (!in->filled) return wh_pull_message(m, sender_len, payload_len);
+  m->kind = (int32_t)in->kind;
+  m->sender = (const char*)in->data;
+  m->sender_len = in->sender_len;
+  m->topic = m->sender + in->sender_len;
+  m->topic_len = in->topic_len;
+  m->payload = (const uint8_t*)m->topic + in->topic_len;
+  m->payload_len = in->payload_len;
+  return WH_OK;
+}
+
+static inline int32_t wh_load_callback(wh_callback* c, int32_t payload_len) {
+  const wh_inbox* in = &wh_inbox_storage;
+  if (in->filled) {
+    c->payload = in->data + in->sender_len + in->topic_len;
+    c->payload_len = in->payload_len;
+    return WH_OK;
+  }
+  if (payload_len < 0 || payload_len > WH_MAX_PAYLOAD) return WH_ERR_TOO_BIG;
+  int32_t n = wh_raw_msg_payload(wh_inbox_storage.data, payload_len);
+  if (n < 0) return n;
+  c->payload = wh_inbox_storage.data;
+  c->payload_len = (uint32_t)n;
+  return WH_OK;
+}
+
 #define WH_ON_MESSAGE(msg)                                                                       \
   WH_EXPORT(wasmhive_abi_v1) void wh_abi_v1_marker(void) {}                                      \
+  wh_inbox wh_inbox_storage;                                                                     \
+  WH_EXPORT(wasmhive_inbox) uint64_t wh_inbox_announce(void) {                                   \
+    return (uint64_t)WH_INBOX_CAPACITY << 32 | (uint32_t)(uintptr_t)&wh_inbox_storage;           \
+  }                                                                                              \
   static int32_t wh_user_on_message(const wh_message* msg);                                      \
   WH_EXPORT(handle_message) int32_t wh_handle_message(int32_t sender_len, int32_t payload_len) { \
-    static uint8_t buf[2 * WH_MAX_NAME + WH_MAX_PAYLOAD];                                        \
     wh_message m;                                                                                \
-    int32_t rc = wh_load_message(&m, buf, sender_len, payload_len);                              \
+    int32_t rc = wh_load_message(&m, sender_len, payload_len);                                   \
     return rc < 0 ? rc : wh_user_on_message(&m);                                                 \
   }                                                                                              \
   static int32_t wh_user_on_message(const wh_message* msg)
@@ -243,12 +288,9 @@ static inline int32_t wh_load_message(wh_message* m, uint8_t* buf, int32_t sende
   static int32_t wh_user_on_callback(const wh_callback* cb);                    \
   WH_EXPORT(handle_callback)                                                    \
   int32_t wh_handle_callback(int64_t id, int32_t status, int32_t payload_len) { \
-    static uint8_t buf[WH_MAX_PAYLOAD];                                         \
-    if (payload_len < 0 || payload_len > WH_MAX_PAYLOAD) return WH_ERR_TOO_BIG; \
-    int32_t n = wh_raw_msg_payload(buf, payload_len);                           \
-    if (n < 0) return n;                                                        \
-    wh_callback c = {id, status, buf, (uint32_t)n};                             \
-    return wh_user_on_callback(&c);                                             \
+    wh_callback c = {id, status, 0, 0};                                         \
+    int32_t rc = wh_load_callback(&c, payload_len);                             \
+    return rc < 0 ? rc : wh_user_on_callback(&c);                               \
   }                                                                             \
   static int32_t wh_user_on_callback(const wh_callback* cb)
 

@@ -41,6 +41,7 @@ const std::vector<FunctionSpec>& export_specs() {
       {"handle_callback", FuncType{{i64, i32, i32}, {i32}}, false},
       {"shutdown", FuncType{{}, {}}, false},
       {"health", FuncType{{}, {i32}}, false},
+      {"wasmhive_inbox", FuncType{{}, {i64}}, false},
   };
   return specs;
 }

@@ -14,6 +14,17 @@ std::vector<std::uint8_t> copy(abi::Bytes bytes) {
   return {bytes.begin(), bytes.end()};
 }
 
+// Asks a guest that exports wasmhive_inbox where its inbox is (once per instance).
+Result<std::optional<abi::Inbox>> find_inbox(engine::Instance& instance,
+                                             std::chrono::nanoseconds timeout) {
+  if (!instance.module().info().find_export(abi::kInboxExport)) return std::optional<abi::Inbox>{};
+  auto address = instance.call(abi::kInboxExport, {}, {.timeout = timeout});
+  if (!address) return address.error();
+  auto inbox = abi::Inbox::locate(instance.memory(), *address);
+  if (!inbox) return inbox.error();
+  return std::optional<abi::Inbox>(*inbox);
+}
+
 }  // namespace
 
 std::string_view to_string(Event::Kind kind) {
@@ -178,8 +189,11 @@ Result<void> Component::start(engine::Engine& engine) {
     if (!init) return init.error();
     if (*init != 0) return make_error(Errc::trap_other, "init returned " + std::to_string(*init));
   }
+  auto inbox = find_inbox(**instance, spec_.limits.call_timeout);
+  if (!inbox) return inbox.error();
   instance_ = std::move(*instance);
   handle_message_ = *handle;
+  inbox_ = *inbox;
   handle_callback_.reset();
   if (instance_->module().info().find_export("handle_callback"))
     if (auto callback = instance_->find_function("handle_callback")) handle_callback_ = *callback;
@@ -211,7 +225,7 @@ void Component::handle(Message& message) {
   }
   std::int64_t args[] = {static_cast<std::int64_t>(message.sender.size()),
                          static_cast<std::int64_t>(message.payload.size())};
-  auto result = instance_->call(handle_message_, args, {.timeout = spec_.limits.call_timeout});
+  auto result = deliver(handle_message_, args);
   if (!result) {
     context_->settle(abi::kStatusTargetError);
     context_->end();
@@ -240,11 +254,17 @@ void Component::handle_callback(Message& message) {
   context_->begin(message);
   std::int64_t args[] = {static_cast<std::int64_t>(message.correlation_id), message.status,
                          static_cast<std::int64_t>(message.payload.size())};
-  auto result = instance_->call(*handle_callback_, args, {.timeout = spec_.limits.call_timeout});
+  auto result = deliver(*handle_callback_, args);
   context_->end();
   if (!result) return fail(&message, result.error());
   ++handled_;
   if (*result != 0) ++handler_errors_;
+}
+
+Result<std::int64_t> Component::deliver(engine::ExportFunction function,
+                                        std::span<const std::int64_t> args) {
+  if (inbox_) inbox_->fill(instance_->memory(), *context_->current_message());
+  return instance_->call(function, args, {.timeout = spec_.limits.call_timeout});
 }
 
 void Component::fail(const Message* message, const Error& error) {

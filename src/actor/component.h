@@ -10,6 +10,7 @@
 #include <string>
 
 #include "abi/component_api.h"
+#include "abi/inbox.h"
 #include "actor/event.h"
 #include "actor/mailbox.h"
 #include "actor/spec.h"
@@ -122,6 +123,8 @@ class Component {
   class Context;
   void handle(Message& message);
   void handle_callback(Message& message);
+  // Calls a delivery export, writing the current message into the inbox first.
+  Result<std::int64_t> deliver(engine::ExportFunction function, std::span<const std::int64_t> args);
   void fail(const Message* message, const Error& error);
   void notify_if_ready();
 
@@ -140,6 +143,7 @@ class Component {
   std::unique_ptr<engine::Instance> instance_;
   engine::ExportFunction handle_message_{};
   std::optional<engine::ExportFunction> handle_callback_;
+  std::optional<abi::Inbox> inbox_;
 };
 
 }  // namespace wasmhive::actor
