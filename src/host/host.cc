@@ -526,16 +526,18 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
       bytes = std::move(*read);
     }
     engine::CompileOptions options{.memory_max_pages = spec.limits.memory_max_pages};
-    auto module = workers_[worker]->call(
-        [&](engine::Engine& engine) { return abi::load_module(engine, bytes, options); });
-    if (!module) return Error{module.error().code, spec.name + ": " + module.error().message};
-    auto component = std::make_unique<Component>(std::move(spec), *module, worker, *this);
-    auto started =
-        workers_[worker]->call([&](engine::Engine& engine) { return component->start(engine); });
-    if (!started)
-      return Error{started.error().code,
-                   component->name() + ": init failed: " + started.error().message};
-    return component;
+    // One hand-off to the worker for compile (a cache hit, usually), instantiate
+    // and init: each hand-off costs a thread wake-up, the bulk of a spawn.
+    return workers_[worker]->call(
+        [&](engine::Engine& engine) -> Result<std::unique_ptr<Component>> {
+          auto module = abi::load_module(engine, bytes, options);
+          if (!module) return Error{module.error().code, spec.name + ": " + module.error().message};
+          auto component = std::make_unique<Component>(std::move(spec), *module, worker, *this);
+          if (auto started = component->start(engine); !started)
+            return Error{started.error().code,
+                         component->name() + ": init failed: " + started.error().message};
+          return component;
+        });
   }
 
   Result<void> reserve(const std::string& name) {
