@@ -118,6 +118,11 @@ class Component {
   // restarted, not even when its group is.
   std::atomic<bool> retired{false};
   Group* group = nullptr;
+  // Worker thread only: the host's memo of this component's last send target.
+  struct RouteMemo {
+    std::string name;
+    Component* target = nullptr;
+  } route_memo;
 
  private:
   class Context;

@@ -303,7 +303,7 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
     if (message.payload.size() > payload_cap(from)) return abi::kErrTooBig;
     if (!check(from, "send", target, security::may_send(from.spec().capabilities, target)))
       return abi::kErrDenied;
-    return deliver(std::move(message), target, {});
+    return deliver(std::move(message), target, {}, &from);
   }
 
   void complete_request(std::uint64_t id, abi::CallbackStatus status,
@@ -346,7 +346,7 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
       return static_cast<std::int64_t>(id);
     }
     Message message{abi::kKindRequest, from.name(), {}, {payload.begin(), payload.end()}, id};
-    std::int32_t delivered = deliver(std::move(message), target, {});
+    std::int32_t delivered = deliver(std::move(message), target, {}, &from);
     if (delivered == abi::kOk) {
       from.count_sent();
     } else if (delivered == abi::kErrNotFound) {
@@ -559,8 +559,21 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
     return it == registry_.end() ? nullptr : it->second;
   }
 
+  // From `from`'s worker: names are never rebound to another component, so a
+  // resolved target can be remembered. That spares the registry's shared lock,
+  // a cache line every worker would otherwise write on every message.
+  Component* resolve(Component& from, std::string_view target) const {
+    auto& memo = from.route_memo;
+    if (memo.target && memo.name == target) return memo.target;
+    Component* found = find(target);
+    if (found) memo = {std::string(target), found};
+    return found;
+  }
+
   // Puts a message in the target's mailbox; every refusal is a dead letter.
-  std::int32_t deliver(Message message, std::string_view target, const SendOptions& options) {
+  // `from`: the sending component, when on its worker.
+  std::int32_t deliver(Message message, std::string_view target, const SendOptions& options,
+                       Component* from = nullptr) {
     if (message.payload.size() > config_.max_payload) {
       dead_letter(message, target,
                   "payload over " + std::to_string(config_.max_payload) + " bytes");
@@ -570,7 +583,7 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
       config_.on_message({message.kind, message.sender, message.topic, message.payload});
       return abi::kOk;
     }
-    Component* component = find(target);
+    Component* component = from ? resolve(*from, target) : find(target);
     if (!component || component->state() == ComponentState::stopped) {
       dead_letter(message, target, component ? "target stopped" : "unknown target");
       return abi::kErrNotFound;
@@ -644,6 +657,7 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
   std::vector<std::unique_ptr<actor::Worker>> workers_;
 
   mutable std::shared_mutex registry_mutex_;
+  // Entries are never removed or rebound (a stopped name stays taken): resolve() relies on it.
   std::unordered_map<std::string, Component*> registry_;
   std::unordered_set<std::string> reserved_;
   std::vector<std::unique_ptr<Component>> components_;  // start order; never shrinks
