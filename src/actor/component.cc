@@ -147,9 +147,10 @@ ComponentStatus Component::status() const {
 }
 
 void Component::notify_if_ready() {
-  // Cheapest test first: an already scheduled component needs nothing (the
-  // mailbox lock is the expensive part).
-  if (scheduled.load(std::memory_order_acquire)) return;
+  // An already scheduled component needs nothing. Both loads are seq_cst: they
+  // pair with the worker clearing the flag and then re-reading the size
+  // (Worker::run_turn), so a message pushed meanwhile is never stranded.
+  if (scheduled.load()) return;
   if (state() == ComponentState::running && mailbox_.size() > 0 && !scheduled.exchange(true))
     host_.schedule(*this);
 }

@@ -7,6 +7,7 @@ Mailbox::Push Mailbox::try_push(Message message) {
   if (closed_) return Push::closed;
   if (queue_.size() >= capacity_) return Push::full;
   queue_.push_back(std::move(message));
+  resized();
   return Push::accepted;
 }
 
@@ -14,15 +15,19 @@ Mailbox::Push Mailbox::force_push(Message message) {
   std::lock_guard lock(mutex_);
   if (closed_) return Push::closed;
   queue_.push_back(std::move(message));
+  resized();
   return Push::accepted;
 }
 
 Mailbox::Push Mailbox::push_until(Message message, std::chrono::steady_clock::time_point deadline) {
   std::unique_lock lock(mutex_);
+  ++waiting_for_room_;
   room_.wait_until(lock, deadline, [&] { return closed_ || queue_.size() < capacity_; });
+  --waiting_for_room_;
   if (closed_) return Push::closed;
   if (queue_.size() >= capacity_) return Push::full;
   queue_.push_back(std::move(message));
+  resized();
   return Push::accepted;
 }
 
@@ -31,7 +36,8 @@ std::optional<Message> Mailbox::try_pop() {
   if (queue_.empty()) return std::nullopt;
   Message message = std::move(queue_.front());
   queue_.pop_front();
-  room_.notify_one();
+  resized();
+  if (waiting_for_room_ > 0) room_.notify_one();
   return message;
 }
 
@@ -51,13 +57,9 @@ std::vector<Message> Mailbox::drain() {
   std::vector<Message> out(std::make_move_iterator(queue_.begin()),
                            std::make_move_iterator(queue_.end()));
   queue_.clear();
+  resized();
   room_.notify_all();
   return out;
-}
-
-std::size_t Mailbox::size() const {
-  std::lock_guard lock(mutex_);
-  return queue_.size();
 }
 
 }  // namespace wasmhive::actor

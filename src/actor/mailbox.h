@@ -4,6 +4,7 @@
 // never drops silently.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -35,14 +36,20 @@ class Mailbox {
   void reopen();
   std::vector<Message> drain();
 
-  std::size_t size() const;
+  // Lock-free, sequentially consistent: the scheduling handshake (Component,
+  // Worker) pairs it with the `scheduled` flag, so it must not be weaker.
+  std::size_t size() const { return size_.load(); }
   std::size_t capacity() const { return capacity_; }
 
  private:
+  void resized() { size_.store(queue_.size()); }
+
   const std::size_t capacity_;
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::condition_variable room_;
+  std::size_t waiting_for_room_ = 0;  // push_until callers: pops notify only them
   std::deque<Message> queue_;
+  std::atomic<std::size_t> size_{0};  // queue_.size(), written under mutex_
   bool closed_ = false;
 };
 
