@@ -28,6 +28,7 @@ constexpr std::int64_t kImportCallsPerExportCall = 1000;
 struct Fixture {
   std::unique_ptr<engine::Engine> engine;
   engine::HostFunctions host;
+  std::shared_ptr<const engine::Module> module;  // roundtrip's
   std::unique_ptr<engine::Instance> looper, roundtrip;
 };
 
@@ -36,6 +37,7 @@ Result<std::unique_ptr<engine::Instance>> load(Fixture& f, const char* name) {
   if (!bytes) return bytes.error();
   auto module = f.engine->compile(*bytes);
   if (!module) return module.error();
+  f.module = *module;
   return f.engine->instantiate(*module, f.host, nullptr);
 }
 
@@ -88,6 +90,11 @@ void register_benchmarks(Fixture& f) {
     std::int64_t args[] = {kImportCallsPerExportCall};
     for (auto _ : state) benchmark::DoNotOptimize(f.roundtrip->call(loop, args));
     state.SetItemsProcessed(state.iterations() * kImportCallsPerExportCall);
+  });
+  // Instantiating an already compiled module with three imports, instance
+  // dropped each time: the floor under spawning a component.
+  benchmark::RegisterBenchmark("instantiate", [&f](benchmark::State& state) {
+    for (auto _ : state) benchmark::DoNotOptimize(f.engine->instantiate(f.module, f.host, nullptr));
   });
   // The native loop import_call stands for.
   benchmark::RegisterBenchmark("native_call_loop", [](benchmark::State& state) {

@@ -22,9 +22,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::vector<std::uint8_t> memory(data + kHeader, data + size);
   static fuzzing::NullApi api;
   engine::Caller caller(engine::GuestMemory(memory.data(), memory.size()), &api);
-  auto result = function.callback(caller, std::span<const std::int64_t>(args, function.type.params.size()));
+  auto result =
+      function.callback(caller, std::span<const std::int64_t>(args, function.type.params.size()));
   if (!result) __builtin_trap();  // imports report failures as codes, never as traps
-  bool i64_result = function.name == "request" || function.name == "now_ms";
+  bool i64_result = function.type.results == std::vector{engine::ValType::i64};
   if (!i64_result && *result < abi::kErrUnsupported) __builtin_trap();
   return 0;
 }

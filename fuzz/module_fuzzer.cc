@@ -29,7 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto instance = harness->engine->instantiate(*module, abi::host_functions(), &harness->api);
     if (instance) {
       engine::CallOptions deadline{.timeout = std::chrono::milliseconds(20)};
-      if ((*instance)->module().info().find_export("init")) (void)(*instance)->call("init", {}, deadline);
+      if ((*instance)->module().info().find_export("init"))
+        (void)(*instance)->call("init", {}, deadline);
       std::int64_t args[] = {3, 5};
       (void)(*instance)->call("handle_message", args, deadline);
     }

@@ -10,7 +10,8 @@ class NullApi final : public abi::ComponentApi {
  public:
   NullApi() {
     static const std::uint8_t payload[] = {'p', 'a', 'y', 'l', 'o', 'a', 'd'};
-    message_ = {abi::kKindRequest, "fuzz/sender", "fuzz.topic", abi::Bytes(payload, sizeof payload)};
+    message_ = {abi::kKindRequest, "fuzz/sender", "fuzz.topic",
+                abi::Bytes(payload, sizeof payload)};
   }
   const abi::CurrentMessage* current_message() const override { return &message_; }
   std::string_view self_id() const override { return "fuzz/self"; }
@@ -24,6 +25,7 @@ class NullApi final : public abi::ComponentApi {
   std::int32_t unsubscribe(std::string_view) override { return abi::kOk; }
   std::int32_t log(abi::LogLevel, std::string_view) override { return abi::kOk; }
   std::int64_t now_ms() override { return 0; }
+  std::int64_t monotonic_ns() override { return 0; }
 
  private:
   abi::CurrentMessage message_;

@@ -84,6 +84,7 @@ WH_IMPORT(unsubscribe) int32_t wh_raw_unsubscribe(const void* topic, int32_t top
 WH_IMPORT(self_id) int32_t wh_raw_self_id(void* buf, int32_t cap);
 WH_IMPORT(log) int32_t wh_raw_log(int32_t level, const void* msg, int32_t len);
 WH_IMPORT(now_ms) int64_t wh_raw_now_ms(void);
+WH_IMPORT(monotonic_ns) int64_t wh_raw_monotonic_ns(void);
 
 static inline uint32_t wh_strlen(const char* s) {
   uint32_t n = 0;
@@ -149,6 +150,10 @@ static inline int32_t wh_log(int32_t level, const char* msg) {
 }
 static inline int64_t wh_now_ms(void) {
   return wh_raw_now_ms();
+}
+/* Nanoseconds on the host's steady clock, for measuring intervals. */
+static inline int64_t wh_monotonic_ns(void) {
+  return wh_raw_monotonic_ns();
 }
 static inline int32_t wh_self_id(char* buf, uint32_t cap) {
   return wh_raw_self_id(buf, (int32_t)cap);

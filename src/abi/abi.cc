@@ -30,6 +30,7 @@ const std::vector<FunctionSpec>& import_specs() {
       {"self_id", FuncType{{i32, i32}, {i32}}},
       {"log", FuncType{{i32, i32, i32}, {i32}}},
       {"now_ms", FuncType{{}, {i64}}},
+      {"monotonic_ns", FuncType{{}, {i64}}},
   };
   return specs;
 }

@@ -43,6 +43,8 @@ class ComponentApi {
   virtual std::int32_t unsubscribe(std::string_view topic) = 0;
   virtual std::int32_t log(LogLevel level, std::string_view message) = 0;
   virtual std::int64_t now_ms() = 0;
+  // Nanoseconds on the host's steady clock: only differences mean something.
+  virtual std::int64_t monotonic_ns() = 0;
 };
 
 }  // namespace wasmhive::abi

@@ -135,6 +135,8 @@ engine::HostCallback callback_for(std::string_view name) {
     };
   if (name == "now_ms")
     return [](Caller& caller, Args) -> Result<std::int64_t> { return api(caller).now_ms(); };
+  if (name == "monotonic_ns")
+    return [](Caller& caller, Args) -> Result<std::int64_t> { return api(caller).monotonic_ns(); };
   return nullptr;
 }
 

@@ -101,6 +101,7 @@ class Component::Context final : public abi::ComponentApi {
     return owner_.host_.log(owner_, level, line);
   }
   std::int64_t now_ms() override { return owner_.host_.now_ms(owner_); }
+  std::int64_t monotonic_ns() override { return owner_.host_.monotonic_ns(owner_); }
 
   std::int64_t request(std::string_view target, abi::Bytes payload,
                        std::int64_t timeout_ms) override {

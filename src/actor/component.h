@@ -46,6 +46,7 @@ class ComponentHost {
   virtual void emit(Event event) = 0;
   virtual std::int32_t log(Component& from, abi::LogLevel level, std::string_view line) = 0;
   virtual std::int64_t now_ms(Component& from) = 0;
+  virtual std::int64_t monotonic_ns(Component& from) = 0;
 };
 
 enum class ComponentState : std::uint8_t { starting, running, restarting, stopped };

@@ -450,6 +450,13 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
                std::chrono::system_clock::now().time_since_epoch())
         .count();
   }
+  std::int64_t monotonic_ns(Component& from) override {
+    if (!check(from, "clock", "monotonic_ns", from.spec().capabilities.clock))
+      return abi::kErrDenied;
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
 
   // The capability gate: native components pass; for wasm ones every denial
   // (and, if asked, every grant) is audited.

@@ -20,7 +20,7 @@ struct Capabilities {
   // Subject patterns it may subscribe within (a subscription must be covered:
   // every topic it could match must match a grant).
   std::vector<std::string> subscribe{};
-  bool clock = false;  // now_ms
+  bool clock = false;  // now_ms, monotonic_ns
   // The most verbose level it may log at; none: no logging.
   std::optional<abi::LogLevel> log{};
 

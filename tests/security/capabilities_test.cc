@@ -128,8 +128,13 @@ TEST_F(CapabilityTest, ClockAndLog) {
   spawn_relay("app/clockless", {});
   EXPECT_EQ(command("app/clockless", "clock"), -4);
   expect_denial("app/clockless", "clock", "now_ms");
+  EXPECT_EQ(command("app/clockless", "mono"), -4);
+  expect_denial("app/clockless", "clock", "monotonic_ns");
   spawn_relay("app/timed", {.clock = true, .log = abi::kWarn});
   EXPECT_GT(command("app/timed", "clock"), 1'600'000'000'000);
+  std::int64_t before = command("app/timed", "mono");
+  EXPECT_GT(before, 0);
+  EXPECT_GE(command("app/timed", "mono"), before);      // monotonic
   EXPECT_EQ(command("app/timed", "log 3 careful"), 0);  // warn: at the ceiling
   EXPECT_EQ(command("app/timed", "log 1 chatty"), -4);  // debug: more verbose than allowed
   expect_denial("app/timed", "log", "debug");

@@ -47,6 +47,7 @@ class RecordingApi : public abi::ComponentApi {
   std::int32_t unsubscribe(std::string_view topic) override;
   std::int32_t log(abi::LogLevel level, std::string_view message) override;
   std::int64_t now_ms() override { return 1234; }
+  std::int64_t monotonic_ns() override { return 5678; }
 
   std::vector<Call> calls;
   std::int64_t next_correlation_id = 41;

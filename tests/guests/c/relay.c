@@ -5,7 +5,7 @@
  *   "sub <pattern>" / "unsub <pattern>"
  *   "req <target> <timeout_ms> <text>"  request
  *   "cancel <id>"
- *   "send <target> <text>", "clock" (now_ms), "log <level> <text>"
+ *   "send <target> <text>", "clock" (now_ms), "mono" (monotonic_ns), "log <level> <text>"
  *   "trap"
  * A command's result (the import's return value) is the reply if the command
  * came as a request. Anything else, and every callback, is reported to @host as
@@ -41,6 +41,7 @@ static int64_t run(const uint8_t* p, uint32_t n) {
   }
   if (wh_equals(p, cmd, "send")) return wh_send_n((const char*)arg, first, rest, rest_len);
   if (wh_equals(p, cmd, "clock")) return wh_now_ms();
+  if (wh_equals(p, cmd, "mono")) return wh_monotonic_ns();
   if (wh_equals(p, cmd, "log"))
     return wh_log_n((int32_t)wh_parse_i64(arg, first), (const char*)rest, rest_len);
   if (wh_equals(p, cmd, "trap")) __builtin_trap();
@@ -51,8 +52,8 @@ static int is_command(const uint8_t* p, uint32_t n) {
   uint32_t cmd = wh_token_len(p, n);
   return wh_equals(p, cmd, "bcast") || wh_equals(p, cmd, "pub") || wh_equals(p, cmd, "sub") ||
          wh_equals(p, cmd, "unsub") || wh_equals(p, cmd, "req") || wh_equals(p, cmd, "cancel") ||
-         wh_equals(p, cmd, "send") || wh_equals(p, cmd, "clock") || wh_equals(p, cmd, "log") ||
-         wh_equals(p, cmd, "trap");
+         wh_equals(p, cmd, "send") || wh_equals(p, cmd, "clock") || wh_equals(p, cmd, "mono") ||
+         wh_equals(p, cmd, "log") || wh_equals(p, cmd, "trap");
 }
 
 WH_ON_MESSAGE(msg) {
