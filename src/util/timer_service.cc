@@ -23,10 +23,9 @@ TimerService::TimerId TimerService::schedule_at(Clock::TimePoint when,
                                                 std::function<void()> callback) {
   std::lock_guard lock(mutex_);
   TimerId id = next_id_++;
-  bool earliest = timers_.empty() || when < timers_.begin()->first.first;
   timers_.emplace(std::pair{when, id}, std::move(callback));
   when_.emplace(id, when);
-  if (earliest) wake_.notify_all();
+  if (when < wakes_at_) wake_.notify_all();
   return id;
 }
 
@@ -62,13 +61,21 @@ void TimerService::run() {
   while (!stopping_) {
     if (timers_.empty()) {
       settled_.notify_all();
-      wake_.wait(lock);
+      if (wakes_at_ == Clock::TimePoint::max() || wakes_at_ <= clock_.now()) {
+        wakes_at_ = Clock::TimePoint::max();
+        wake_.wait(lock);
+      } else {
+        // Keep the appointment made for a timer since cancelled: a new timer
+        // due after it then needs no wake-up.
+        clock_.wait_until(lock, wake_, wakes_at_);
+      }
       continue;
     }
     auto first = timers_.begin();
     if (first->first.first > clock_.now()) {
       settled_.notify_all();
-      clock_.wait_until(lock, wake_, first->first.first);
+      wakes_at_ = first->first.first;
+      clock_.wait_until(lock, wake_, wakes_at_);
       continue;
     }
     auto callback = std::move(first->second);

@@ -44,6 +44,10 @@ class TimerService {
   std::map<std::pair<Clock::TimePoint, TimerId>, std::function<void()>> timers_;
   std::map<TimerId, Clock::TimePoint> when_;
   TimerId next_id_ = 1;
+  // When the waiting thread will look by itself (max: only when woken). A timer
+  // due at or after it needs no wake-up: a request made when the previous one's
+  // timer was just cancelled (one request at a time) then costs no thread switch.
+  Clock::TimePoint wakes_at_ = Clock::TimePoint::max();
   bool running_callback_ = false;
   bool stopping_ = false;
   std::thread thread_;
