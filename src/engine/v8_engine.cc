@@ -136,6 +136,9 @@ class V8Engine final : public Engine {
     v8::Isolate::CreateParams params;
     params.array_buffer_allocator = allocator_.get();
     isolate_ = v8::Isolate::New(params);
+    // Guests never queue microtasks; the default (auto) policy would still run
+    // a microtask checkpoint after every top-level call.
+    isolate_->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
     v8::Isolate::Scope isolate_scope(isolate_);
     v8::HandleScope handles(isolate_);
     auto context = v8::Context::New(isolate_);
