@@ -3,9 +3,8 @@
 #include <algorithm>
 
 namespace wasmhive::messaging {
-namespace {
 
-std::vector<std::string_view> tokens(std::string_view subject) {
+std::vector<std::string_view> subject_tokens(std::string_view subject) {
   std::vector<std::string_view> out;
   std::size_t start = 0;
   while (true) {
@@ -16,6 +15,8 @@ std::vector<std::string_view> tokens(std::string_view subject) {
   }
 }
 
+namespace {
+
 bool plain_token(std::string_view token) {
   return !token.empty() && std::all_of(token.begin(), token.end(), [](char c) {
     return c > ' ' && c < 127 && c != '*' && c != '>' && c != '.';
@@ -24,7 +25,7 @@ bool plain_token(std::string_view token) {
 
 bool valid_subject(std::string_view subject, bool wildcards) {
   if (subject.empty() || subject.size() > kMaxSubjectLength) return false;
-  auto parts = tokens(subject);
+  auto parts = subject_tokens(subject);
   for (std::size_t i = 0; i < parts.size(); ++i) {
     if (wildcards && parts[i] == "*") continue;
     if (wildcards && parts[i] == ">" && i + 1 == parts.size()) continue;
@@ -43,8 +44,8 @@ bool is_valid_pattern(std::string_view pattern) {
 }
 
 bool subject_matches(std::string_view pattern, std::string_view topic) {
-  auto want = tokens(pattern);
-  auto have = tokens(topic);
+  auto want = subject_tokens(pattern);
+  auto have = subject_tokens(topic);
   for (std::size_t i = 0; i < want.size(); ++i) {
     if (want[i] == ">") return have.size() > i;  // one or more remaining tokens
     if (i >= have.size()) return false;

@@ -20,6 +20,8 @@ bool is_valid_topic(std::string_view topic);
 // A subscription pattern: like a topic, where a token may be '*' and the last may be '>'.
 bool is_valid_pattern(std::string_view pattern);
 bool subject_matches(std::string_view pattern, std::string_view topic);
+// The '.'-separated tokens of a subject or pattern (empty ones included).
+std::vector<std::string_view> subject_tokens(std::string_view subject);
 
 // Who subscribed to what. Thread-safe.
 class Subscriptions {

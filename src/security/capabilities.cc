@@ -8,20 +8,6 @@
 #include "messaging/subjects.h"
 
 namespace wasmhive::security {
-namespace {
-
-std::vector<std::string_view> tokens(std::string_view subject) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  while (true) {
-    std::size_t dot = subject.find('.', start);
-    out.push_back(subject.substr(start, dot == std::string_view::npos ? dot : dot - start));
-    if (dot == std::string_view::npos) return out;
-    start = dot + 1;
-  }
-}
-
-}  // namespace
 
 Capabilities Capabilities::all() {
   return {{"*"}, {">"}, {">"}, true, abi::kTrace};
@@ -56,8 +42,8 @@ bool may_log(const Capabilities& caps, abi::LogLevel level) {
 }
 
 bool pattern_covers(std::string_view grant, std::string_view pattern) {
-  auto g = tokens(grant);
-  auto p = tokens(pattern);
+  auto g = messaging::subject_tokens(grant);
+  auto p = messaging::subject_tokens(pattern);
   for (std::size_t i = 0; i < g.size(); ++i) {
     if (g[i] == ">") return p.size() > i;  // covers one or more remaining tokens, wildcards too
     if (i >= p.size()) return false;
