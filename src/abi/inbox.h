@@ -29,9 +29,6 @@ class Inbox {
   // (filled = 1), otherwise filled = 0 and the guest pulls them by import.
   void fill(const engine::GuestMemory& memory, const CurrentMessage& message) const;
 
-  std::uint32_t address() const { return address_; }
-  std::uint32_t capacity() const { return capacity_; }
-
  private:
   Inbox(std::uint32_t address, std::uint32_t capacity) : address_(address), capacity_(capacity) {}
   std::uint32_t address_;

@@ -59,23 +59,19 @@ void TimerService::settle() {
 void TimerService::run() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    if (timers_.empty()) {
-      settled_.notify_all();
-      if (wakes_at_ == Clock::TimePoint::max() || wakes_at_ <= clock_.now()) {
-        wakes_at_ = Clock::TimePoint::max();
-        wake_.wait(lock);
-      } else {
-        // Keep the appointment made for a timer since cancelled: a new timer
-        // due after it then needs no wake-up.
-        clock_.wait_until(lock, wake_, wakes_at_);
-      }
-      continue;
-    }
     auto first = timers_.begin();
-    if (first->first.first > clock_.now()) {
+    if (first == timers_.end() || first->first.first > clock_.now()) {
       settled_.notify_all();
-      wakes_at_ = first->first.first;
-      clock_.wait_until(lock, wake_, wakes_at_);
+      // Sleep until the first timer is due; with none, keep the appointment made
+      // for a timer since cancelled, so a new timer due after it needs no wake-up.
+      if (first != timers_.end())
+        wakes_at_ = first->first.first;
+      else if (wakes_at_ <= clock_.now())
+        wakes_at_ = Clock::TimePoint::max();
+      if (wakes_at_ == Clock::TimePoint::max())
+        wake_.wait(lock);
+      else
+        clock_.wait_until(lock, wake_, wakes_at_);
       continue;
     }
     auto callback = std::move(first->second);
