@@ -55,35 +55,62 @@ bool subject_matches(std::string_view pattern, std::string_view topic) {
 }
 
 bool Subscriptions::add(const std::string& subscriber, const std::string& pattern) {
-  std::lock_guard lock(mutex_);
-  return patterns_[subscriber].insert(pattern).second;
+  if (!is_valid_pattern(pattern)) return false;
+  std::unique_lock lock(mutex_);
+  auto entry = patterns_.try_emplace(subscriber).first;
+  if (!entry->second.insert(pattern).second) return false;
+  index_.insert(&entry->first, pattern);
+  return true;
 }
 
 bool Subscriptions::remove(const std::string& subscriber, const std::string& pattern) {
-  std::lock_guard lock(mutex_);
-  auto it = patterns_.find(subscriber);
-  return it != patterns_.end() && it->second.erase(pattern) > 0;
+  std::unique_lock lock(mutex_);
+  auto entry = patterns_.find(subscriber);
+  if (entry == patterns_.end() || entry->second.erase(pattern) == 0) return false;
+  index_.erase(&entry->first, pattern);
+  // Dropping empty entries keeps memory flat under subscribe/unsubscribe churn.
+  if (entry->second.empty()) patterns_.erase(entry);
+  return true;
 }
 
 void Subscriptions::remove_all(const std::string& subscriber) {
-  std::lock_guard lock(mutex_);
-  patterns_.erase(subscriber);
+  std::unique_lock lock(mutex_);
+  auto entry = patterns_.find(subscriber);
+  if (entry == patterns_.end()) return;
+  for (const auto& pattern : entry->second) index_.erase(&entry->first, pattern);
+  patterns_.erase(entry);
 }
 
 std::size_t Subscriptions::count(const std::string& subscriber) const {
-  std::lock_guard lock(mutex_);
-  auto it = patterns_.find(subscriber);
-  return it == patterns_.end() ? 0 : it->second.size();
+  std::shared_lock lock(mutex_);
+  auto entry = patterns_.find(subscriber);
+  return entry == patterns_.end() ? 0 : entry->second.size();
+}
+
+bool Subscriptions::has(const std::string& subscriber, const std::string& pattern) const {
+  std::shared_lock lock(mutex_);
+  auto entry = patterns_.find(subscriber);
+  return entry != patterns_.end() && entry->second.contains(pattern);
 }
 
 std::vector<std::string> Subscriptions::subscribers_of(std::string_view topic) const {
-  std::lock_guard lock(mutex_);
+  std::shared_lock lock(mutex_);
+  // The index yields pointers into patterns_, valid only while the lock is held.
+  auto found = index_.match(topic);
   std::vector<std::string> out;
-  for (const auto& [subscriber, patterns] : patterns_)
-    if (std::any_of(patterns.begin(), patterns.end(),
-                    [&](const std::string& p) { return subject_matches(p, topic); }))
-      out.push_back(subscriber);
+  out.reserve(found.size());
+  for (const std::string* subscriber : found) out.push_back(*subscriber);
   return out;
+}
+
+bool Subscriptions::empty() const {
+  std::shared_lock lock(mutex_);
+  return patterns_.empty() && index_.empty();
+}
+
+std::size_t Subscriptions::index_nodes() const {
+  std::shared_lock lock(mutex_);
+  return index_.node_count();
 }
 
 }  // namespace wasmhive::messaging

@@ -5,11 +5,14 @@
 #pragma once
 
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
+
+#include "messaging/subscription_index.h"
 
 namespace wasmhive::messaging {
 
@@ -23,20 +26,32 @@ bool subject_matches(std::string_view pattern, std::string_view topic);
 // The '.'-separated tokens of a subject or pattern (empty ones included).
 std::vector<std::string_view> subject_tokens(std::string_view subject);
 
-// Who subscribed to what. Thread-safe.
+// Who subscribed to what. Thread-safe: publishes (subscribers_of) share the
+// lock and run in parallel; changes take it alone.
 class Subscriptions {
  public:
-  // False if `subscriber` already had `pattern`.
+  // False if `subscriber` already had `pattern`, or if `pattern` is not valid
+  // (is_valid_pattern): the index stores patterns by their tokens.
   bool add(const std::string& subscriber, const std::string& pattern);
+  // False if `subscriber` did not have `pattern`.
   bool remove(const std::string& subscriber, const std::string& pattern);
   void remove_all(const std::string& subscriber);
   std::size_t count(const std::string& subscriber) const;
-  // Each subscriber with at least one matching pattern, once, in no particular order.
+  bool has(const std::string& subscriber, const std::string& pattern) const;
+  // Each subscriber with at least one matching pattern, once, in no particular
+  // order. Costs in proportion to the matching paths, not to all subscriptions.
   std::vector<std::string> subscribers_of(std::string_view topic) const;
 
+  // True when nothing is subscribed and the index has freed every node.
+  bool empty() const;
+  std::size_t index_nodes() const;
+
  private:
-  mutable std::mutex mutex_;
-  std::unordered_map<std::string, std::unordered_set<std::string>> patterns_;  // by subscriber
+  mutable std::shared_mutex mutex_;
+  // Patterns by subscriber, so that remove_all knows which index paths to
+  // visit. The index points at these keys, which an unordered_map never moves.
+  std::unordered_map<std::string, std::unordered_set<std::string>> patterns_;
+  SubscriptionIndex index_;
 };
 
 }  // namespace wasmhive::messaging
