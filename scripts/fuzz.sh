@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang-14 (ASan + UBSan + coverage) in
 # build-fuzz/ and runs each for SECONDS (default 60), seeded with the test
-# components. Exits non-zero on the first finding (its input is saved in
+# components (module, host_call) and the demo app plus a few manifests written
+# here (manifest). Exits non-zero on the first finding (its input is saved in
 # build-fuzz/findings/).
 #   scripts/fuzz.sh [SECONDS]
 set -euo pipefail
@@ -11,10 +12,76 @@ build="$root/build-fuzz"
 "$root/scripts/setup.sh" >/dev/null
 CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DWASMHIVE_FUZZ=ON -DWASMHIVE_SANITIZE=ON -DWASMHIVE_BUILD_BENCH=OFF >/dev/null
-cmake --build "$build" --target module_fuzzer host_call_fuzzer guests
-mkdir -p "$build/corpus/module" "$build/corpus/host_call" "$build/findings"
+targets="module_fuzzer host_call_fuzzer manifest_fuzzer"
+# shellcheck disable=SC2086
+cmake --build "$build" --target $targets guests
+mkdir -p "$build/corpus/module" "$build/corpus/host_call" "$build/corpus/manifest" "$build/findings"
 cp "$build"/guests/*.wasm "$build/corpus/module/"
-for target in module_fuzzer host_call_fuzzer; do
+
+# Manifest seeds: the demo app and one of each kind of section and key.
+manifests="$build/corpus/manifest"
+cp "$root/examples/shop/app.toml" "$manifests/shop.toml"
+cat >"$manifests/every_key.toml" <<'TOML'
+[host]
+workers = 2
+max_payload = "64KiB"
+max_queued_bytes = "32MiB"
+[supervisor]
+strategy = "rest_for_one"
+max_restarts = 3
+period_ms = 5000
+backoff_initial_ms = 10
+backoff_max_ms = 1000
+[[group]]
+name = "shop"
+parent = "root"
+strategy = "one_for_all"
+[[component]]
+name = "shop/cart"
+wasm = "cart.wasm"
+group = "shop"
+memory_max = "4MiB"
+call_timeout_ms = 100
+mailbox = 1024
+mailbox_bytes = "2MiB"
+restart = "transient"
+worker = 1
+max_payload = 4096
+max_outstanding_requests = 1000
+max_subscriptions = 10
+[component.capabilities]
+send = ["shop/[a-c]*", "@host"]
+publish = ["orders.*"]
+subscribe = ["orders.>"]
+clock = true
+log = "info"
+TOML
+printf '[[component]]\nname = "a/b"\nwasm = "/dev/null"\nworker = 200\n' >"$manifests/worker.toml"
+printf 'host = 5\n[[group]]\nname = ""\n' >"$manifests/types.toml"
+printf '[host]\nmax_payload = "17179869185GiB"\n' >"$manifests/overflow.toml"
+cat >"$build/manifest.dict" <<'DICT'
+"[host]"
+"[supervisor]"
+"[[group]]"
+"[[component]]"
+"[component.capabilities]"
+"name"
+"wasm"
+"group"
+"parent"
+"workers"
+"worker"
+"max_payload"
+"max_queued_bytes"
+"mailbox_bytes"
+"memory_max"
+"send"
+"KiB"
+"MiB"
+"GiB"
+DICT
+
+for target in $targets; do
   corpus="$build/corpus/${target%_fuzzer}"
   # V8 keeps process-wide caches (compiled modules, import wrappers) across
   # inputs, and the harness keeps its engine to the end (V8 cannot start twice
@@ -22,8 +89,10 @@ for target in module_fuzzer host_call_fuzzer; do
   # caught; leaks are checked by the ASan test suite.
   leaks=1
   [ "$target" = module_fuzzer ] && leaks=0
+  extra=()
+  [ "$target" = manifest_fuzzer ] && extra=(-dict="$build/manifest.dict")
   echo "fuzz: $target for ${seconds}s"
   ASAN_OPTIONS="detect_leaks=$leaks" "$build/fuzz/$target" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
-    -detect_leaks=$leaks -artifact_prefix="$build/findings/$target-" -print_final_stats=1 2>&1 | tail -n 8
+    -detect_leaks=$leaks -artifact_prefix="$build/findings/$target-" -print_final_stats=1 "${extra[@]}" 2>&1 | tail -n 8
 done
 echo "fuzz: no findings"

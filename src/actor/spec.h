@@ -38,6 +38,9 @@ struct ComponentLimits {
   std::uint32_t memory_max_pages = engine::kDefaultMemoryMaxPages;  // 16 MiB
   std::chrono::milliseconds call_timeout = 100ms;                   // per export call
   std::size_t mailbox_capacity = 1024;
+  // Bytes its queued messages may hold (payload, names and a fixed overhead per
+  // message): with mailbox_capacity, what one flooded mailbox can pin.
+  std::size_t mailbox_bytes = 16 << 20;
   std::size_t max_payload = 1 << 20;  // what it may send (and the host's own cap applies too)
   std::size_t max_outstanding_requests = 10000;
   std::size_t max_subscriptions = 100;

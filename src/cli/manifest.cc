@@ -3,15 +3,38 @@
 #include <toml++/toml.h>
 
 #include <charconv>
+#include <limits>
 #include <set>
 
 #include "messaging/names.h"
 #include "messaging/subjects.h"
+#include "util/file.h"
 
 namespace wasmhive::cli {
 namespace {
 
 using namespace std::chrono_literals;
+
+constexpr std::string_view kSizeExpected =
+    "expected a size such as \"4MiB\", \"64KiB\" or a byte count";
+
+// A byte count or a size string. Zero is refused either way: no limit is
+// meaningfully zero, and "0" must not pass where 0 does not.
+Result<std::uint64_t> size_value(const toml::node& node) {
+  std::optional<std::uint64_t> bytes;
+  if (auto number = node.value_exact<std::int64_t>(); number && *number >= 0) {
+    bytes = static_cast<std::uint64_t>(*number);
+  } else if (auto text = node.value_exact<std::string>()) {
+    auto parsed = parse_size(*text);
+    if (!parsed)
+      return make_error(Errc::invalid_argument,
+                        std::string(kSizeExpected) + "; " + parsed.error().message);
+    bytes = *parsed;
+  }
+  if (!bytes) return make_error(Errc::invalid_argument, std::string(kSizeExpected));
+  if (*bytes == 0) return make_error(Errc::invalid_argument, "must be greater than 0");
+  return *bytes;
+}
 
 // Collects the first error with its position in the file.
 class Reader {
@@ -67,12 +90,9 @@ class Reader {
                                     const std::string& where) {
     const toml::node* node = table.get(key);
     if (!node) return std::nullopt;
-    if (auto number = node->value_exact<std::int64_t>(); number && *number > 0)
-      return static_cast<std::uint64_t>(*number);
-    if (auto text = node->value_exact<std::string>())
-      if (auto parsed = parse_size(*text)) return *parsed;
-    fail(node->source(), where + "." + std::string(key) +
-                             ": expected a size such as \"4MiB\", \"64KiB\" or a byte count");
+    auto bytes = size_value(*node);
+    if (bytes) return *bytes;
+    fail(node->source(), where + "." + std::string(key) + ": " + bytes.error().message);
     return std::nullopt;
   }
 
@@ -115,6 +135,42 @@ void read_group_settings(Reader& r, const toml::table& table, const std::string&
     group.backoff_max = std::chrono::milliseconds(*v);
 }
 
+// The ']' closing a bracket expression whose members start at `i`, or npos.
+// As in fnmatch, a leading '!' or '^' negates, a leading ']' is a member, a
+// backslash escapes, and "[:class:]", "[.x.]", "[=x=]" nest.
+std::size_t bracket_end(std::string_view glob, std::size_t i) {
+  if (i < glob.size() && (glob[i] == '!' || glob[i] == '^')) ++i;
+  if (i < glob.size() && glob[i] == ']') ++i;
+  for (; i < glob.size(); ++i) {
+    char c = glob[i];
+    if (c == ']') return i;
+    if (c == '\\') {
+      ++i;
+    } else if (c == '[' && i + 1 < glob.size() &&
+               std::string_view(":.=").find(glob[i + 1]) != std::string_view::npos) {
+      const char close[] = {glob[i + 1], ']'};
+      std::size_t end = glob.find(std::string_view(close, 2), i + 2);
+      if (end == std::string_view::npos) return end;
+      i = end + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// fnmatch takes an unterminated '[' or a trailing '\\' literally, so such a
+// grant would silently match something other than what it seems to say.
+bool well_formed_glob(std::string_view glob) {
+  for (std::size_t i = 0; i < glob.size(); ++i) {
+    if (glob[i] == '\\') {
+      if (++i == glob.size()) return false;
+    } else if (glob[i] == '[') {
+      i = bracket_end(glob, i + 1);
+      if (i == std::string_view::npos) return false;
+    }
+  }
+  return true;
+}
+
 // A list of strings, each checked by `valid` (message on failure: `what`).
 std::vector<std::string> strings(Reader& r, const toml::table& table, std::string_view key,
                                  const std::string& where, bool (*valid)(std::string_view),
@@ -139,7 +195,7 @@ std::vector<std::string> strings(Reader& r, const toml::table& table, std::strin
 }
 
 bool valid_name_glob(std::string_view glob) {
-  return messaging::is_valid_target(glob);
+  return messaging::is_valid_target(glob) && well_formed_glob(glob);
 }
 
 void read_capabilities(Reader& r, const toml::table& component, const std::string& owner,
@@ -151,7 +207,7 @@ void read_capabilities(Reader& r, const toml::table& component, const std::strin
   std::string where = owner + ".capabilities";
   r.known_keys(*table, {"send", "publish", "subscribe", "clock", "log"}, where);
   caps.send = strings(r, *table, "send", where, valid_name_glob,
-                      "component names or globs such as \"shop/*\"");
+                      "component names or well-formed globs such as \"shop/*\" or \"shop/[ab]*\"");
   caps.publish = strings(r, *table, "publish", where, messaging::is_valid_pattern,
                          "subject patterns such as \"orders.*\"");
   caps.subscribe = strings(r, *table, "subscribe", where, messaging::is_valid_pattern,
@@ -166,17 +222,27 @@ void read_capabilities(Reader& r, const toml::table& component, const std::strin
     caps.log = *level;
 }
 
+// The table under a top-level key, null if absent or (an error) not a table.
+const toml::table* section(Reader& r, const toml::table& doc, std::string_view key) {
+  const toml::node* node = doc.get(key);
+  if (!node) return nullptr;
+  if (const toml::table* table = node->as_table()) return table;
+  r.fail(node->source(), "[" + std::string(key) + "] must be a table");
+  return nullptr;
+}
+
 void read_host(Reader& r, const toml::table& doc, Manifest& m) {
-  const toml::table* host = doc["host"].as_table();
+  const toml::table* host = section(r, doc, "host");
   if (!host) return;
-  r.known_keys(*host, {"workers", "max_payload"}, "[host]");
+  r.known_keys(*host, {"workers", "max_payload", "max_queued_bytes"}, "[host]");
   if (auto v = r.integer(*host, "workers", "host", 1, 256))
     m.workers = static_cast<std::size_t>(*v);
   if (auto v = r.size(*host, "max_payload", "host")) m.max_payload = *v;
+  if (auto v = r.size(*host, "max_queued_bytes", "host")) m.max_queued_bytes = *v;
 }
 
 void read_supervisor(Reader& r, const toml::table& doc, Manifest& m) {
-  const toml::table* root = doc["supervisor"].as_table();
+  const toml::table* root = section(r, doc, "supervisor");
   if (!root) return;
   r.known_keys(*root,
                {"strategy", "max_restarts", "period_ms", "backoff_initial_ms", "backoff_max_ms"},
@@ -207,6 +273,10 @@ void read_groups(Reader& r, const toml::table& doc, Manifest& m, std::set<std::s
       if (!r.failed()) r.fail(table.source(), "[[group]] needs a name");
       return;
     }
+    if (!messaging::is_valid_target(*name))
+      r.fail(table.get("name")->source(),
+             "invalid group name '" + *name +
+                 "': use 1-255 printable ASCII characters without spaces");
     std::string where = "group '" + *name + "'";
     r.known_keys(table,
                  {"name", "parent", "strategy", "max_restarts", "period_ms", "backoff_initial_ms",
@@ -226,6 +296,61 @@ void read_groups(Reader& r, const toml::table& doc, Manifest& m, std::set<std::s
   }
 }
 
+// Checked here, not first at run: a directory, a FIFO or a device named as a
+// module must fail `check` as clearly as a missing file.
+void read_wasm(Reader& r, const toml::table& table, const std::string& where,
+               const std::filesystem::path& dir, actor::ComponentSpec& spec) {
+  auto wasm = r.get<std::string>(table, "wasm", where, "a path string");
+  if (!wasm) {
+    if (!r.failed()) r.fail(table.source(), where + " needs wasm = \"<file>.wasm\"");
+    return;
+  }
+  const toml::source_region& at = table.get("wasm")->source();
+  if (wasm->empty()) return r.fail(at, where + ".wasm: the path is empty");
+  spec.wasm = dir / *wasm;
+  auto regular = check_regular_file(spec.wasm);
+  if (regular) return;
+  if (regular.error().code == Errc::not_found)
+    return r.fail(at, where + ".wasm: no file " + spec.wasm.string());
+  r.fail(at, where + ".wasm: " + regular.error().message);
+}
+
+void read_limits(Reader& r, const toml::table& table, const std::string& where,
+                 actor::ComponentLimits& limits) {
+  if (auto bytes = r.size(table, "memory_max", where)) {
+    if (*bytes < engine::kWasmPageSize || *bytes > 4ull * 1024 * 1024 * 1024)
+      r.fail(table.get("memory_max")->source(),
+             where + ".memory_max: must be between 64KiB and 4GiB");
+    else
+      limits.memory_max_pages = static_cast<std::uint32_t>(*bytes / engine::kWasmPageSize);
+  }
+  if (auto v = r.integer(table, "call_timeout_ms", where, 1, 3'600'000))
+    limits.call_timeout = std::chrono::milliseconds(*v);
+  if (auto v = r.integer(table, "mailbox", where, 1, 10'000'000))
+    limits.mailbox_capacity = static_cast<std::size_t>(*v);
+  if (auto v = r.size(table, "mailbox_bytes", where)) limits.mailbox_bytes = *v;
+  if (auto v = r.size(table, "max_payload", where)) limits.max_payload = *v;
+  if (auto v = r.integer(table, "max_outstanding_requests", where, 0, 10'000'000))
+    limits.max_outstanding_requests = static_cast<std::size_t>(*v);
+  if (auto v = r.integer(table, "max_subscriptions", where, 0, 1'000'000))
+    limits.max_subscriptions = static_cast<std::size_t>(*v);
+}
+
+// Without [host] workers the count is the machine's, so a pinned index could
+// pass `check` here and fail `run` elsewhere: pinning requires the count.
+void read_worker(Reader& r, const toml::table& table, const std::string& where, std::size_t workers,
+                 actor::ComponentSpec& spec) {
+  auto v = r.integer(table, "worker", where, 0, 255);
+  if (!v) return;
+  const toml::source_region& at = table.get("worker")->source();
+  if (!workers)
+    return r.fail(at, where + ".worker: pinning to a worker needs [host] workers; set it");
+  if (static_cast<std::size_t>(*v) >= workers)
+    return r.fail(at, where + ".worker: " + std::to_string(*v) + " is not below [host] workers = " +
+                          std::to_string(workers) + "; set [host] workers higher");
+  spec.worker = static_cast<std::size_t>(*v);
+}
+
 void read_components(Reader& r, const toml::table& doc, Manifest& m,
                      const std::set<std::string>& groups) {
   const toml::array* components = array_of_tables(r, doc, "component");
@@ -239,45 +364,24 @@ void read_components(Reader& r, const toml::table& doc, Manifest& m,
       return;
     }
     std::string where = "component '" + *name + "'";
-    r.known_keys(
-        table,
-        {"name", "wasm", "group", "memory_max", "call_timeout_ms", "mailbox", "max_payload",
-         "max_outstanding_requests", "max_subscriptions", "restart", "worker", "capabilities"},
-        where);
+    r.known_keys(table,
+                 {"name", "wasm", "group", "memory_max", "call_timeout_ms", "mailbox",
+                  "mailbox_bytes", "max_payload", "max_outstanding_requests", "max_subscriptions",
+                  "restart", "worker", "capabilities"},
+                 where);
     if (auto valid = messaging::validate_component_name(*name); !valid)
       r.fail(table.get("name")->source(), valid.error().message);
     if (!names.insert(*name).second) r.fail(table.source(), where + " is defined twice");
 
     ComponentEntry entry;
     entry.spec.name = *name;
-    auto wasm = r.get<std::string>(table, "wasm", where, "a path string");
-    if (!wasm && !r.failed()) r.fail(table.source(), where + " needs wasm = \"<file>.wasm\"");
-    if (wasm) {
-      entry.spec.wasm = m.path.parent_path() / *wasm;
-      if (!std::filesystem::exists(entry.spec.wasm))
-        r.fail(table.get("wasm")->source(), where + ".wasm: no file " + entry.spec.wasm.string());
-    }
+    read_wasm(r, table, where, m.path.parent_path(), entry.spec);
     if (auto group = r.get<std::string>(table, "group", where, "a string")) {
       if (!groups.count(*group))
         r.fail(table.get("group")->source(), where + ".group: no group '" + *group + "'");
       entry.group = *group;
     }
-    if (auto bytes = r.size(table, "memory_max", where)) {
-      if (*bytes < engine::kWasmPageSize || *bytes > 4ull * 1024 * 1024 * 1024)
-        r.fail(table.get("memory_max")->source(),
-               where + ".memory_max: must be between 64KiB and 4GiB");
-      entry.spec.limits.memory_max_pages =
-          static_cast<std::uint32_t>(*bytes / engine::kWasmPageSize);
-    }
-    if (auto v = r.integer(table, "call_timeout_ms", where, 1, 3'600'000))
-      entry.spec.limits.call_timeout = std::chrono::milliseconds(*v);
-    if (auto v = r.integer(table, "mailbox", where, 1, 10'000'000))
-      entry.spec.limits.mailbox_capacity = static_cast<std::size_t>(*v);
-    if (auto v = r.size(table, "max_payload", where)) entry.spec.limits.max_payload = *v;
-    if (auto v = r.integer(table, "max_outstanding_requests", where, 0, 10'000'000))
-      entry.spec.limits.max_outstanding_requests = static_cast<std::size_t>(*v);
-    if (auto v = r.integer(table, "max_subscriptions", where, 0, 1'000'000))
-      entry.spec.limits.max_subscriptions = static_cast<std::size_t>(*v);
+    read_limits(r, table, where, entry.spec.limits);
     read_capabilities(r, table, where, entry.spec.capabilities);
     using actor::RestartPolicy;
     if (auto p = r.choice<RestartPolicy>(table, "restart", where,
@@ -285,12 +389,7 @@ void read_components(Reader& r, const toml::table& doc, Manifest& m,
                                           {"transient", RestartPolicy::transient},
                                           {"temporary", RestartPolicy::temporary}}))
       entry.spec.restart = *p;
-    if (auto v = r.integer(table, "worker", where, 0, 255)) {
-      if (m.workers && static_cast<std::size_t>(*v) >= m.workers)
-        r.fail(table.get("worker")->source(),
-               where + ".worker: the host has " + std::to_string(m.workers) + " workers");
-      entry.spec.worker = static_cast<std::size_t>(*v);
-    }
+    read_worker(r, table, where, m.workers, entry.spec);
     m.components.push_back(std::move(entry));
   }
   if (m.components.empty() && !r.failed())
@@ -307,18 +406,20 @@ Result<std::uint64_t> parse_size(std::string_view text) {
   std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
   const std::pair<std::string_view, std::uint64_t> units[] = {
       {"", 1}, {"B", 1}, {"KiB", 1024}, {"MiB", 1024 * 1024}, {"GiB", 1024ull * 1024 * 1024}};
-  for (const auto& [name, factor] : units)
-    if (unit == name) return number * factor;
+  for (const auto& [name, factor] : units) {
+    if (unit != name) continue;
+    if (number > std::numeric_limits<std::uint64_t>::max() / factor)
+      return make_error(Errc::invalid_argument, "'" + std::string(text) + "' is too large");
+    return number * factor;
+  }
   return make_error(Errc::invalid_argument,
                     "unknown size unit '" + std::string(unit) + "' (use KiB, MiB or GiB)");
 }
 
-Result<Manifest> load_manifest(const std::filesystem::path& path) {
-  if (!std::filesystem::exists(path))
-    return make_error(Errc::not_found, path.string() + ": no such manifest");
+Result<Manifest> parse_manifest(std::string_view text, const std::filesystem::path& path) {
   toml::table doc;
   try {
-    doc = toml::parse_file(path.string());
+    doc = toml::parse(text, path.string());
   } catch (const toml::parse_error& e) {
     return make_error(Errc::invalid_argument, path.filename().string() + ":" +
                                                   std::to_string(e.source().begin.line) + ":" +
@@ -326,7 +427,9 @@ Result<Manifest> load_manifest(const std::filesystem::path& path) {
                                                   std::string(e.description()));
   }
   Manifest manifest;
-  manifest.path = std::filesystem::absolute(path);
+  std::error_code ec;
+  manifest.path = std::filesystem::absolute(path, ec);
+  if (ec) manifest.path = path;
   Reader r(path);
   r.known_keys(doc, {"host", "supervisor", "group", "component"}, "the manifest");
   read_host(r, doc, manifest);
@@ -339,6 +442,16 @@ Result<Manifest> load_manifest(const std::filesystem::path& path) {
     return make_error(Errc::invalid_argument,
                       path.filename().string() + ": the manifest has no [[component]]");
   return manifest;
+}
+
+Result<Manifest> load_manifest(const std::filesystem::path& path) {
+  auto bytes = read_file(path, kMaxManifestBytes);
+  if (!bytes && bytes.error().code == Errc::not_found)
+    return make_error(Errc::not_found, path.string() + ": no such manifest");
+  if (!bytes)
+    return Error{bytes.error().code, "cannot read the manifest: " + bytes.error().message};
+  std::string_view text(reinterpret_cast<const char*>(bytes->data()), bytes->size());
+  return parse_manifest(text, path);
 }
 
 }  // namespace wasmhive::cli

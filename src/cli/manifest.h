@@ -3,8 +3,10 @@
 // the reference. Every mistake is reported with file, line and key.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "actor/spec.h"
@@ -26,18 +28,28 @@ struct Manifest {
   std::filesystem::path path;
   std::size_t workers = 0;
   std::size_t max_payload = 1 << 20;
+  std::size_t max_queued_bytes = 256 << 20;  // for HostConfig::max_queued_bytes
   actor::GroupSpec root{.name = "root"};
   std::vector<GroupEntry> groups;          // in file order; parents before children
   std::vector<ComponentEntry> components;  // in file order: the start order
 };
 
+// The largest manifest load_manifest reads: far more than any app needs, and
+// a bound on what a mistaken path (a log, a device) can make it allocate.
+inline constexpr std::size_t kMaxManifestBytes = std::size_t{1} << 20;
+
 // Reads and checks the manifest: syntax, unknown keys, types, ranges, names,
-// references between groups and components, and that every wasm file exists.
-// Errors are "<file>:<line>:<column>: <what>", Errc::invalid_argument (or
-// not_found for a missing manifest).
+// references between groups and components, and that every wasm file is a
+// regular file. Errors are "<file>:<line>:<column>: <what>",
+// Errc::invalid_argument (or not_found for a missing manifest, limit_exceeded
+// for one larger than kMaxManifestBytes). Never throws.
 Result<Manifest> load_manifest(const std::filesystem::path& path);
 
-// Parses sizes such as "4MiB", "64KiB", "1048576".
+// load_manifest on text already read: `path` names the file in errors, and
+// relative wasm paths are resolved against its directory. Never throws.
+Result<Manifest> parse_manifest(std::string_view text, const std::filesystem::path& path);
+
+// Parses sizes such as "4MiB", "64KiB", "1048576"; refuses what overflows 64 bits.
 Result<std::uint64_t> parse_size(std::string_view text);
 
 }  // namespace wasmhive::cli

@@ -1,20 +1,104 @@
 #include "util/file.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
+#include <string>
 
 namespace wasmhive {
+namespace {
 
-Result<std::vector<std::uint8_t>> read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return make_error(Errc::not_found,
-                      "cannot open " + path.string() + ": " + std::strerror(errno));
-  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
-  if (in.bad()) return make_error(Errc::invalid_argument, "cannot read " + path.string());
-  return bytes;
+// Closes the descriptor on every return path.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+std::string quoted(const std::filesystem::path& path) {
+  return path.empty() ? std::string("''") : path.string();
+}
+
+Error errno_error(const char* action, const std::filesystem::path& path, int error) {
+  Errc code = (error == ENOENT || error == ENOTDIR) ? Errc::not_found : Errc::invalid_argument;
+  return make_error(
+      code, std::string("cannot ") + action + " " + quoted(path) + ": " + std::strerror(error));
+}
+
+const char* describe_type(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+Result<void> require_regular(const std::filesystem::path& path, const struct stat& st) {
+  if (S_ISREG(st.st_mode)) return {};
+  return make_error(Errc::invalid_argument,
+                    quoted(path) + " is " + describe_type(st.st_mode) + ", not a regular file");
+}
+
+Error too_large(const std::filesystem::path& path, std::size_t max_bytes) {
+  return make_error(Errc::limit_exceeded, quoted(path) + " is larger than the limit of " +
+                                              std::to_string(max_bytes) + " bytes");
+}
+
+// A C path cannot hold a NUL: it would silently name a shorter path.
+Result<void> check_path(const std::filesystem::path& path) {
+  if (path.native().find('\0') == std::string::npos) return {};
+  return make_error(Errc::invalid_argument, "a file path cannot contain a NUL character");
+}
+
+// Reads to the end, refusing more than max_bytes: the file may have grown since fstat.
+Result<std::vector<std::uint8_t>> read_all(int fd, const std::filesystem::path& path,
+                                           std::size_t expected, std::size_t max_bytes) {
+  std::vector<std::uint8_t> bytes;
+  bytes.reserve(expected);
+  std::uint8_t chunk[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_error("read", path, errno);
+    if (n == 0) return bytes;
+    if (static_cast<std::size_t>(n) > max_bytes - bytes.size()) return too_large(path, max_bytes);
+    bytes.insert(bytes.end(), chunk, chunk + n);
+  }
+}
+
+}  // namespace
+
+Result<void> check_regular_file(const std::filesystem::path& path) {
+  if (auto valid = check_path(path); !valid) return valid;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return errno_error("open", path, errno);
+  return require_regular(path, st);
+}
+
+Result<std::vector<std::uint8_t>> read_file(const std::filesystem::path& path,
+                                            std::size_t max_bytes) {
+  // stat first: opening a device can have side effects. O_NONBLOCK: should the
+  // path be swapped for a FIFO after the stat, open must not wait for a writer.
+  if (auto regular = check_regular_file(path); !regular) return regular.error();
+  Fd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+  if (fd.get() < 0) return errno_error("open", path, errno);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return errno_error("stat", path, errno);
+  if (auto regular = require_regular(path, st); !regular) return regular.error();
+  if (static_cast<std::uint64_t>(st.st_size) > max_bytes) return too_large(path, max_bytes);
+  return read_all(fd.get(), path, static_cast<std::size_t>(st.st_size), max_bytes);
 }
 
 }  // namespace wasmhive

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <vector>
@@ -8,7 +9,20 @@
 
 namespace wasmhive {
 
-// The whole file, or Errc::not_found / Errc::invalid_argument naming the path.
-Result<std::vector<std::uint8_t>> read_file(const std::filesystem::path& path);
+// The largest file read_file reads unless told otherwise: ample for any
+// component module, and a bound on what one path in a manifest can make the
+// host allocate.
+inline constexpr std::size_t kMaxModuleFileBytes = std::size_t{64} << 20;
+
+// The whole of a regular file of at most `max_bytes` bytes. Never blocks on a
+// FIFO and never reads a device: anything but a regular file is refused.
+// Errors name the path: Errc::not_found (no such file), Errc::limit_exceeded
+// (larger than max_bytes), Errc::invalid_argument (anything else).
+Result<std::vector<std::uint8_t>> read_file(const std::filesystem::path& path,
+                                            std::size_t max_bytes = kMaxModuleFileBytes);
+
+// Whether `path` names a regular file (following symlinks), else an error as
+// read_file would report it. Does not open the file.
+Result<void> check_regular_file(const std::filesystem::path& path);
 
 }  // namespace wasmhive
