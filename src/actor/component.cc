@@ -94,8 +94,7 @@ class Component::Context final : public abi::ComponentApi {
   std::int32_t reply(abi::Bytes payload) override {
     if (!owes_reply()) return abi::kErrState;
     replied_ = true;
-    owner_.host_.complete_request(message_->correlation_id, abi::kStatusOk, copy(payload));
-    return abi::kOk;
+    return owner_.host_.complete_request(message_->correlation_id, abi::kStatusOk, copy(payload));
   }
   std::int32_t log(abi::LogLevel level, std::string_view line) override {
     return owner_.host_.log(owner_, level, line);
@@ -129,22 +128,31 @@ class Component::Context final : public abi::ComponentApi {
 };
 
 Component::Component(ComponentSpec spec, std::shared_ptr<const engine::Module> module,
-                     std::size_t worker, ComponentHost& host)
+                     std::size_t worker, ComponentHost& host,
+                     std::shared_ptr<ByteBudget> queue_budget)
     : spec_(std::move(spec)),
       module_(std::move(module)),
       worker_(worker),
       host_(host),
-      mailbox_(spec_.limits.mailbox_capacity),
+      mailbox_({spec_.limits.mailbox_capacity, spec_.limits.mailbox_bytes},
+               std::move(queue_budget)),
       context_(std::make_unique<Context>(*this)) {}
 
 Component::~Component() = default;
 
 ComponentStatus Component::status() const {
-  return {name(),           state(),
-          worker_,          mailbox_.size(),
-          handled_.load(),  handler_errors_.load(),
-          sent_.load(),     failures_.load(),
-          restarts_.load(), dead_letters_.load()};
+  return {.name = name(),
+          .state = state(),
+          .worker = worker_,
+          .mailbox_size = mailbox_.size(),
+          .mailbox_bytes = mailbox_.bytes(),
+          .busy = scheduled.load(),
+          .handled = handled_.load(),
+          .handler_errors = handler_errors_.load(),
+          .sent = sent_.load(),
+          .failures = failures_.load(),
+          .restarts = restarts_.load(),
+          .dead_letters = dead_letters_.load()};
 }
 
 void Component::notify_if_ready() {
@@ -163,7 +171,8 @@ Mailbox::Push Component::offer(Message message) {
 }
 
 Mailbox::Push Component::offer_callback(Message message) {
-  auto pushed = mailbox_.force_push(std::move(message));
+  auto limit = message.payload.empty() ? Mailbox::Limit::none : Mailbox::Limit::bytes;
+  auto pushed = mailbox_.try_push(std::move(message), limit);
   if (pushed == Mailbox::Push::accepted) notify_if_ready();
   return pushed;
 }
@@ -184,6 +193,9 @@ Result<void> Component::start(engine::Engine& engine) {
   }
   auto instance = engine.instantiate(module_, abi::host_functions(), context_.get());
   if (!instance) return instance.error();
+  // A new generation before init: requests made in init are this instance's,
+  // so their callbacks are delivered to it.
+  ++generation_;
   auto handle = (*instance)->find_function("handle_message");
   if (!handle) return handle.error();
   if ((*instance)->module().info().find_export("init")) {
@@ -199,7 +211,6 @@ Result<void> Component::start(engine::Engine& engine) {
   handle_callback_.reset();
   if (instance_->module().info().find_export("handle_callback"))
     if (auto callback = instance_->find_function("handle_callback")) handle_callback_ = *callback;
-  ++generation_;
   state_ = ComponentState::running;
   notify_if_ready();
   return {};
@@ -291,9 +302,19 @@ void Component::prepare_restart() {
   mailbox_.reopen();
 }
 
-std::size_t Component::stop(std::string_view reason, bool graceful) {
-  if (graceful && instance_ && instance_->module().info().find_export("shutdown"))
-    (void)instance_->call("shutdown", {}, {.timeout = spec_.limits.call_timeout});
+bool Component::has_shutdown_export() const {
+  return instance_ && instance_->module().info().find_export("shutdown");
+}
+
+Result<void> Component::call_shutdown(std::chrono::nanoseconds budget) {
+  if (!has_shutdown_export()) return {};
+  auto timeout = std::min<std::chrono::nanoseconds>(budget, spec_.limits.call_timeout);
+  auto called = instance_->call("shutdown", {}, {.timeout = timeout});
+  if (!called) return called.error();
+  return {};
+}
+
+std::size_t Component::stop(std::string_view reason) {
   // restart_epoch is bumped by whoever decided the stop, when deciding: bumping
   // it here would void a restart decided after the stop but run before it.
   discard(ComponentState::stopped);

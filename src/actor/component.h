@@ -36,8 +36,10 @@ class ComponentHost {
   // The component's instance is gone (failed or stopped): what belonged to it
   // (subscriptions) goes with it.
   virtual void instance_gone(Component& component) = 0;
-  virtual void complete_request(std::uint64_t id, abi::CallbackStatus status,
-                                std::vector<std::uint8_t> payload) = 0;
+  // Answers request `id`. Returns kOk, or kErrBusy when the requester's mailbox
+  // had no room for the payload (it then gets status target_error instead).
+  virtual std::int32_t complete_request(std::uint64_t id, abi::CallbackStatus status,
+                                        std::vector<std::uint8_t> payload) = 0;
   virtual void dead_letter(const Message& message, std::string_view target, std::string reason) = 0;
   // Called on the component's worker after its instance was discarded.
   virtual void failed(Component& component, const Error& error) = 0;
@@ -58,6 +60,8 @@ struct ComponentStatus {
   ComponentState state;
   std::size_t worker;
   std::size_t mailbox_size;
+  std::size_t mailbox_bytes;     // what its queued messages hold (see actor::footprint)
+  bool busy;                     // queued on its worker or handling a message right now
   std::uint64_t handled;         // messages whose handle_message returned
   std::uint64_t handler_errors;  // of those, how many returned non-zero
   std::uint64_t sent;            // messages it sent that were accepted
@@ -69,7 +73,7 @@ struct ComponentStatus {
 class Component {
  public:
   Component(ComponentSpec spec, std::shared_ptr<const engine::Module> module, std::size_t worker,
-            ComponentHost& host);
+            ComponentHost& host, std::shared_ptr<ByteBudget> queue_budget);
   ~Component();
   Component(const Component&) = delete;
   Component& operator=(const Component&) = delete;
@@ -83,7 +87,9 @@ class Component {
 
   // Any thread: queue a message and schedule the component if needed.
   Mailbox::Push offer(Message message);
-  // A callback for a request this component made: never refused for room.
+  // A callback for a request this component made: never refused for its count
+  // (callbacks are bounded by its requests); one with a payload may be refused
+  // for bytes, one without never.
   Mailbox::Push offer_callback(Message message);
   // Counts successful starts; a callback for an older generation is not delivered.
   std::uint64_t generation() const { return generation_.load(); }
@@ -99,9 +105,13 @@ class Component {
   // Takes the component down (if up) to be started again: no instance, state
   // restarting, mailbox open (a group stop had closed it).
   void prepare_restart();
+  // Calls the shutdown export, if the instance has one, for at most `budget`
+  // (and never longer than its call timeout).
+  Result<void> call_shutdown(std::chrono::nanoseconds budget);
   // Stops for good: no instance, closed mailbox, leftovers dead-lettered with
-  // `reason`. Calls the shutdown export first if `graceful`. Returns the leftovers count.
-  std::size_t stop(std::string_view reason, bool graceful);
+  // `reason`. Returns the leftovers count.
+  std::size_t stop(std::string_view reason);
+  bool has_shutdown_export() const;
   // Handles queued messages until empty or `deadline` (real time).
   void drain(std::chrono::steady_clock::time_point deadline);
 

@@ -2,43 +2,71 @@
 
 namespace wasmhive::actor {
 
-Mailbox::Push Mailbox::try_push(Message message) {
-  std::lock_guard lock(mutex_);
-  if (closed_) return Push::closed;
-  if (queue_.size() >= capacity_) return Push::full;
-  queue_.push_back(std::move(message));
+// A message's own struct, its heap blocks and the queue's node share.
+inline constexpr std::size_t kMessageOverhead = 128;
+
+std::size_t footprint(const Message& message) {
+  return kMessageOverhead + message.payload.size() + message.sender.size() + message.topic.size();
+}
+
+bool ByteBudget::try_take(std::size_t bytes) {
+  std::size_t used = used_.load();
+  do {
+    if (used + bytes > limit_) return false;
+  } while (!used_.compare_exchange_weak(used, used + bytes));
+  return true;
+}
+
+Mailbox::~Mailbox() {
+  if (budget_) budget_->give_back(queued_bytes_);
+}
+
+bool Mailbox::has_room(std::size_t bytes, Limit limit) const {
+  if (limit == Limit::none) return true;
+  if (limit == Limit::all && queue_.size() >= bounds_.count) return false;
+  return queued_bytes_ + bytes <= bounds_.bytes;
+}
+
+Mailbox::Push Mailbox::admit(Message message, std::size_t bytes, Limit limit) {
+  if (limit == Limit::none)
+    budget_->force_take(bytes);
+  else if (!budget_->try_take(bytes))
+    return Push::full;
+  queue_.emplace_back(std::move(message), bytes);
+  queued_bytes_ += bytes;
   resized();
   return Push::accepted;
 }
 
-Mailbox::Push Mailbox::force_push(Message message) {
+Mailbox::Push Mailbox::try_push(Message message, Limit limit) {
+  std::size_t bytes = footprint(message);
   std::lock_guard lock(mutex_);
   if (closed_) return Push::closed;
-  queue_.push_back(std::move(message));
-  resized();
-  return Push::accepted;
+  if (!has_room(bytes, limit)) return Push::full;
+  return admit(std::move(message), bytes, limit);
 }
 
 Mailbox::Push Mailbox::push_until(Message message, std::chrono::steady_clock::time_point deadline) {
+  std::size_t bytes = footprint(message);
   std::unique_lock lock(mutex_);
   ++waiting_for_room_;
-  room_.wait_until(lock, deadline, [&] { return closed_ || queue_.size() < capacity_; });
+  room_.wait_until(lock, deadline, [&] { return closed_ || has_room(bytes, Limit::all); });
   --waiting_for_room_;
   if (closed_) return Push::closed;
-  if (queue_.size() >= capacity_) return Push::full;
-  queue_.push_back(std::move(message));
-  resized();
-  return Push::accepted;
+  if (!has_room(bytes, Limit::all)) return Push::full;
+  return admit(std::move(message), bytes, Limit::all);
 }
 
 std::optional<Message> Mailbox::try_pop() {
   std::lock_guard lock(mutex_);
   if (queue_.empty()) return std::nullopt;
-  Message message = std::move(queue_.front());
+  auto [message, bytes] = std::move(queue_.front());
   queue_.pop_front();
+  queued_bytes_ -= bytes;
+  budget_->give_back(bytes);
   resized();
   if (waiting_for_room_ > 0) room_.notify_one();
-  return message;
+  return std::move(message);
 }
 
 void Mailbox::close() {
@@ -54,12 +82,20 @@ void Mailbox::reopen() {
 
 std::vector<Message> Mailbox::drain() {
   std::lock_guard lock(mutex_);
-  std::vector<Message> out(std::make_move_iterator(queue_.begin()),
-                           std::make_move_iterator(queue_.end()));
+  std::vector<Message> out;
+  out.reserve(queue_.size());
+  for (auto& [message, bytes] : queue_) out.push_back(std::move(message));
   queue_.clear();
+  budget_->give_back(queued_bytes_);
+  queued_bytes_ = 0;
   resized();
   room_.notify_all();
   return out;
+}
+
+void Mailbox::resized() {
+  size_.store(queue_.size());
+  bytes_.store(queued_bytes_);
 }
 
 }  // namespace wasmhive::actor

@@ -54,6 +54,7 @@ void Worker::run(std::shared_ptr<engine::ModuleCache> cache, std::promise<Result
   ready.set_value({});
 
   std::unique_lock lock(mutex_);
+  engine_ = engine.get();
   while (true) {
     wake_.wait(lock, [&] { return stopping_ || !tasks_.empty() || !ready_.empty(); });
     if (!tasks_.empty()) {
@@ -72,6 +73,12 @@ void Worker::run(std::shared_ptr<engine::ModuleCache> cache, std::promise<Result
       break;
     }
   }
+  engine_ = nullptr;
+}
+
+void Worker::interrupt() {
+  std::lock_guard lock(mutex_);
+  if (engine_) engine_->interrupt();
 }
 
 void Worker::run_turn(Component& component) {

@@ -45,6 +45,8 @@ class Worker {
   }
   // Queues a component that has messages (its `scheduled` flag is already set).
   void enqueue(Component& component);
+  // From any thread: interrupts the guest call running on this worker, if any.
+  void interrupt();
 
  private:
   Worker(std::size_t index, std::size_t turn_budget) : index_(index), turn_budget_(turn_budget) {}
@@ -58,6 +60,7 @@ class Worker {
   std::deque<Task> tasks_;
   std::deque<Component*> ready_;
   bool stopping_ = false;
+  engine::Engine* engine_ = nullptr;  // guarded by mutex_: interrupt() reaches it from outside
   std::thread thread_;
 };
 

@@ -1,15 +1,18 @@
 // wasmhive: run, check and inspect WebAssembly component apps.
 //
 // Exit codes: 0 success (also after a clean stop on SIGINT/SIGTERM), 1 runtime
-// failure (a component failed to start, a request failed), 2 usage error,
-// 3 invalid manifest or module.
+// failure (a component failed to start, a --send or --request failed, the root
+// supervision group gave up), 2 usage error, 3 invalid manifest or module.
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <functional>
 #include <mutex>
+#include <span>
+#include <string>
 #include <thread>
 
 #include "abi/abi.h"
@@ -17,6 +20,7 @@
 #include "cli/manifest.h"
 #include "host/host.h"
 #include "util/file.h"
+#include "util/text.h"
 
 namespace wasmhive::cli {
 namespace {
@@ -26,7 +30,9 @@ using namespace std::chrono_literals;
 enum Exit { kSuccess = 0, kRuntimeFailure = 1, kUsage = 2, kInvalid = 3 };
 
 // SIGINT/SIGTERM are blocked in every thread and taken by one waiting thread,
-// so a signal during load or run always leads to a clean, reported stop.
+// so a signal during load or run always leads to a clean, reported stop. A
+// second signal hurries that stop (see set_hurry). The root group giving up
+// stops the run the same way, as a failure.
 class StopSignal {
  public:
   StopSignal() {
@@ -35,14 +41,7 @@ class StopSignal {
     sigaddset(&set_, SIGTERM);
     sigaddset(&set_, SIGUSR2);                   // our own wake-up at exit
     pthread_sigmask(SIG_BLOCK, &set_, nullptr);  // before any thread starts: all inherit it
-    waiter_ = std::thread([this] {
-      int signal = 0;
-      sigwait(&set_, &signal);
-      if (signal == SIGUSR2) return;
-      std::lock_guard lock(mutex_);
-      received_ = signal;
-      changed_.notify_all();
-    });
+    waiter_ = std::thread([this] { wait_for_signals(); });
   }
   ~StopSignal() {
     pthread_kill(waiter_.native_handle(), SIGUSR2);
@@ -52,18 +51,55 @@ class StopSignal {
     std::lock_guard lock(mutex_);
     return received_ != 0;
   }
-  const char* name() { return received_ == SIGINT ? "SIGINT" : "SIGTERM"; }
-  // Waits for a signal or `timeout`; true if a signal came.
+  const char* name() {
+    std::lock_guard lock(mutex_);
+    return received_ == SIGINT ? "SIGINT" : "SIGTERM";
+  }
+  // What a second signal does (called on the signal thread).
+  void set_hurry(std::function<void()> hurry) {
+    std::lock_guard lock(mutex_);
+    hurry_ = std::move(hurry);
+    if (signals_ > 1 && hurry_) hurry_();
+  }
+  // Stops the run as a failure, with `why` (from any thread).
+  void escalate(std::string why) {
+    std::lock_guard lock(mutex_);
+    if (escalation_.empty()) escalation_ = std::move(why);
+    changed_.notify_all();
+  }
+  std::string escalation() {
+    std::lock_guard lock(mutex_);
+    return escalation_;
+  }
+  // Waits for a signal, an escalation or `timeout`; true if either came.
   bool wait_for(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, timeout, [&] { return received_ != 0; });
+    return changed_.wait_for(lock, timeout, [&] { return received_ != 0 || !escalation_.empty(); });
   }
 
  private:
+  void wait_for_signals() {
+    while (true) {
+      int signal = 0;
+      sigwait(&set_, &signal);
+      if (signal == SIGUSR2) return;
+      std::lock_guard lock(mutex_);
+      if (++signals_ == 1) received_ = signal;
+      if (signals_ == 2) {
+        std::fprintf(stderr, "wasmhive: second signal: stopping now\n");
+        if (hurry_) hurry_();
+      }
+      changed_.notify_all();
+    }
+  }
+
   sigset_t set_;
   std::mutex mutex_;
   std::condition_variable changed_;
   int received_ = 0;
+  int signals_ = 0;
+  std::string escalation_;
+  std::function<void()> hurry_;
   std::thread waiter_;
 };
 
@@ -74,13 +110,23 @@ struct RunOptions {
   std::string audit_file;
   bool audit_grants = false;
   std::vector<std::string> sends, requests;
-  int request_timeout_ms = 5000;
-  int drain_ms = 5000;
+  std::int64_t request_timeout_ms = 5000;
+  std::int64_t drain_ms = 5000;
   bool until_idle = false;
 };
 
 std::vector<std::uint8_t> bytes_of(std::string_view text) {
   return {text.begin(), text.end()};
+}
+
+std::string_view text_of(std::span<const std::uint8_t> bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+// One whole line on stdout (escaped already: it may carry a guest's bytes).
+void print_line(const std::string& line) {
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fputc('\n', stdout);
 }
 
 // "NAME=PAYLOAD" → {NAME, PAYLOAD}.
@@ -97,16 +143,19 @@ int fail(int code, const std::string& message) {
 
 Result<std::unique_ptr<host::Host>> start_host(const Manifest& manifest, const RunOptions& options,
                                                StopSignal& stop) {
-  host::HostConfig config{
-      .workers = manifest.workers, .max_payload = manifest.max_payload, .root = manifest.root};
+  host::HostConfig config{.workers = manifest.workers,
+                          .max_payload = manifest.max_payload,
+                          .max_queued_bytes = manifest.max_queued_bytes,
+                          .root = manifest.root};
   config.log_level = options.log_level;
   config.log_format = options.log_format;
   config.audit_file = options.audit_file;
   config.audit_grants = options.audit_grants;
   config.on_message = [](const host::HostMessage& m) {
-    std::printf("@host <- %.*s: %.*s\n", static_cast<int>(m.sender.size()), m.sender.data(),
-                static_cast<int>(m.payload.size()),
-                reinterpret_cast<const char*>(m.payload.data()));
+    print_line("@host <- " + escape_text(m.sender) + ": " + escape_text(text_of(m.payload)));
+  };
+  config.on_event = [&stop](const actor::Event& event) {
+    if (event.kind == actor::Event::Kind::escalated) stop.escalate(event.detail);
   };
   auto host = host::Host::create(config);
   if (!host) return host.error();
@@ -138,9 +187,8 @@ int inject(host::Host& host, const RunOptions& options) {
       return fail(kRuntimeFailure, "--request " + arg + ": " + future.error().describe());
     host::Reply reply = future->get();
     static const char* statuses[] = {"ok", "timeout", "target error", "unknown target", "denied"};
-    std::printf("reply <- %s (%s): %.*s\n", target->first.c_str(), statuses[reply.status],
-                static_cast<int>(reply.payload.size()),
-                reinterpret_cast<const char*>(reply.payload.data()));
+    print_line("reply <- " + escape_text(target->first) + " (" + statuses[reply.status] +
+               "): " + escape_text(text_of(reply.payload)));
     if (reply.status != abi::kStatusOk) return kRuntimeFailure;
   }
   return kSuccess;
@@ -156,7 +204,7 @@ bool wait_until_idle(host::Host& host, StopSignal& stop) {
     bool busy = host.outstanding_requests() > 0;
     for (const auto& s : host.statuses()) {
       handled += s.handled + s.failures;
-      busy |= s.mailbox_size > 0 || s.state == actor::ComponentState::restarting;
+      busy |= s.busy || s.mailbox_size > 0 || s.state == actor::ComponentState::restarting;
     }
     quiet = (!busy && handled == last_handled) ? quiet + 1 : 0;
     last_handled = handled;
@@ -165,13 +213,48 @@ bool wait_until_idle(host::Host& host, StopSignal& stop) {
   return false;
 }
 
-int report_shutdown(host::Host& host, int drain_ms) {
+// The dead letters per (sender, target, reason), most first; the rest summed.
+void report_dead_letters(const host::Host& host) {
+  constexpr std::size_t kShown = 20;
+  auto counts = host.dead_letters().counts();
+  if (counts.empty()) return;
+  std::printf("dead letters (sender -> target: reason):\n");
+  for (std::size_t i = 0; i < counts.size() && i < kShown; ++i) {
+    const auto& c = counts[i];
+    print_line("  " + std::to_string(c.count) + " x " + escape_text(c.sender) + " -> " +
+               escape_text(c.target) + ": " + escape_text(c.reason));
+  }
+  if (counts.size() > kShown)
+    std::printf("  ... and %zu more (sender, target, reason) combinations\n",
+                counts.size() - kShown);
+}
+
+void report_shutdown(host::Host& host, std::int64_t drain_ms) {
   auto report = host.shutdown(std::chrono::milliseconds(drain_ms));
   std::printf("stopped: %zu message(s) left undelivered, %llu dead letter(s) in all\n",
               report.undelivered, static_cast<unsigned long long>(host.dead_letters().count()));
   for (const auto& [name, left] : report.per_component)
     if (left) std::printf("  %s: %zu undelivered\n", name.c_str(), left);
-  return kSuccess;
+  report_dead_letters(host);
+}
+
+// Loads every module of the manifest, as `check` does: `run` starts nothing
+// until all of them are known to load.
+int validate_modules(const Manifest& manifest, bool print_ok) {
+  auto engine = engine::create_engine();
+  if (!engine) return fail(kRuntimeFailure, engine.error().describe());
+  int rc = kSuccess;
+  for (const auto& c : manifest.components) {
+    auto module = abi::load_module_file(**engine, c.spec.wasm,
+                                        {.memory_max_pages = c.spec.limits.memory_max_pages});
+    if (!module) {
+      std::printf("FAIL %s: %s\n", c.spec.name.c_str(), module.error().describe().c_str());
+      rc = kInvalid;
+    } else if (print_ok) {
+      std::printf("ok   %s (%s)\n", c.spec.name.c_str(), c.spec.wasm.filename().c_str());
+    }
+  }
+  return rc;
 }
 
 int run(const RunOptions& options) {
@@ -179,43 +262,38 @@ int run(const RunOptions& options) {
     if (!split_target(arg)) return fail(kUsage, "--send takes NAME=PAYLOAD, got '" + arg + "'");
   for (const auto& arg : options.requests)
     if (!split_target(arg)) return fail(kUsage, "--request takes NAME=PAYLOAD, got '" + arg + "'");
+  StopSignal stop;  // before any thread starts (the engine's too): all inherit the mask
   auto manifest = load_manifest(options.manifest);
   if (!manifest) return fail(kInvalid, manifest.error().message);
-  StopSignal stop;
+  if (int rc = validate_modules(*manifest, false); rc != kSuccess) return rc;
   auto host = start_host(*manifest, options, stop);
   if (!host) {
     if (host.error().code == Errc::interrupted)
       return std::printf("%s\n", host.error().message.c_str()), kSuccess;
-    return fail(kRuntimeFailure, host.error().message);
+    return fail(kRuntimeFailure, host.error().describe());
   }
-  if (int rc = inject(**host, options); rc != kSuccess) {
-    report_shutdown(**host, options.drain_ms);
-    return rc;
+  stop.set_hurry([h = host->get()] { h->hurry_shutdown(); });
+  int rc = inject(**host, options);
+  if (rc == kSuccess) {
+    if (options.until_idle)
+      wait_until_idle(**host, stop);
+    else
+      stop.wait_for(std::chrono::hours(24 * 365));
   }
-  if (options.until_idle)
-    wait_until_idle(**host, stop);
-  else
-    stop.wait_for(std::chrono::hours(24 * 365));
   if (stop.received()) std::printf("%s: stopping\n", stop.name());
-  return report_shutdown(**host, options.drain_ms);
+  if (auto why = stop.escalation(); !why.empty()) {
+    std::fprintf(stderr, "wasmhive: the root supervision group gave up: %s\n", why.c_str());
+    rc = kRuntimeFailure;
+  }
+  report_shutdown(**host, options.drain_ms);
+  stop.set_hurry({});  // the host goes before the signal thread does
+  return rc;
 }
 
 int check(const std::string& path) {
   auto manifest = load_manifest(path);
   if (!manifest) return fail(kInvalid, manifest.error().message);
-  auto engine = engine::create_engine();
-  if (!engine) return fail(kRuntimeFailure, engine.error().describe());
-  int rc = kSuccess;
-  for (const auto& c : manifest->components) {
-    auto module = abi::load_module_file(**engine, c.spec.wasm,
-                                        {.memory_max_pages = c.spec.limits.memory_max_pages});
-    if (module) {
-      std::printf("ok   %s (%s)\n", c.spec.name.c_str(), c.spec.wasm.filename().c_str());
-    } else {
-      std::printf("FAIL %s: %s\n", c.spec.name.c_str(), module.error().describe().c_str());
-      rc = kInvalid;
-    }
-  }
+  int rc = validate_modules(*manifest, true);
   if (rc == kSuccess)
     std::printf("%s: %zu component(s), %zu group(s): valid\n", manifest->path.filename().c_str(),
                 manifest->components.size(), manifest->groups.size());
@@ -263,8 +341,9 @@ int main(int argc, char** argv) {
   using namespace wasmhive::cli;
   CLI::App app{
       "wasmhive: runs sandboxed WebAssembly components as supervised actors.\n"
-      "Exit codes: 0 success (also after a clean stop on SIGINT/SIGTERM), 1 runtime failure,\n"
-      "2 usage error, 3 invalid manifest or module."};
+      "Exit codes: 0 success (also after a clean stop on SIGINT/SIGTERM), 1 runtime failure\n"
+      "(a component failed to start, a --send or --request failed, the root supervision group\n"
+      "gave up), 2 usage error, 3 invalid manifest or module."};
   app.require_subcommand(1);
   RunOptions options;
   auto* run_cmd =
@@ -288,9 +367,16 @@ int main(int argc, char** argv) {
       "--request", options.requests,
       "Request NAME with PAYLOAD after the sends and print the reply (NAME=PAYLOAD, repeatable)");
   run_cmd
-      ->add_option("--request-timeout-ms", options.request_timeout_ms, "Timeout of each --request")
+      ->add_option("--request-timeout-ms", options.request_timeout_ms,
+                   "Timeout of each --request (1..3600000)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{3'600'000}))
       ->capture_default_str();
-  run_cmd->add_option("--drain-ms", options.drain_ms, "How long stopping may drain mailboxes")
+  run_cmd
+      ->add_option("--drain-ms", options.drain_ms,
+                   "How long stopping may take (0..3600000): mailboxes drain and shutdown "
+                   "exports run until then; calls still running are interrupted; a second "
+                   "SIGINT/SIGTERM stops at once")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{3'600'000}))
       ->capture_default_str();
   run_cmd->add_flag(
       "--until-idle", options.until_idle,

@@ -1,8 +1,7 @@
 #include "host/host.h"
 
-#include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <mutex>
@@ -14,12 +13,15 @@
 #include "abi/loader.h"
 #include "actor/supervisor.h"
 #include "actor/worker.h"
+#include "host/log.h"
 #include "messaging/names.h"
 #include "messaging/pending_requests.h"
 #include "messaging/subjects.h"
 #include "security/audit.h"
 #include "security/capabilities.h"
 #include "util/file.h"
+#include "util/line_writer.h"
+#include "util/rate_limiter.h"
 #include "util/timer_service.h"
 
 namespace wasmhive::host {
@@ -30,42 +32,43 @@ using actor::ComponentState;
 using actor::Event;
 using actor::Message;
 
-// spdlog's %v, escaped for a JSON string.
-class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
- public:
-  void format(const spdlog::details::log_msg& msg, const std::tm&,
-              spdlog::memory_buf_t& out) override {
-    static constexpr char kHex[] = "0123456789abcdef";
-    for (char c : std::string_view(msg.payload.data(), msg.payload.size())) {
-      if (c == '"' || c == '\\') {
-        out.push_back('\\');
-        out.push_back(c);
-      } else if (static_cast<unsigned char>(c) < 0x20) {
-        const char escape[] = {'\\', 'u', '0', '0', kHex[(c >> 4) & 0xf], kHex[c & 0xf]};
-        out.append(escape, escape + sizeof escape);
-      } else {
-        out.push_back(c);
-      }
-    }
-  }
-  std::unique_ptr<custom_flag_formatter> clone() const override {
-    return std::make_unique<JsonEscapedMessage>();
-  }
-};
+// Guest log lines: on average per component and second, and the burst allowed.
+constexpr double kGuestLogLinesPerSecond = 100;
+constexpr double kGuestLogBurst = 100;
+// How often counted denials and suppressed log lines are summarized.
+constexpr auto kSummaryInterval = std::chrono::seconds(1);
+// While a shutdown runs past its drain deadline, running calls are interrupted
+// this often (an interrupt only reaches the call running at that moment).
+constexpr auto kInterruptEvery = std::chrono::milliseconds(5);
 
-std::shared_ptr<spdlog::logger> make_logger(const HostConfig& config) {
-  auto logger = std::make_shared<spdlog::logger>("wasmhive",
-                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
-  logger->set_level(spdlog::level::from_str(config.log_level));
-  auto formatter = std::make_unique<spdlog::pattern_formatter>();
-  if (config.log_format == "json")
-    formatter->add_flag<JsonEscapedMessage>('*').set_pattern(
-        R"({"time":"%Y-%m-%dT%H:%M:%S.%e","level":"%l","msg":"%*"})");
-  else
-    formatter->set_pattern("%H:%M:%S.%e %-7l %v");
-  logger->set_formatter(std::move(formatter));
-  return logger;
+// The ABI code for a name, topic or pattern that failed validation.
+std::int32_t malformed(std::string_view text, std::size_t max_length) {
+  return text.size() > max_length ? abi::kErrTooBig : abi::kErrInvalid;
 }
+
+// Calls `tick` every kInterruptEvery until the shutdown that owns it is over.
+class DrainWatchdog {
+ public:
+  explicit DrainWatchdog(std::function<void()> tick)
+      : thread_([this, tick = std::move(tick)] {
+          std::unique_lock lock(mutex_);
+          while (!done_.wait_for(lock, kInterruptEvery, [&] { return finished_; })) tick();
+        }) {}
+  ~DrainWatchdog() {
+    {
+      std::lock_guard lock(mutex_);
+      finished_ = true;
+    }
+    done_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable done_;
+  bool finished_ = false;
+  std::thread thread_;
+};
 
 spdlog::level::level_enum log_level(abi::LogLevel level) {
   switch (level) {
@@ -89,7 +92,9 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
       : config_(std::move(config)),
         own_clock_(config_.clock ? nullptr : std::make_unique<SystemClock>()),
         clock_(config_.clock ? *config_.clock : *own_clock_),
-        logger_(make_logger(config_)),
+        log_writer_(LineWriter::to_descriptor(STDERR_FILENO)),
+        logger_(make_logger(config_.log_level, config_.log_format, log_writer_)),
+        queue_budget_(std::make_shared<actor::ByteBudget>(config_.max_queued_bytes)),
         cache_(std::make_shared<engine::ModuleCache>()),
         timers_(std::make_unique<TimerService>(clock_)),
         pending_(std::make_unique<messaging::PendingRequests>(*timers_)),
@@ -100,11 +105,41 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
     pending_.reset();
     timers_.reset();  // no timer callback runs after this
     workers_.clear();
+    summarize();
+    audit_.flush();
+    log_writer_->flush();
   }
 
   Result<void> open_audit_file() {
-    if (config_.audit_file.empty() || audit_.open_file(config_.audit_file)) return {};
-    return make_error(Errc::invalid_argument, "cannot open audit file " + config_.audit_file);
+    if (config_.audit_file.empty()) return {};
+    if (auto opened = audit_.open_file(config_.audit_file); !opened)
+      return make_error(Errc::invalid_argument,
+                        "cannot open audit file: " + opened.error().message);
+    return {};
+  }
+
+  // Summaries of what was only counted (repeated denials, suppressed guest log
+  // lines), every kSummaryInterval of the host's clock.
+  void start_summaries() {
+    timers_->schedule_after(kSummaryInterval, [this] {
+      summarize();
+      start_summaries();
+    });
+  }
+
+  void summarize() {
+    for (const auto& s : audit_.summarize(unix_ms()))
+      logger_->warn("denied: {} may not {} {}: {} more time(s) since the last summary", s.component,
+                    s.capability, s.target, s.count);
+    for (const auto& [name, count] : log_limiter_.take_refused())
+      logger_->warn("[{}] {} log line(s) suppressed: over {} lines per second", name, count,
+                    kGuestLogLinesPerSecond);
+  }
+
+  static std::int64_t unix_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
   }
 
   Result<void> start_workers() {
@@ -166,7 +201,7 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
     ++component->restart_epoch;
     workers_[component->worker()]->call([&](engine::Engine&) {
       if (component->state() != ComponentState::stopped) {
-        component->stop("component stopped", true);
+        stop_gracefully(*component, "component stopped", component->spec().limits.call_timeout);
         emit({Event::Kind::stopped, component->name(), "stopped by the host"});
       }
       return 0;
@@ -191,6 +226,7 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
     std::uint64_t id = pending_->add(timeout, [promise](std::uint64_t, abi::CallbackStatus status,
                                                         std::vector<std::uint8_t> bytes) {
       promise->set_value({status, std::move(bytes)});
+      return true;
     });
     Message message{abi::kKindRequest,
                     std::string(actor::kHostSender),
@@ -272,7 +308,15 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
     std::lock_guard once(shutdown_mutex_);
     if (report_) return *report_;
     stopping_ = true;
-    auto deadline = std::chrono::steady_clock::now() + drain_deadline;
+    {
+      std::lock_guard lock(hurry_mutex_);
+      drain_deadline_ =
+          std::chrono::steady_clock::now() + (hurried_ ? drain_deadline.zero() : drain_deadline);
+    }
+    // Past the deadline, no call may hold the shutdown up: each is interrupted.
+    DrainWatchdog watchdog([this] {
+      if (std::chrono::steady_clock::now() >= current_drain_deadline()) interrupt_workers();
+    });
     ShutdownReport report;
     std::vector<Component*> order;
     {
@@ -284,39 +328,56 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
       ++component->restart_epoch;
       std::size_t left = workers_[component->worker()]->call([&](engine::Engine&) -> std::size_t {
         if (component->state() == ComponentState::stopped) return 0;
-        component->drain(deadline);
-        return component->stop("host shutdown", true);
+        component->drain(current_drain_deadline());
+        return stop_gracefully(*component, "host shutdown",
+                               current_drain_deadline() - std::chrono::steady_clock::now());
       });
       report.undelivered += left;
       report.per_component.emplace_back(component->name(), left);
     }
     pending_->complete_all(abi::kStatusUnknownTarget);
+    summarize();
+    audit_.flush();
+    log_writer_->flush();
     report_ = report;
     return report;
+  }
+
+  void hurry_shutdown() override {
+    std::lock_guard lock(hurry_mutex_);
+    hurried_ = true;
+    drain_deadline_ = std::min(drain_deadline_, std::chrono::steady_clock::now());
   }
 
  private:
   // ---- ComponentHost ----
 
   std::int32_t route(Component& from, Message message, std::string_view target) override {
-    if (!messaging::is_valid_target(target)) return abi::kErrInvalid;
+    if (!messaging::is_valid_target(target)) return malformed(target, messaging::kMaxNameLength);
     if (message.payload.size() > payload_cap(from)) return abi::kErrTooBig;
     if (!check(from, "send", target, security::may_send(from.spec().capabilities, target)))
       return abi::kErrDenied;
     return deliver(std::move(message), target, {}, &from);
   }
 
-  void complete_request(std::uint64_t id, abi::CallbackStatus status,
-                        std::vector<std::uint8_t> payload) override {
-    if (!pending_->complete(id, status, std::move(payload)))
-      logger_->debug("late answer to request {} dropped", id);
+  std::int32_t complete_request(std::uint64_t id, abi::CallbackStatus status,
+                                std::vector<std::uint8_t> payload) override {
+    switch (pending_->complete(id, status, std::move(payload))) {
+      case messaging::Completed::as_given:
+        return abi::kOk;
+      case messaging::Completed::as_error:
+        return abi::kErrBusy;
+      case messaging::Completed::not_pending:
+        logger_->debug("late answer to request {} dropped", id);
+        return abi::kOk;
+    }
+    return abi::kOk;
   }
 
   std::int64_t request(Component& from, std::string_view target, abi::Bytes payload,
                        std::int64_t timeout_ms) override {
-    if (!messaging::is_valid_target(target) || timeout_ms <= 0 ||
-        timeout_ms > config_.max_request_timeout_ms)
-      return abi::kErrInvalid;
+    if (!messaging::is_valid_target(target)) return malformed(target, messaging::kMaxNameLength);
+    if (timeout_ms <= 0 || timeout_ms > config_.max_request_timeout_ms) return abi::kErrInvalid;
     if (payload.size() > payload_cap(from)) return abi::kErrTooBig;
     if (!from.spec().native &&
         from.outstanding_requests.load() >=
@@ -333,11 +394,9 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
         [this, requester, generation, answerer](std::uint64_t id, abi::CallbackStatus status,
                                                 std::vector<std::uint8_t> bytes) {
           --requester->outstanding_requests;
-          Message callback{abi::kKindCallback, answerer, {}, std::move(bytes), id, status,
-                           generation};
-          Message meta{callback.kind, callback.sender, {}, {}, id, status, generation};
-          if (requester->offer_callback(std::move(callback)) != actor::Mailbox::Push::accepted)
-            dead_letter(meta, requester->name(), "requester stopped before the answer arrived");
+          return deliver_callback(
+              *requester,
+              {abi::kKindCallback, answerer, {}, std::move(bytes), id, status, generation});
         },
         requester);
     if (!granted) {
@@ -359,6 +418,27 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
     return static_cast<std::int64_t>(id);
   }
 
+  // Puts an answer in its requester's mailbox. An answer whose payload does not
+  // fit by bytes becomes a target_error callback (which always fits): the
+  // requester still gets exactly one. False if the answer was not given as is.
+  bool deliver_callback(Component& requester, Message callback) {
+    Message meta{callback.kind,   callback.sender,    {}, {}, callback.correlation_id,
+                 callback.status, callback.generation};
+    std::size_t size = callback.payload.size();
+    auto pushed = requester.offer_callback(std::move(callback));
+    if (pushed == actor::Mailbox::Push::accepted) return true;
+    if (pushed == actor::Mailbox::Push::closed) {
+      dead_letter(meta, requester.name(), "requester stopped before the answer arrived", size);
+      return true;
+    }
+    dead_letter(meta, requester.name(), "answer refused: requester's mailbox is full (bytes)",
+                size);
+    meta.status = abi::kStatusTargetError;
+    if (requester.offer_callback(meta) != actor::Mailbox::Push::accepted)
+      dead_letter(meta, requester.name(), "requester stopped before the answer arrived");
+    return false;
+  }
+
   std::int32_t cancel(Component& from, std::int64_t id) override {
     if (id <= 0 || !pending_->cancel(static_cast<std::uint64_t>(id), &from))
       return abi::kErrNotFound;
@@ -373,7 +453,7 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
       std::size_t end = std::min(targets.find('\n', start), targets.size());
       std::string_view name = targets.substr(start, end - start);
       if (!name.empty() || end < targets.size()) {  // a trailing newline is allowed
-        if (!messaging::is_valid_target(name)) return abi::kErrInvalid;
+        if (!messaging::is_valid_target(name)) return malformed(name, messaging::kMaxNameLength);
         if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
       }
       start = end + 1;
@@ -389,7 +469,7 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
   }
 
   std::int32_t publish(Component& from, std::string_view topic, abi::Bytes payload) override {
-    if (!messaging::is_valid_topic(topic)) return abi::kErrInvalid;
+    if (!messaging::is_valid_topic(topic)) return malformed(topic, messaging::kMaxSubjectLength);
     if (payload.size() > payload_cap(from)) return abi::kErrTooBig;
     if (!check(from, "publish", topic, security::may_publish(from.spec().capabilities, topic)))
       return abi::kErrDenied;
@@ -399,11 +479,14 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
   }
 
   std::int32_t subscribe(Component& from, std::string_view pattern, bool add) override {
-    if (!messaging::is_valid_pattern(pattern)) return abi::kErrInvalid;
+    if (!messaging::is_valid_pattern(pattern))
+      return malformed(pattern, messaging::kMaxSubjectLength);
     if (add) {
       if (!check(from, "subscribe", pattern,
                  security::may_subscribe(from.spec().capabilities, pattern)))
         return abi::kErrDenied;
+      // Subscribing to a pattern it holds changes nothing, so no quota applies.
+      if (subscriptions_.has(from.name(), std::string(pattern))) return abi::kOk;
       if (subscriptions_.count(from.name()) >= from.spec().limits.max_subscriptions &&
           !from.spec().native)
         return abi::kErrLimit;
@@ -416,9 +499,17 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
   void instance_gone(Component& component) override { subscriptions_.remove_all(component.name()); }
 
   void dead_letter(const Message& message, std::string_view target, std::string reason) override {
-    logger_->debug("dead letter {} -> {}: {}", message.sender, target, reason);
-    dead_letters_.record(
-        {message.sender, std::string(target), std::move(reason), message.payload.size()});
+    dead_letter(message, target, std::move(reason), message.payload.size());
+  }
+
+  // Logs the first dead letter of each (sender, target, reason); the rest are counted.
+  void dead_letter(const Message& message, std::string_view target, std::string reason,
+                   std::size_t payload_size) {
+    std::string logged = reason;
+    if (dead_letters_.record(
+            {message.sender, std::string(target), std::move(reason), payload_size}))
+      logger_->info("dead letter {} -> {}: {} (more like it are only counted)", message.sender,
+                    target, logged);
   }
 
   void failed(Component& component, const Error&) override {
@@ -440,15 +531,15 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
     static constexpr const char* kLevels[] = {"trace", "debug", "info", "warn", "error"};
     if (!check(from, "log", kLevels[level], security::may_log(from.spec().capabilities, level)))
       return abi::kErrDenied;
+    if (!from.spec().native && !log_limiter_.allow(from.name(), clock_.now()))
+      return abi::kErrLimit;
     logger_->log(log_level(level), "[{}] {}", from.name(), line);
     return abi::kOk;
   }
 
   std::int64_t now_ms(Component& from) override {
     if (!check(from, "clock", "now_ms", from.spec().capabilities.clock)) return abi::kErrDenied;
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
+    return unix_ms();
   }
   std::int64_t monotonic_ns(Component& from) override {
     if (!check(from, "clock", "monotonic_ns", from.spec().capabilities.clock))
@@ -460,15 +551,15 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
 
   // The capability gate: native components pass; for wasm ones every denial
   // (and, if asked, every grant) is audited.
+  // Repeated decisions are only counted (AuditLog), and so is their warning.
   bool check(const Component& from, const char* capability, std::string_view target, bool granted) {
     if (from.spec().native) return true;
-    if (!granted || config_.audit_grants)
-      audit_.record({std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count(),
-                     from.name(), capability, std::string(target), granted,
-                     granted ? "granted by the manifest" : "not granted by the manifest"});
-    if (!granted) logger_->warn("denied: {} may not {} {}", from.name(), capability, target);
+    if (granted && !config_.audit_grants) return true;
+    bool in_full =
+        audit_.record({unix_ms(), from.name(), capability, std::string(target), granted,
+                       granted ? "granted by the manifest" : "not granted by the manifest"});
+    if (!granted && in_full)
+      logger_->warn("denied: {} may not {} {}", from.name(), capability, target);
     return granted;
   }
 
@@ -511,16 +602,37 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
     ++component.restart_epoch;
     workers_[component.worker()]->post([this, &component, reason](engine::Engine&) {
       if (component.state() == ComponentState::stopped) return;
-      component.stop(reason, false);
+      component.stop(reason);
       emit({Event::Kind::stopped, component.name(), reason});
     });
   }
 
   // ---- helpers ----
 
+  // On the component's worker: its shutdown export within `budget`, then the stop.
+  std::size_t stop_gracefully(Component& component, std::string_view reason,
+                              std::chrono::nanoseconds budget) {
+    if (!component.has_shutdown_export()) return component.stop(reason);
+    if (budget <= budget.zero())
+      logger_->warn("{}: shutdown export not called: the drain deadline passed", component.name());
+    else if (auto called = component.call_shutdown(budget); !called)
+      logger_->warn("{}: shutdown export failed: {}", component.name(), called.error().describe());
+    return component.stop(reason);
+  }
+
+  void interrupt_workers() {
+    for (auto& worker : workers_) worker->interrupt();
+  }
+
+  std::chrono::steady_clock::time_point current_drain_deadline() {
+    std::lock_guard lock(hurry_mutex_);
+    return drain_deadline_;
+  }
+
   Result<std::unique_ptr<Component>> load(actor::ComponentSpec spec, std::size_t worker) {
     if (spec.native) {
-      auto component = std::make_unique<Component>(std::move(spec), nullptr, worker, *this);
+      auto component =
+          std::make_unique<Component>(std::move(spec), nullptr, worker, *this, queue_budget_);
       auto started =
           workers_[worker]->call([&](engine::Engine& engine) { return component->start(engine); });
       if (!started) return started.error();
@@ -539,7 +651,8 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
         [&](engine::Engine& engine) -> Result<std::unique_ptr<Component>> {
           auto module = abi::load_module(engine, bytes, options);
           if (!module) return Error{module.error().code, spec.name + ": " + module.error().message};
-          auto component = std::make_unique<Component>(std::move(spec), *module, worker, *this);
+          auto component =
+              std::make_unique<Component>(std::move(spec), *module, worker, *this, queue_budget_);
           if (auto started = component->start(engine); !started)
             return Error{started.error().code,
                          component->name() + ": init failed: " + started.error().message};
@@ -605,8 +718,7 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
     if (pushed == actor::Mailbox::Push::accepted) return abi::kOk;
     component->count_dead_letter();
     bool full = pushed == actor::Mailbox::Push::full;
-    dead_letters_.record(
-        {meta.sender, std::string(target), full ? "mailbox full" : "target stopped", size});
+    dead_letter(meta, target, full ? "mailbox full" : "target stopped", size);
     return full ? abi::kErrBusy : abi::kErrNotFound;
   }
 
@@ -653,7 +765,10 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
   HostConfig config_;
   std::unique_ptr<SystemClock> own_clock_;
   Clock& clock_;
+  std::shared_ptr<LineWriter> log_writer_;
   std::shared_ptr<spdlog::logger> logger_;
+  std::shared_ptr<actor::ByteBudget> queue_budget_;
+  RateLimiter log_limiter_{kGuestLogLinesPerSecond, kGuestLogBurst};
   std::shared_ptr<engine::ModuleCache> cache_;
   messaging::DeadLetters dead_letters_;
   messaging::Subscriptions subscriptions_;
@@ -672,6 +787,11 @@ class HostImpl final : public Host, public actor::ComponentHost, public actor::S
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> next_worker_{0};
   std::mutex shutdown_mutex_;
+  std::mutex hurry_mutex_;
+  // Of the running shutdown; hurry_shutdown() moves it to now.
+  std::chrono::steady_clock::time_point drain_deadline_ =
+      std::chrono::steady_clock::time_point::max();
+  bool hurried_ = false;
   std::optional<ShutdownReport> report_;
 };
 
@@ -681,6 +801,7 @@ Result<std::unique_ptr<Host>> Host::create(HostConfig config) {
   auto host = std::make_unique<HostImpl>(std::move(config));
   if (auto audit = host->open_audit_file(); !audit) return audit.error();
   if (auto started = host->start_workers(); !started) return started.error();
+  host->start_summaries();
   return std::unique_ptr<Host>(std::move(host));
 }
 

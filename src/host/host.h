@@ -34,6 +34,10 @@ struct HostConfig {
   std::size_t workers = 0;       // 0: one per hardware thread
   std::size_t turn_budget = 32;  // messages a component handles per turn before others run
   std::size_t max_payload = 1 << 20;
+  // Bytes all mailboxes together may hold (see ComponentLimits::mailbox_bytes):
+  // past it every send fails with busy, so broadcasts and publications cannot
+  // multiply one guest's flood beyond it.
+  std::size_t max_queued_bytes = 256 << 20;
   std::size_t max_broadcast_targets = 1024;
   // Longest timeout a component may give a request (ms); longer is invalid.
   std::int64_t max_request_timeout_ms = 3'600'000;
@@ -132,8 +136,13 @@ class Host {
   // Stops components in reverse start order: each drains its mailbox until
   // `drain_deadline` (shared by all), then runs its shutdown export; what is left
   // is reported and dead-lettered. Idempotent; the destructor calls it.
+  // Past the deadline, calls still running are interrupted (the component
+  // fails, its message is a dead letter) and shutdown exports are no longer called.
   virtual ShutdownReport shutdown(
       std::chrono::milliseconds drain_deadline = std::chrono::seconds(5)) = 0;
+  // From any thread: a shutdown running now (or starting later) stops at once,
+  // as if its drain deadline had passed. For a second Ctrl-C.
+  virtual void hurry_shutdown() = 0;
 };
 
 }  // namespace wasmhive::host

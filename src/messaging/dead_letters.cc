@@ -1,12 +1,21 @@
 #include "messaging/dead_letters.h"
 
+#include <algorithm>
+
 namespace wasmhive::messaging {
 
-void DeadLetters::record(DeadLetter letter) {
+bool DeadLetters::record(DeadLetter letter) {
   std::lock_guard lock(mutex_);
   ++count_;
+  Key key{letter.sender, letter.target, letter.reason};
+  if (tallies_.size() >= kMaxPairs && !tallies_.count(key))
+    key = {"(other)", "(other)", "(more pairs than are counted apart)"};
+  Tally& tally = tallies_[key];
+  bool first = tally.count++ == 0;
+  tally.payload_bytes += letter.payload_size;
   recent_.push_back(std::move(letter));
   if (recent_.size() > keep_last_) recent_.pop_front();
+  return first;
 }
 
 std::uint64_t DeadLetters::count() const {
@@ -17,6 +26,19 @@ std::uint64_t DeadLetters::count() const {
 std::vector<DeadLetter> DeadLetters::recent() const {
   std::lock_guard lock(mutex_);
   return {recent_.begin(), recent_.end()};
+}
+
+std::vector<DeadLetterCount> DeadLetters::counts() const {
+  std::vector<DeadLetterCount> out;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [key, tally] : tallies_)
+      out.push_back(
+          {std::get<0>(key), std::get<1>(key), std::get<2>(key), tally.count, tally.payload_bytes});
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return a.count > b.count; });
+  return out;
 }
 
 }  // namespace wasmhive::messaging

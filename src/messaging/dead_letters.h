@@ -1,11 +1,14 @@
-// Messages that could not be delivered or handled, with the reason: counted, and
-// the most recent kept for inspection. Nothing is dropped without a record here.
+// Messages that could not be delivered or handled, with the reason: counted per
+// (sender, target, reason), and the most recent kept whole for inspection.
+// Nothing is dropped without a record here.
 #pragma once
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace wasmhive::messaging {
@@ -17,19 +20,43 @@ struct DeadLetter {
   std::size_t payload_size = 0;
 };
 
+// All dead letters of one (sender, target, reason).
+struct DeadLetterCount {
+  std::string sender;
+  std::string target;
+  std::string reason;
+  std::uint64_t count = 0;
+  std::uint64_t payload_bytes = 0;
+};
+
 class DeadLetters {
  public:
+  // Pairs counted apart; dead letters of further pairs are counted together
+  // under the sender "(other)", so a flood of new names cannot grow the table.
+  static constexpr std::size_t kMaxPairs = 10000;
+
   explicit DeadLetters(std::size_t keep_last = 1000) : keep_last_(keep_last) {}
 
-  void record(DeadLetter letter);
+  // True for the first dead letter of its (sender, target, reason): worth a
+  // log line; later ones are only counted.
+  bool record(DeadLetter letter);
   std::uint64_t count() const;
   std::vector<DeadLetter> recent() const;
+  // Per (sender, target, reason), the largest count first.
+  std::vector<DeadLetterCount> counts() const;
 
  private:
+  using Key = std::tuple<std::string, std::string, std::string>;
+  struct Tally {
+    std::uint64_t count = 0;
+    std::uint64_t payload_bytes = 0;
+  };
+
   const std::size_t keep_last_;
   mutable std::mutex mutex_;
   std::uint64_t count_ = 0;
   std::deque<DeadLetter> recent_;
+  std::map<Key, Tally> tallies_;
 };
 
 }  // namespace wasmhive::messaging

@@ -25,13 +25,13 @@ std::optional<PendingRequests::Entry> PendingRequests::take(std::uint64_t id) {
   return entry;
 }
 
-bool PendingRequests::complete(std::uint64_t id, abi::CallbackStatus status,
-                               std::vector<std::uint8_t> payload) {
+Completed PendingRequests::complete(std::uint64_t id, abi::CallbackStatus status,
+                                    std::vector<std::uint8_t> payload) {
   auto entry = take(id);
-  if (!entry) return false;
+  if (!entry) return Completed::not_pending;
   timers_.cancel(entry->timer);
-  entry->completion(id, status, std::move(payload));
-  return true;
+  return entry->completion(id, status, std::move(payload)) ? Completed::as_given
+                                                           : Completed::as_error;
 }
 
 bool PendingRequests::cancel(std::uint64_t id, const void* owner) {

@@ -14,8 +14,16 @@
 
 namespace wasmhive::messaging {
 
-using Completion = std::function<void(std::uint64_t id, abi::CallbackStatus status,
+// Hands the answer to the requester. False: the requester could not take it as
+// given and got an error status in its place (a full mailbox, by bytes).
+using Completion = std::function<bool(std::uint64_t id, abi::CallbackStatus status,
                                       std::vector<std::uint8_t> payload)>;
+
+enum class Completed {
+  as_given,     // the requester got the answer
+  as_error,     // the requester got an error status in its place
+  not_pending,  // already completed, timed out or cancelled: counted as late
+};
 
 class PendingRequests {
  public:
@@ -24,9 +32,9 @@ class PendingRequests {
   // Registers a request and returns its correlation id (> 0). `owner` (may be
   // null) is who may cancel it.
   std::uint64_t add(Clock::Duration timeout, Completion completion, const void* owner = nullptr);
-  // Completes the request if it is still pending; false if it was already
-  // completed, timed out or cancelled (then it is counted as late).
-  bool complete(std::uint64_t id, abi::CallbackStatus status, std::vector<std::uint8_t> payload);
+  // Completes the request if it is still pending.
+  Completed complete(std::uint64_t id, abi::CallbackStatus status,
+                     std::vector<std::uint8_t> payload);
   // Forgets the request: no completion will run. False if not pending (or, with
   // an owner, not that owner's).
   bool cancel(std::uint64_t id, const void* owner = nullptr);

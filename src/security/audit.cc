@@ -1,24 +1,25 @@
 #include "security/audit.h"
 
+#include "util/text.h"
+
 namespace wasmhive::security {
 namespace {
 
 void append_json_string(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
-  for (char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += "\\u00";
-      out += kHex[(c >> 4) & 0xf];
-      out += kHex[c & 0xf];
-    } else {
-      out += c;
-    }
-  }
+  append_json_escaped(out, text);
   out += '"';
+}
+
+std::string key_of(const AuditRecord& record, std::string_view target) {
+  std::string key = record.component;
+  key += '\0';
+  key += record.capability;
+  key += '\0';
+  key += target;
+  key += '\0';
+  key += record.granted ? 'g' : 'd';
+  return key;
 }
 
 }  // namespace
@@ -34,21 +35,75 @@ std::string AuditRecord::to_json() const {
   out += granted ? "\"granted\"" : "\"denied\"";
   out += ",\"reason\":";
   append_json_string(out, reason);
+  if (count != 1) out += ",\"count\":" + std::to_string(count);
   return out + "}";
 }
 
-bool AuditLog::open_file(const std::string& path) {
+Result<void> AuditLog::open_file(const std::filesystem::path& path) {
+  auto writer = LineWriter::open_append(path);
+  if (!writer) return writer.error();
   std::lock_guard lock(mutex_);
-  file_.open(path, std::ios::app);
-  return file_.good();
+  file_ = std::move(*writer);
+  return {};
 }
 
-void AuditLog::record(AuditRecord record) {
+AuditLog::KeyState& AuditLog::state_of(const AuditRecord& record) {
+  std::string key = key_of(record, record.target);
+  auto it = keys_.find(key);
+  if (it != keys_.end()) return it->second;
+  if (keys_.size() >= policy_.max_keys) {
+    // Too many distinct targets: count them together, past the exact allowance.
+    AuditRecord other = record;
+    other.target = "(other targets)";
+    auto& state = keys_[key_of(other, other.target)];
+    if (state.first.component.empty()) state = {other, policy_.exact_per_key, 0};
+    return state;
+  }
+  return keys_.emplace(std::move(key), KeyState{record, 0, 0}).first->second;
+}
+
+bool AuditLog::record(AuditRecord record) {
   std::lock_guard lock(mutex_);
   if (!record.granted) ++denials_;
-  if (file_.is_open()) file_ << record.to_json() << '\n' << std::flush;
+  KeyState& state = state_of(record);
+  if (state.recorded >= policy_.exact_per_key) {
+    ++state.counted;
+    return false;
+  }
+  ++state.recorded;
+  keep(std::move(record));
+  return true;
+}
+
+std::vector<AuditRecord> AuditLog::summarize(std::int64_t now_ms) {
+  std::lock_guard lock(mutex_);
+  std::vector<AuditRecord> summaries;
+  for (auto& [key, state] : keys_) {
+    if (state.counted == 0) continue;
+    AuditRecord summary = state.first;
+    summary.time_ms = now_ms;
+    summary.count = state.counted;
+    summary.reason += " (repeated; counted since the last summary)";
+    state.counted = 0;
+    summaries.push_back(summary);
+    keep(std::move(summary));
+  }
+  return summaries;
+}
+
+void AuditLog::keep(AuditRecord record) {
+  if (file_) file_->write(record.to_json() + '\n');
   records_.push_back(std::move(record));
-  if (records_.size() > keep_last_) records_.pop_front();
+  if (records_.size() > policy_.keep_last) records_.pop_front();
+}
+
+void AuditLog::flush() {
+  LineWriter* file = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    file = file_.get();
+  }
+  if (file) file->flush();
 }
 
 std::vector<AuditRecord> AuditLog::recent() const {

@@ -1,14 +1,25 @@
 // The audit log: one structured record per capability decision (denials always,
 // grants when asked for), kept in memory for the embedding API and optionally
 // appended to a file as JSON lines.
+//
+// A guest can make a decision millions of times a second, so the log keeps the
+// first decisions of each (component, capability, target, decision) exactly and
+// only counts the rest; summarize() turns those counts into summary records. The
+// trail still says that it happened and how often, at a bounded cost, and file
+// writes happen on a thread of their own: auditing never stalls a worker.
 #pragma once
 
 #include <cstdint>
 #include <deque>
-#include <fstream>
+#include <filesystem>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
+
+#include "util/line_writer.h"
+#include "util/result.h"
 
 namespace wasmhive::security {
 
@@ -19,26 +30,54 @@ struct AuditRecord {
   std::string target;      // name, topic, pattern or level
   bool granted;
   std::string reason;
+  // How many decisions this record stands for: 1, or for a summary the number
+  // counted since the previous summary of the same key.
+  std::uint64_t count = 1;
 
   std::string to_json() const;
 };
 
+struct AuditPolicy {
+  std::size_t keep_last = 10000;   // records kept in memory for recent()
+  std::size_t exact_per_key = 10;  // decisions of one key recorded in full
+  // Keys tracked; decisions of further keys are counted under their
+  // (component, capability) with the target "(other targets)".
+  std::size_t max_keys = 10000;
+};
+
 class AuditLog {
  public:
-  explicit AuditLog(std::size_t keep_last = 10000) : keep_last_(keep_last) {}
+  explicit AuditLog(AuditPolicy policy = {}) : policy_(policy) {}
 
   // Appends every later record to `path` as one JSON object per line.
-  bool open_file(const std::string& path);
-  void record(AuditRecord record);
+  Result<void> open_file(const std::filesystem::path& path);
+  // True if the decision was recorded in full; false if it was only counted
+  // for the next summary.
+  bool record(AuditRecord record);
+  // A summary record for each key counted since the last call (recorded and
+  // written like any other), then the counts start again.
+  std::vector<AuditRecord> summarize(std::int64_t now_ms);
+  // Returns once the file holds every record made so far.
+  void flush();
+
   std::vector<AuditRecord> recent() const;
   std::uint64_t denials() const;
 
  private:
-  const std::size_t keep_last_;
+  struct KeyState {
+    AuditRecord first;  // a template for summaries
+    std::uint64_t recorded = 0;
+    std::uint64_t counted = 0;  // since the last summary
+  };
+  KeyState& state_of(const AuditRecord& record);
+  void keep(AuditRecord record);
+
+  const AuditPolicy policy_;
   mutable std::mutex mutex_;
   std::deque<AuditRecord> records_;
+  std::unordered_map<std::string, KeyState> keys_;
   std::uint64_t denials_ = 0;
-  std::ofstream file_;
+  std::unique_ptr<LineWriter> file_;
 };
 
 }  // namespace wasmhive::security

@@ -21,7 +21,9 @@ bool may_send(const Capabilities& caps, std::string_view target) {
       if (glob == target) return true;
       continue;
     }
-    if (fnmatch(glob.c_str(), std::string(target).c_str(), 0) == 0) return true;
+    // FNM_PATHNAME: a wildcard stays within one segment, so "shop/*" grants
+    // "shop/cart" but not "shop/a/b".
+    if (fnmatch(glob.c_str(), std::string(target).c_str(), FNM_PATHNAME) == 0) return true;
   }
   return false;
 }

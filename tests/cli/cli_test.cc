@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -329,6 +330,201 @@ TEST_F(CliTest, TheDemoAppRunsToTheEndWithEveryPattern) {
         "orders.failed <- o-4 failed: the inventory crashed while reserving",
         "restarted shop/inventory", "orders.accepted <- o-5 accepted: reserved 3 apple"})
     EXPECT_NE(out.output.find(line), std::string::npos) << line << "\n" << out.output;
+}
+
+// ---- What outside testing found (each of these failed before its fix) ----
+
+constexpr const char* kFlooderApp = R"(
+[[component]]
+name = "app/f"
+wasm = "$G/flooder.wasm"
+[component.capabilities]
+send = ["@host"]
+log = "info"
+)";
+
+bool has_line_starting(const std::string& output, const std::string& prefix) {
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind(prefix, 0) == 0) return true;
+  return false;
+}
+
+TEST_F(CliTest, GuestTextCannotForgeALogLineOrReachTheTerminalRaw) {
+  auto out = run_cli({"run", manifest(kFlooderApp), "--request", "app/f=forge", "--until-idle"});
+  EXPECT_EQ(out.code, 0) << out.output;
+  EXPECT_NE(out.output.find("reply <- app/f (ok): forged 0 0"), std::string::npos) << out.output;
+  // The newline and the escapes arrive as text, on the guest's own line.
+  EXPECT_NE(out.output.find("[app/f] innocent\\n12:00:00.000 warning escalated root: "
+                            "forged\\x1b[31m red \\xff\\xfe tail"),
+            std::string::npos)
+      << out.output;
+  EXPECT_FALSE(has_line_starting(out.output, "12:00:00.000 warning escalated root")) << out.output;
+  // The @host line keeps what follows the NUL, and forges nothing either.
+  EXPECT_NE(out.output.find("@host <- app/f: before\\x00after\\n@host <- forged: line\\x1b[2J"),
+            std::string::npos)
+      << out.output;
+  EXPECT_FALSE(has_line_starting(out.output, "@host <- forged")) << out.output;
+  EXPECT_EQ(out.output.find('\x1b'), std::string::npos) << "a raw escape reached the terminal";
+}
+
+TEST_F(CliTest, JsonLogLinesStayValidWhateverTheGuestWrites) {
+  auto out = run_cli({"run", manifest(kFlooderApp), "--log-format", "json", "--request",
+                      "app/f=forge", "--until-idle"});
+  EXPECT_EQ(out.code, 0) << out.output;
+  std::size_t guest_lines = 0;
+  std::istringstream lines(out.output);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("{\"time\":\"", 0) != 0) continue;
+    EXPECT_EQ(line.back(), '}') << line;
+    // Escaped to plain ASCII: no control byte, no byte of broken UTF-8.
+    for (unsigned char c : line) EXPECT_TRUE(c >= 0x20 && c < 0x7f) << line;
+    if (line.find("[app/f] innocent") != std::string::npos) {
+      ++guest_lines;
+      EXPECT_NE(line.find(R"(innocent\u000a12:00:00.000)"), std::string::npos) << line;
+      EXPECT_NE(line.find(R"(\u001b[31m red \\xff\\xfe tail")"), std::string::npos) << line;
+    }
+  }
+  EXPECT_EQ(guest_lines, 1u) << out.output;
+}
+
+// Every call into a stubborn component loops, its shutdown export too.
+constexpr const char* kStubbornApp = R"(
+[host]
+workers = 2
+
+[[component]]
+name = "app/idle"
+wasm = "$G/stubborn.wasm"
+call_timeout_ms = 30000
+worker = 0
+
+[[component]]
+name = "app/stubborn"
+wasm = "$G/stubborn.wasm"
+call_timeout_ms = 30000
+worker = 1
+)";
+
+TEST_F(CliTest, SigtermInterruptsARunningCallAtTheDrainDeadline) {
+  Cli cli({"run", manifest(kStubbornApp), "--send", "app/stubborn=go", "--drain-ms", "300"});
+  ASSERT_TRUE(cli.read_until("started app/stubborn")) << cli.output();
+  auto signalled = std::chrono::steady_clock::now();
+  cli.signal(SIGTERM);
+  EXPECT_EQ(cli.wait(), 0) << cli.output();
+  // Well before the 30 s call deadline, let alone the looping shutdown exports.
+  EXPECT_LT(std::chrono::steady_clock::now() - signalled, 15s) << cli.output();
+  EXPECT_NE(cli.output().find("failed app/stubborn: interrupted"), std::string::npos)
+      << cli.output();
+  // Stopped after app/stubborn (reverse start order), past the deadline: said so.
+  EXPECT_NE(cli.output().find("app/idle: shutdown export not called: the drain deadline passed"),
+            std::string::npos)
+      << cli.output();
+  EXPECT_NE(cli.output().find("stopped: 0 message(s) left undelivered"), std::string::npos)
+      << cli.output();
+}
+
+TEST_F(CliTest, ALoopingShutdownExportIsCutAtTheDrainDeadlineAndLogged) {
+  Cli cli({"run", manifest(kStubbornApp), "--drain-ms", "300"});
+  ASSERT_TRUE(cli.read_until("started app/stubborn")) << cli.output();
+  auto signalled = std::chrono::steady_clock::now();
+  cli.signal(SIGTERM);
+  EXPECT_EQ(cli.wait(), 0) << cli.output();
+  EXPECT_LT(std::chrono::steady_clock::now() - signalled, 15s) << cli.output();
+  EXPECT_NE(cli.output().find("app/stubborn: shutdown export failed: deadline_exceeded"),
+            std::string::npos)
+      << cli.output();
+}
+
+TEST_F(CliTest, ASecondSignalStopsAtOnce) {
+  Cli cli({"run", manifest(kStubbornApp), "--send", "app/stubborn=go", "--drain-ms", "600000"});
+  ASSERT_TRUE(cli.read_until("started app/stubborn")) << cli.output();
+  cli.signal(SIGTERM);
+  ASSERT_TRUE(cli.read_until("SIGTERM: stopping")) << cli.output();
+  auto second = std::chrono::steady_clock::now();
+  cli.signal(SIGINT);
+  EXPECT_EQ(cli.wait(), 0) << cli.output();
+  EXPECT_LT(std::chrono::steady_clock::now() - second, 15s) << cli.output();
+  EXPECT_NE(cli.output().find("second signal: stopping now"), std::string::npos) << cli.output();
+  EXPECT_NE(cli.output().find("stopped: "), std::string::npos) << cli.output();
+}
+
+TEST_F(CliTest, UntilIdleWaitsForAHandlerStillRunning) {
+  // app/slow spins 700 ms, then sends to app/sink, which is started after it
+  // and so stopped before it: stopping while the spin runs loses that message.
+  auto out = run_cli({"run", manifest(R"(
+[[component]]
+name = "app/slow"
+wasm = "$G/flooder.wasm"
+call_timeout_ms = 5000
+[component.capabilities]
+send = ["app/sink"]
+clock = true
+
+[[component]]
+name = "app/sink"
+wasm = "$G/flaky.wasm"
+)"),
+                      "--send", "app/slow=slow 700 app/sink done", "--until-idle"});
+  EXPECT_EQ(out.code, 0) << out.output;
+  EXPECT_NE(out.output.find("stopped: 0 message(s) left undelivered, 0 dead letter(s) in all"),
+            std::string::npos)
+      << out.output;
+}
+
+TEST_F(CliTest, RunExitsNonZeroWhenTheRootGroupGivesUp) {
+  auto out = run_cli({"run", manifest(R"(
+[supervisor]
+max_restarts = 0
+
+[[component]]
+name = "app/flaky"
+wasm = "$G/flaky.wasm"
+)"),
+                      "--send", "app/flaky=trap"});
+  EXPECT_EQ(out.code, 1) << out.output;
+  EXPECT_NE(out.output.find("wasmhive: the root supervision group gave up"), std::string::npos)
+      << out.output;
+  EXPECT_NE(out.output.find("stopped: "), std::string::npos) << out.output;
+}
+
+TEST_F(CliTest, RunListsDeadLettersBySenderTargetAndReason) {
+  auto out = run_cli({"run", manifest(R"(
+[[component]]
+name = "app/r"
+wasm = "$G/relay.wasm"
+[component.capabilities]
+send = ["app/*"]
+)"),
+                      "--request", "app/r=send app/missing one", "--request",
+                      "app/r=send app/missing two", "--until-idle"});
+  EXPECT_EQ(out.code, 0) << out.output;
+  EXPECT_NE(out.output.find("reply <- app/r (ok): -3"), std::string::npos) << out.output;
+  EXPECT_NE(out.output.find("dead letters (sender -> target: reason):\n"
+                            "  2 x app/r -> app/missing: unknown target"),
+            std::string::npos)
+      << out.output;
+}
+
+TEST_F(CliTest, RunValidatesEveryModuleBeforeStartingAny) {
+  auto out = run_cli({"run", manifest(R"(
+[[component]]
+name = "app/good"
+wasm = "$G/echo.wasm"
+
+[[component]]
+name = "app/bad"
+wasm = "$G/invalid_no_handle_message.wasm"
+)")});
+  EXPECT_EQ(out.code, 3) << out.output;
+  EXPECT_NE(out.output.find("FAIL app/bad: missing_export: "), std::string::npos) << out.output;
+  EXPECT_EQ(out.output.find("started app/good"), std::string::npos) << out.output;
+}
+
+TEST_F(CliTest, NegativeDurationsAreUsageErrors) {
+  EXPECT_EQ(run_cli({"run", manifest(kEchoApp), "--drain-ms", "-1"}).code, 2);
+  EXPECT_EQ(run_cli({"run", manifest(kEchoApp), "--request-timeout-ms", "-5"}).code, 2);
+  EXPECT_EQ(run_cli({"run", manifest(kEchoApp), "--request-timeout-ms", "0"}).code, 2);
 }
 
 }  // namespace

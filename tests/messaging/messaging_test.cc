@@ -264,5 +264,47 @@ TEST(Subjects, WildcardMatching) {
   EXPECT_FALSE(messaging::is_valid_topic("has space"));
 }
 
+// Outside testing, defect 6: the answer used to be dropped as meant for an
+// earlier instance, on every start and restart.
+TEST_F(Messaging, ARequestMadeInInitGetsItsCallback) {
+  start();
+  spawn("config/service", "echo");
+  spawn("app/starter", "starter");
+  EXPECT_TRUE(inbox.wait_for("config 0 config?"));
+  EXPECT_EQ(host->status("app/starter")->dead_letters, 0u);
+}
+
+TEST_F(Messaging, ARequestMadeInInitAfterARestartGetsItsCallback) {
+  start();
+  spawn("config/service", "echo");
+  auto spec = guest_spec("app/starter", "starter");
+  spec.limits.call_timeout = 5s;
+  ASSERT_TRUE(host->add_group({.name = "both",
+                               .strategy = actor::Strategy::one_for_all,
+                               .max_restarts = 5,
+                               .backoff_initial = 1ms})
+                  .ok());
+  ASSERT_TRUE(host->spawn(std::move(spec), "both").ok());
+  auto flaky = guest_spec("app/flaky", "flaky");
+  ASSERT_TRUE(host->spawn(std::move(flaky), "both").ok());
+  ASSERT_TRUE(inbox.wait_for("config 0 config?"));
+  send("app/flaky", "trap");  // one_for_all: the starter restarts too and asks again
+  ASSERT_TRUE(events.wait_for(Kind::restarted, "app/starter"));
+  EXPECT_TRUE(testing::eventually([&] { return inbox.count("config 0 config?") == 2; }));
+  EXPECT_EQ(host->status("app/starter")->dead_letters, 0u);
+}
+
+// Outside testing, defect 9: the ABI says a pattern already held is a success.
+TEST_F(Messaging, ResubscribingAHeldPatternSucceedsAtAFullQuota) {
+  start();
+  auto spec = guest_spec("app/r", "relay");
+  spec.limits.max_subscriptions = 2;
+  ASSERT_TRUE(host->spawn(std::move(spec)).ok());
+  EXPECT_EQ(command("app/r", "sub a.b"), 0);
+  EXPECT_EQ(command("app/r", "sub a.*"), 0);
+  EXPECT_EQ(command("app/r", "sub a.b"), 0);  // held already: changes nothing
+  EXPECT_EQ(command("app/r", "sub c.d"), -9);
+}
+
 }  // namespace
 }  // namespace wasmhive

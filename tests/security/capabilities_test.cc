@@ -3,7 +3,9 @@
 #include "security/capabilities.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "host/host.h"
@@ -34,6 +36,22 @@ TEST(Capabilities, GlobsAndSubjectCoverage) {
   EXPECT_FALSE(pattern_covers("a.*", "a.>"));
   EXPECT_FALSE(pattern_covers("a.b", "a.*"));
   EXPECT_TRUE(pattern_covers(">", "a.>"));
+}
+
+// Outside testing: "shop/*" used to grant "shop/a/b" too ('*' crossed '/').
+TEST(Capabilities, SendGlobsMatchWithinOneNameSegment) {
+  auto created = host::Host::create({.workers = 1});
+  ASSERT_TRUE(created.ok());
+  auto& host = **created;
+  for (const char* name : {"shop/cart", "shop/a/b"})
+    ASSERT_TRUE(host.spawn(guest_spec(name, "flaky")).ok());
+  auto spec = guest_spec("app/r", "relay");
+  spec.capabilities = {.send = {"shop/*"}};
+  ASSERT_TRUE(host.spawn(std::move(spec)).ok());
+  EXPECT_EQ(ask_text(host, "app/r", "send shop/cart hi"), "0");
+  EXPECT_EQ(ask_text(host, "app/r", "send shop/a/b hi"), "-4");
+  EXPECT_TRUE(may_send({.send = {"*"}}, "shop/a/b"));  // a lone "*" grants every name
+  EXPECT_TRUE(may_send({.send = {"shop/*/b"}}, "shop/a/b"));
 }
 
 class CapabilityTest : public ::testing::Test {
@@ -143,9 +161,13 @@ TEST_F(CapabilityTest, ClockAndLog) {
 TEST_F(CapabilityTest, AuditRecordsAreWrittenAsJsonLines) {
   spawn_relay("app/r", {});
   EXPECT_EQ(command("app/r", "send app/open \"quoted\""), -4);
-  std::ifstream file(audit_path);
-  std::string line, last;
-  while (std::getline(file, line)) last = line;
+  // Written by the audit log's own thread: wait for the line, not for a time.
+  std::string last;
+  EXPECT_TRUE(testing::eventually([&] {
+    std::ifstream file(audit_path);
+    for (std::string line; std::getline(file, line);) last = line;
+    return !last.empty();
+  }));
   EXPECT_NE(last.find("\"component\":\"app/r\""), std::string::npos) << last;
   EXPECT_NE(last.find("\"capability\":\"send\""), std::string::npos) << last;
   EXPECT_NE(last.find("\"target\":\"app/open\""), std::string::npos) << last;
@@ -201,6 +223,44 @@ TEST(Limits, OutstandingRequestsSubscriptionsAndPayload) {
   ASSERT_TRUE(inbox.wait_for("cb|"));
   EXPECT_TRUE(testing::eventually([&] { return inbox.count("cb|") == 2; }));
   EXPECT_GT(std::stoll(ask_text(**host, "app/r", "req app/slow 5000 d")), 0);
+}
+
+TEST(CapabilityAudit, AFloodOfDenialsIsCountedNotWrittenOneByOne) {
+  auto path = std::filesystem::temp_directory_path() /
+              ("wasmhive-audit-flood-" + std::to_string(getpid()) + ".jsonl");
+  std::filesystem::remove(path);
+  auto created = host::Host::create({.workers = 1, .audit_file = path.string()});
+  ASSERT_TRUE(created.ok()) << created.error().describe();
+  auto& host = **created;
+  auto spec = guest_spec("app/f", "flooder");
+  spec.capabilities = {};  // nothing at all: every send is a denial
+  spec.limits.call_timeout = 20s;
+  ASSERT_TRUE(host.spawn(std::move(spec)).ok());
+  constexpr int kDenials = 100000;
+  EXPECT_EQ(ask_text(host, "app/f", "deny app/secret " + std::to_string(kDenials)),
+            "denied " + std::to_string(kDenials));
+  host.shutdown();  // writes the summaries and flushes the file
+  EXPECT_EQ(host.audit_denials(), static_cast<std::uint64_t>(kDenials));
+
+  std::ifstream file(path);
+  std::uint64_t lines = 0, decisions = 0, summaries = 0;
+  for (std::string line; std::getline(file, line); ++lines) {
+    EXPECT_NE(line.find(R"("component":"app/f","capability":"send","target":"app/secret")"),
+              std::string::npos)
+        << line;
+    auto count = line.find("\"count\":");
+    if (count == std::string::npos) {
+      ++decisions;
+      continue;
+    }
+    ++summaries;
+    decisions += std::stoull(line.substr(count + 8));
+  }
+  std::filesystem::remove(path);
+  EXPECT_EQ(decisions, static_cast<std::uint64_t>(kDenials));  // every one accounted for
+  EXPECT_GE(summaries, 1u);
+  EXPECT_LE(lines, 10u + summaries);  // the first ten in full, then summaries
+  EXPECT_LT(lines, 100u);
 }
 
 }  // namespace

@@ -2,6 +2,10 @@
 // exact error, and a witness pair on the same worker must finish its rally
 // with nothing lost.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
 
 #include "host/host.h"
 #include "support/host_helpers.h"
@@ -115,11 +119,12 @@ TEST_F(Hardening, OversizedPayloadsAndBadNamesAreRefusedWithTheirCodes) {
   relay.limits.max_payload = 64;
   spawn(std::move(relay));
   EXPECT_EQ(ask_text(*host, "bad/relay", "send witness/b " + std::string(65, 'x')), "-6");
-  EXPECT_EQ(ask_text(*host, "bad/relay", "send " + std::string(300, 'n') + " x"),
-            "-1");  // overlong name
+  // Over 255 bytes: too big (abi.md), where a malformed name is invalid.
+  EXPECT_EQ(ask_text(*host, "bad/relay", "send " + std::string(300, 'n') + " x"), "-6");
   EXPECT_EQ(ask_text(*host, "bad/relay", "send bad\x01name x"), "-1");
   EXPECT_EQ(ask_text(*host, "bad/relay", "pub a..b x"), "-1");
-  EXPECT_EQ(ask_text(*host, "bad/relay", "pub " + std::string(300, 't') + " x"), "-1");
+  EXPECT_EQ(ask_text(*host, "bad/relay", "pub " + std::string(300, 't') + " x"), "-6");
+  EXPECT_EQ(ask_text(*host, "bad/relay", "sub " + std::string(300, 't')), "-6");
   EXPECT_EQ(ask_text(*host, "bad/relay", "sub a.>.b"), "-1");
   auto big = host->send("witness/a", std::vector<std::uint8_t>((1 << 20) + 1, 'x'));
   ASSERT_FALSE(big.ok());
@@ -165,6 +170,99 @@ TEST_F(Hardening, ASelfSendingLoopDoesNotStarveItsNeighbours) {
   EXPECT_TRUE(inbox.wait_for("done " + std::to_string(kRally)));
   EXPECT_GT(host->status("bad/narcissist")->handled, 1000u);
   ASSERT_TRUE(host->stop("bad/narcissist").ok());
+}
+
+// ---- Floods that used to make the host pay (outside testing, defect 3) ----
+
+constexpr std::size_t kMiB = 1 << 20;
+
+std::size_t resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::size_t pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+}
+
+// "<word> <accepted> <rc>" from the flooder.
+std::pair<std::int64_t, std::int64_t> counts_of(const std::string& report) {
+  std::istringstream in(report);
+  std::string word;
+  std::int64_t accepted = -1, rc = 1;
+  in >> word >> accepted >> rc;
+  return {accepted, rc};
+}
+
+// Copying hundreds of MiB takes longer than a default call may.
+actor::ComponentSpec flooder_spec() {
+  auto spec = guest_spec("bad/flooder", "flooder");
+  spec.limits.call_timeout = 20s;
+  return spec;
+}
+
+TEST_F(Hardening, OneGuestFloodingOneTargetPinsNoMoreThanItsMailboxBytes) {
+  spawn(flooder_spec());
+  spawn(guest_spec("bad/victim", "flaky"));  // one worker: it cannot drain during the flood
+  std::size_t before = resident_bytes();
+  auto [accepted, rc] = counts_of(ask_text(*host, "bad/flooder", "send bad/victim 1048576"));
+  EXPECT_EQ(rc, -5);  // busy: past the mailbox's bytes, long before its 1,024 messages
+  EXPECT_GE(accepted, 1);
+  const std::size_t limit = actor::ComponentLimits{}.mailbox_bytes;
+  EXPECT_LE(static_cast<std::size_t>(accepted) * kMiB, limit);
+  EXPECT_LE(host->status("bad/victim")->mailbox_bytes, limit);
+  EXPECT_LT(resident_bytes() - std::min(before, resident_bytes()), 64 * kMiB);
+  // Who lost what is on record.
+  bool recorded = false;
+  for (const auto& c : host->dead_letters().counts())
+    recorded |= c.sender == "bad/flooder" && c.target == "bad/victim" &&
+                c.reason == "mailbox full" && c.count == 1 && c.payload_bytes == kMiB;
+  EXPECT_TRUE(recorded);
+  // The victim handles what it got, and the bytes are free again.
+  EXPECT_TRUE(testing::eventually([&] { return host->status("bad/victim")->mailbox_bytes == 0; }));
+  EXPECT_EQ(host->status("bad/victim")->handled, static_cast<std::uint64_t>(accepted));
+}
+
+TEST_F(Hardening, BroadcastCannotMultiplyAFloodPastTheHostBudget) {
+  spawn(flooder_spec());
+  std::string names;
+  for (int i = 0; i < 24; ++i) {  // 24 mailboxes of 16 MiB could hold 384 MiB
+    std::string name = "bad/v" + std::to_string(i);
+    spawn(guest_spec(name, "flaky"));
+    names += " " + name;
+  }
+  auto [accepted, rc] = counts_of(ask_text(*host, "bad/flooder", "broadcast 1048576" + names));
+  EXPECT_EQ(rc, 0);  // in the end no target accepts it
+  const std::size_t budget = host::HostConfig{}.max_queued_bytes;
+  EXPECT_LE(static_cast<std::size_t>(accepted) * kMiB, budget);
+  EXPECT_GT(static_cast<std::size_t>(accepted) * kMiB, budget / 2);  // the budget, not less
+  std::size_t queued = 0;
+  for (const auto& s : host->statuses()) queued += s.mailbox_bytes;
+  EXPECT_LE(queued, budget);
+}
+
+TEST_F(Hardening, APublishFloodMeetsTheSameBounds) {
+  spawn(flooder_spec());
+  auto subscriber = guest_spec("bad/sub", "relay");
+  spawn(std::move(subscriber));
+  ASSERT_EQ(ask_text(*host, "bad/sub", "sub flood.>"), "0");
+  auto [accepted, rc] = counts_of(ask_text(*host, "bad/flooder", "publish 1048576 flood.x"));
+  EXPECT_EQ(rc, 0);
+  EXPECT_GE(accepted, 1);
+  EXPECT_LE(static_cast<std::size_t>(accepted) * kMiB, actor::ComponentLimits{}.mailbox_bytes);
+}
+
+TEST(GuestLog, IsLimitedPerComponentAndSecondAndTheRestIsCounted) {
+  ManualClock clock;
+  auto created = host::Host::create({.workers = 1, .clock = &clock});
+  ASSERT_TRUE(created.ok());
+  auto& host = **created;
+  auto spec = guest_spec("app/chatty", "flooder");
+  spec.capabilities = {.log = abi::kInfo};
+  ASSERT_TRUE(host.spawn(std::move(spec)).ok());
+  // Time stands still: the burst allowance and nothing more.
+  EXPECT_EQ(ask_text(host, "app/chatty", "log 1000"), "logged 100 900");
+  EXPECT_EQ(ask_text(host, "app/chatty", "log 5"), "logged 0 5");
+  clock.advance(std::chrono::milliseconds(500));  // refills half a second's worth
+  EXPECT_EQ(ask_text(host, "app/chatty", "log 80"), "logged 50 30");
 }
 
 }  // namespace

@@ -1,0 +1,68 @@
+#include "host/log.h"
+
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/base_sink.h>
+
+#include <mutex>
+
+#include "util/text.h"
+
+namespace wasmhive::host {
+namespace {
+
+// spdlog's %v, escaped for a text line or for a JSON string.
+class EscapedMessage final : public spdlog::custom_flag_formatter {
+ public:
+  explicit EscapedMessage(bool json) : json_(json) {}
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& out) override {
+    std::string escaped;
+    std::string_view text(msg.payload.data(), msg.payload.size());
+    if (json_)
+      append_json_escaped(escaped, text);
+    else
+      append_escaped(escaped, text);
+    out.append(escaped.data(), escaped.data() + escaped.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<EscapedMessage>(json_);
+  }
+
+ private:
+  bool json_;
+};
+
+// Formats on the caller's thread, writes on the LineWriter's.
+class LineSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit LineSink(std::shared_ptr<LineWriter> writer) : writer_(std::move(writer)) {}
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t line;
+    formatter_->format(msg, line);
+    writer_->write(std::string(line.data(), line.size()));
+  }
+  void flush_() override { writer_->flush(); }
+
+ private:
+  std::shared_ptr<LineWriter> writer_;
+};
+
+}  // namespace
+
+std::shared_ptr<spdlog::logger> make_logger(const std::string& level, const std::string& format,
+                                            std::shared_ptr<LineWriter> writer) {
+  auto logger =
+      std::make_shared<spdlog::logger>("wasmhive", std::make_shared<LineSink>(std::move(writer)));
+  logger->set_level(spdlog::level::from_str(level));
+  bool json = format == "json";
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<EscapedMessage>('*', json);
+  formatter->set_pattern(json ? R"({"time":"%Y-%m-%dT%H:%M:%S.%e","level":"%l","msg":"%*"})"
+                              : "%H:%M:%S.%e %-7l %*");
+  logger->set_formatter(std::move(formatter));
+  return logger;
+}
+
+}  // namespace wasmhive::host
