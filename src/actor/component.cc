@@ -7,13 +7,6 @@
 namespace wasmhive::actor {
 namespace {
 
-abi::Bytes view(const std::vector<std::uint8_t>& bytes) {
-  return {bytes.data(), bytes.size()};
-}
-std::vector<std::uint8_t> copy(abi::Bytes bytes) {
-  return {bytes.begin(), bytes.end()};
-}
-
 // Asks a guest that exports wasmhive_inbox where its inbox is (once per instance).
 Result<std::optional<abi::Inbox>> find_inbox(engine::Instance& instance,
                                              std::chrono::nanoseconds timeout) {
@@ -61,82 +54,15 @@ std::string_view to_string(ComponentState state) {
   return "unknown";
 }
 
-// The component's side of ABI v1: what its guest sees while handling a message.
-class Component::Context final : public abi::ComponentApi {
- public:
-  explicit Context(Component& owner) : owner_(owner) {}
-
-  void begin(const Message& message) {
-    message_ = &message;
-    current_ = {message.kind, message.sender, message.topic, view(message.payload)};
-    replied_ = false;
-  }
-  void end() { message_ = nullptr; }
-  bool owes_reply() const { return message_ && message_->kind == abi::kKindRequest && !replied_; }
-  // Answers the current request with an error status, if it is still owed.
-  void settle(abi::CallbackStatus status) {
-    if (!owes_reply()) return;
-    replied_ = true;
-    owner_.host_.complete_request(message_->correlation_id, status, {});
-  }
-
-  const abi::CurrentMessage* current_message() const override {
-    return message_ ? &current_ : nullptr;
-  }
-  std::string_view self_id() const override { return owner_.name(); }
-
-  std::int32_t send(std::string_view target, abi::Bytes payload) override {
-    Message message{abi::kKindSend, owner_.name(), {}, copy(payload), 0};
-    std::int32_t result = owner_.host_.route(owner_, std::move(message), target);
-    if (result == abi::kOk) owner_.count_sent();
-    return result;
-  }
-  std::int32_t reply(abi::Bytes payload) override {
-    if (!owes_reply()) return abi::kErrState;
-    replied_ = true;
-    return owner_.host_.complete_request(message_->correlation_id, abi::kStatusOk, copy(payload));
-  }
-  std::int32_t log(abi::LogLevel level, std::string_view line) override {
-    return owner_.host_.log(owner_, level, line);
-  }
-  std::int64_t now_ms() override { return owner_.host_.now_ms(owner_); }
-  std::int64_t monotonic_ns() override { return owner_.host_.monotonic_ns(owner_); }
-
-  std::int64_t request(std::string_view target, abi::Bytes payload,
-                       std::int64_t timeout_ms) override {
-    return owner_.host_.request(owner_, target, payload, timeout_ms);
-  }
-  std::int32_t cancel(std::int64_t id) override { return owner_.host_.cancel(owner_, id); }
-  std::int32_t broadcast(std::string_view targets, abi::Bytes payload) override {
-    return owner_.host_.broadcast(owner_, targets, payload);
-  }
-  std::int32_t publish(std::string_view topic, abi::Bytes payload) override {
-    return owner_.host_.publish(owner_, topic, payload);
-  }
-  std::int32_t subscribe(std::string_view pattern) override {
-    return owner_.host_.subscribe(owner_, pattern, true);
-  }
-  std::int32_t unsubscribe(std::string_view pattern) override {
-    return owner_.host_.subscribe(owner_, pattern, false);
-  }
-
- private:
-  Component& owner_;
-  const Message* message_ = nullptr;
-  abi::CurrentMessage current_;
-  bool replied_ = false;
-};
-
 Component::Component(ComponentSpec spec, std::shared_ptr<const engine::Module> module,
-                     std::size_t worker, ComponentHost& host,
+                     std::size_t worker, Lifecycle& lifecycle,
                      std::shared_ptr<ByteBudget> queue_budget)
     : spec_(std::move(spec)),
       module_(std::move(module)),
       worker_(worker),
-      host_(host),
+      lifecycle_(lifecycle),
       mailbox_({spec_.limits.mailbox_capacity, spec_.limits.mailbox_bytes},
-               std::move(queue_budget)),
-      context_(std::make_unique<Context>(*this)) {}
+               std::move(queue_budget)) {}
 
 Component::~Component() = default;
 
@@ -161,7 +87,7 @@ void Component::notify_if_ready() {
   // (Worker::run_turn), so a message pushed meanwhile is never stranded.
   if (scheduled.load()) return;
   if (state() == ComponentState::running && mailbox_.size() > 0 && !scheduled.exchange(true))
-    host_.schedule(*this);
+    lifecycle_.schedule(*this);
 }
 
 Mailbox::Push Component::offer(Message message) {
@@ -191,7 +117,7 @@ Result<void> Component::start(engine::Engine& engine) {
     notify_if_ready();
     return {};
   }
-  auto instance = engine.instantiate(module_, abi::host_functions(), context_.get());
+  auto instance = engine.instantiate(module_, abi::host_functions(), port_.get());
   if (!instance) return instance.error();
   // A new generation before init: requests made in init are this instance's,
   // so their callbacks are delivered to it.
@@ -227,48 +153,43 @@ bool Component::run_turn(std::size_t budget) {
 
 void Component::handle(Message& message) {
   if (message.kind == abi::kKindCallback) return handle_callback(message);
-  context_->begin(message);
+  port_->begin(message);
   if (spec_.native) {
-    std::int32_t rc = spec_.native(*context_, *context_->current_message());
+    std::int32_t rc = spec_.native(*port_, *port_->current_message());
     ++handled_;
     if (rc != 0) ++handler_errors_;
-    context_->settle(abi::kStatusTargetError);
-    context_->end();
+    port_->end(abi::kStatusTargetError);
     return;
   }
   std::int64_t args[] = {static_cast<std::int64_t>(message.sender.size()),
                          static_cast<std::int64_t>(message.payload.size())};
   auto result = deliver(handle_message_, args);
   if (!result) {
-    context_->settle(abi::kStatusTargetError);
-    context_->end();
+    port_->end(abi::kStatusTargetError);
     fail(&message, result.error());
     return;
   }
   ++handled_;
   if (*result != 0) ++handler_errors_;
   // A request handled without a reply still gets exactly one answer.
-  context_->settle(abi::kStatusTargetError);
-  context_->end();
+  port_->end(abi::kStatusTargetError);
 }
 
 void Component::handle_callback(Message& message) {
   // The instance that made the request is gone: the new one never asked.
   if (message.generation != generation_) {
-    ++dead_letters_;
-    host_.dead_letter(message, name(), "requester restarted before the answer arrived");
+    port_->dead_letter(message, "requester restarted before the answer arrived");
     return;
   }
   if (!handle_callback_ || spec_.native) {
-    ++dead_letters_;
-    host_.dead_letter(message, name(), "requester has no handle_callback export");
+    port_->dead_letter(message, "requester has no handle_callback export");
     return;
   }
-  context_->begin(message);
+  port_->begin(message);
   std::int64_t args[] = {static_cast<std::int64_t>(message.correlation_id), message.status,
                          static_cast<std::int64_t>(message.payload.size())};
   auto result = deliver(*handle_callback_, args);
-  context_->end();
+  port_->end(abi::kStatusTargetError);
   if (!result) return fail(&message, result.error());
   ++handled_;
   if (*result != 0) ++handler_errors_;
@@ -276,23 +197,22 @@ void Component::handle_callback(Message& message) {
 
 Result<std::int64_t> Component::deliver(engine::ExportFunction function,
                                         std::span<const std::int64_t> args) {
-  if (inbox_) inbox_->fill(instance_->memory(), *context_->current_message());
+  if (inbox_) inbox_->fill(instance_->memory(), *port_->current_message());
   return instance_->call(function, args, {.timeout = spec_.limits.call_timeout});
 }
 
 void Component::fail(const Message* message, const Error& error) {
   ++failures_;
   if (message) {
-    ++dead_letters_;
-    host_.dead_letter(*message, name(), "handler failed: " + error.describe());
+    port_->dead_letter(*message, "handler failed: " + error.describe());
   }
   discard(ComponentState::restarting);
-  host_.emit({Event::Kind::failed, name(), error.describe()});
-  host_.failed(*this, error);
+  lifecycle_.emit({Event::Kind::failed, name(), error.describe()});
+  lifecycle_.failed(*this, error);
 }
 
 void Component::discard(ComponentState next) {
-  if (instance_) host_.instance_gone(*this);
+  if (instance_) port_->instance_gone();
   instance_.reset();
   state_ = next;
 }
@@ -320,12 +240,7 @@ std::size_t Component::stop(std::string_view reason) {
   discard(ComponentState::stopped);
   mailbox_.close();
   auto leftovers = mailbox_.drain();
-  for (auto& message : leftovers) {
-    ++dead_letters_;
-    host_.dead_letter(message, name(), std::string(reason));
-    if (message.kind == abi::kKindRequest)
-      host_.complete_request(message.correlation_id, abi::kStatusUnknownTarget, {});
-  }
+  for (auto& message : leftovers) port_->refuse(message, std::string(reason));
   return leftovers.size();
 }
 

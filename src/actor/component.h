@@ -1,6 +1,9 @@
 // A component: one wasm instance as an actor with a name, a bounded mailbox and
 // its statistics. Its mailbox and counters are thread-safe; its instance is
-// touched only by the worker it is pinned to, one message at a time.
+// touched only by the worker it is pinned to, one message at a time, and is
+// created and destroyed there. Components are shared_ptr-owned (the router's
+// registry, worker queues while queued); whatever must not keep one alive
+// holds a weak_ptr.
 #pragma once
 
 #include <atomic>
@@ -13,6 +16,7 @@
 #include "abi/inbox.h"
 #include "actor/event.h"
 #include "actor/mailbox.h"
+#include "actor/port.h"
 #include "actor/spec.h"
 #include "engine/engine.h"
 
@@ -20,36 +24,6 @@ namespace wasmhive::actor {
 
 class Component;
 struct Group;
-
-// What a component needs from the runtime around it (implemented by the Host).
-class ComponentHost {
- public:
-  virtual ~ComponentHost() = default;
-  // The guest-facing messaging calls of `from`; each returns an ABI result.
-  virtual std::int32_t route(Component& from, Message message, std::string_view target) = 0;
-  virtual std::int64_t request(Component& from, std::string_view target, abi::Bytes payload,
-                               std::int64_t timeout_ms) = 0;
-  virtual std::int32_t cancel(Component& from, std::int64_t correlation_id) = 0;
-  virtual std::int32_t broadcast(Component& from, std::string_view targets, abi::Bytes payload) = 0;
-  virtual std::int32_t publish(Component& from, std::string_view topic, abi::Bytes payload) = 0;
-  virtual std::int32_t subscribe(Component& from, std::string_view pattern, bool add) = 0;
-  // The component's instance is gone (failed or stopped): what belonged to it
-  // (subscriptions) goes with it.
-  virtual void instance_gone(Component& component) = 0;
-  // Answers request `id`. Returns kOk, or kErrBusy when the requester's mailbox
-  // had no room for the payload (it then gets status target_error instead).
-  virtual std::int32_t complete_request(std::uint64_t id, abi::CallbackStatus status,
-                                        std::vector<std::uint8_t> payload) = 0;
-  virtual void dead_letter(const Message& message, std::string_view target, std::string reason) = 0;
-  // Called on the component's worker after its instance was discarded.
-  virtual void failed(Component& component, const Error& error) = 0;
-  // The component has messages and is not yet queued on its worker.
-  virtual void schedule(Component& component) = 0;
-  virtual void emit(Event event) = 0;
-  virtual std::int32_t log(Component& from, abi::LogLevel level, std::string_view line) = 0;
-  virtual std::int64_t now_ms(Component& from) = 0;
-  virtual std::int64_t monotonic_ns(Component& from) = 0;
-};
 
 enum class ComponentState : std::uint8_t { starting, running, restarting, stopped };
 std::string_view to_string(ComponentState state);
@@ -70,13 +44,16 @@ struct ComponentStatus {
   std::uint64_t dead_letters;  // messages to it that were not handled
 };
 
-class Component {
+class Component : public std::enable_shared_from_this<Component> {
  public:
   Component(ComponentSpec spec, std::shared_ptr<const engine::Module> module, std::size_t worker,
-            ComponentHost& host, std::shared_ptr<ByteBudget> queue_budget);
+            Lifecycle& lifecycle, std::shared_ptr<ByteBudget> queue_budget);
   ~Component();
   Component(const Component&) = delete;
   Component& operator=(const Component&) = delete;
+  // Before start(): the port its messages go out (and come in) through.
+  void connect(std::unique_ptr<Port> port) { port_ = std::move(port); }
+  Port& port() { return *port_; }
 
   const std::string& name() const { return spec_.name; }
   const ComponentSpec& spec() const { return spec_; }
@@ -116,8 +93,6 @@ class Component {
   void drain(std::chrono::steady_clock::time_point deadline);
 
   void count_restart() { ++restarts_; }
-  // Requests this component made that still await their answer.
-  std::atomic<std::int64_t> outstanding_requests{0};
   void count_dead_letter() { ++dead_letters_; }
   void count_sent() { ++sent_; }
 
@@ -129,14 +104,8 @@ class Component {
   // restarted, not even when its group is.
   std::atomic<bool> retired{false};
   Group* group = nullptr;
-  // Worker thread only: the host's memo of this component's last send target.
-  struct RouteMemo {
-    std::string name;
-    Component* target = nullptr;
-  } route_memo;
 
  private:
-  class Context;
   void handle(Message& message);
   void handle_callback(Message& message);
   // Calls a delivery export, writing the current message into the inbox first.
@@ -147,7 +116,7 @@ class Component {
   ComponentSpec spec_;
   std::shared_ptr<const engine::Module> module_;
   std::size_t worker_;
-  ComponentHost& host_;
+  Lifecycle& lifecycle_;
   Mailbox mailbox_;
   std::atomic<ComponentState> state_{ComponentState::starting};
   std::atomic<std::uint64_t> generation_{0};
@@ -155,7 +124,7 @@ class Component {
       dead_letters_{0};
 
   // Worker-thread state.
-  std::unique_ptr<Context> context_;
+  std::unique_ptr<Port> port_;
   std::unique_ptr<engine::Instance> instance_;
   engine::ExportFunction handle_message_{};
   std::optional<engine::ExportFunction> handle_callback_;

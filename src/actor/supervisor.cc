@@ -33,6 +33,14 @@ void Supervisor::add_child(Group& group, Component& component) {
   group.children.push_back({&component, nullptr});
 }
 
+void Supervisor::remove_child(Component& component) {
+  std::lock_guard lock(mutex_);
+  if (!component.group) return;
+  std::erase_if(component.group->children,
+                [&](const Group::Child& child) { return child.component == &component; });
+  component.group = nullptr;
+}
+
 void Supervisor::on_failure(Component& component) {
   std::lock_guard lock(mutex_);
   if (!component.group || component.group->stopped) return;

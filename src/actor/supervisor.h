@@ -52,6 +52,8 @@ class Supervisor {
   Result<Group*> add_group(GroupSpec spec, Group& parent);
   Group* find_group(std::string_view name);
   void add_child(Group& group, Component& component);
+  // The component leaves its group: no decision names it again.
+  void remove_child(Component& component);
 
   // A component failed (trap, deadline, failed init). Thread-safe.
   void on_failure(Component& component);

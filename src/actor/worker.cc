@@ -38,7 +38,7 @@ void Worker::post(Task task) {
 void Worker::enqueue(Component& component) {
   {
     std::lock_guard lock(mutex_);
-    ready_.push_back(&component);
+    ready_.push_back(component.shared_from_this());
   }
   wake_.notify_one();
 }
@@ -64,10 +64,10 @@ void Worker::run(std::shared_ptr<engine::ModuleCache> cache, std::promise<Result
       task(*engine);
       lock.lock();
     } else if (!ready_.empty()) {
-      Component* component = ready_.front();
+      auto component = std::move(ready_.front());
       ready_.pop_front();
       lock.unlock();
-      run_turn(*component);
+      run_turn(std::move(component));
       lock.lock();
     } else if (stopping_) {
       break;
@@ -81,16 +81,16 @@ void Worker::interrupt() {
   if (engine_) engine_->interrupt();
 }
 
-void Worker::run_turn(Component& component) {
-  if (component.run_turn(turn_budget_)) {
-    enqueue(component);  // more to do: back of the line, after the others
+void Worker::run_turn(std::shared_ptr<Component> component) {
+  if (component->run_turn(turn_budget_)) {
+    enqueue(*component);  // more to do: back of the line, after the others
     return;
   }
-  component.scheduled = false;
+  component->scheduled = false;
   // A message may have arrived between the last pop and clearing the flag.
-  if (component.state() == ComponentState::running && component.has_mail() &&
-      !component.scheduled.exchange(true))
-    enqueue(component);
+  if (component->state() == ComponentState::running && component->has_mail() &&
+      !component->scheduled.exchange(true))
+    enqueue(*component);
 }
 
 }  // namespace wasmhive::actor

@@ -43,7 +43,8 @@ class Worker {
     });
     return future.get();
   }
-  // Queues a component that has messages (its `scheduled` flag is already set).
+  // Queues a component that has messages (its `scheduled` flag is already
+  // set). The queue holds it until its turn is over.
   void enqueue(Component& component);
   // From any thread: interrupts the guest call running on this worker, if any.
   void interrupt();
@@ -51,14 +52,14 @@ class Worker {
  private:
   Worker(std::size_t index, std::size_t turn_budget) : index_(index), turn_budget_(turn_budget) {}
   void run(std::shared_ptr<engine::ModuleCache> cache, std::promise<Result<void>>& ready);
-  void run_turn(Component& component);
+  void run_turn(std::shared_ptr<Component> component);
 
   const std::size_t index_;
   const std::size_t turn_budget_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Task> tasks_;
-  std::deque<Component*> ready_;
+  std::deque<std::shared_ptr<Component>> ready_;
   bool stopping_ = false;
   engine::Engine* engine_ = nullptr;  // guarded by mutex_: interrupt() reaches it from outside
   std::thread thread_;

@@ -89,8 +89,14 @@ class Host {
   // Loads, instantiates and inits the component, then registers its name. On any
   // failure nothing stays registered.
   virtual Result<void> spawn(actor::ComponentSpec spec, std::string_view group = {}) = 0;
-  // Stops a component for good: shutdown export, leftovers dead-lettered.
+  // Stops a component for good: shutdown export, leftovers dead-lettered. The
+  // name stays taken and its status readable.
   virtual Result<void> stop(std::string_view name) = 0;
+  // Stops it as stop() does and frees it: instance, mailbox (leftovers are dead
+  // letters, requests among them get unknown_target), its own outstanding
+  // requests (no callback comes), subscriptions and timers. The name is free
+  // to spawn again.
+  virtual Result<void> remove(std::string_view name) = 0;
 
   // Sends as "@host". Errors: not_found (no such or stopped component),
   // busy (mailbox full), limit_exceeded (payload), unavailable (shutting down).

@@ -49,7 +49,36 @@ class LineSink final : public spdlog::sinks::base_sink<std::mutex> {
   std::shared_ptr<LineWriter> writer_;
 };
 
+spdlog::level::level_enum spdlog_level(abi::LogLevel level) {
+  switch (level) {
+    case abi::kTrace:
+      return spdlog::level::trace;
+    case abi::kDebug:
+      return spdlog::level::debug;
+    case abi::kInfo:
+      return spdlog::level::info;
+    case abi::kWarn:
+      return spdlog::level::warn;
+    case abi::kError:
+      return spdlog::level::err;
+  }
+  return spdlog::level::info;
+}
+
 }  // namespace
+
+std::int32_t GuestLog::log(std::string_view component, abi::LogLevel level, std::string_view line,
+                           bool limited) {
+  if (limited && !limiter_.allow(component, clock_.now())) return abi::kErrLimit;
+  logger_->log(spdlog_level(level), "[{}] {}", component, line);
+  return abi::kOk;
+}
+
+void GuestLog::summarize() {
+  for (const auto& [name, count] : limiter_.take_refused())
+    logger_->warn("[{}] {} log line(s) suppressed: over {} lines per second", name, count,
+                  kLinesPerSecond);
+}
 
 std::shared_ptr<spdlog::logger> make_logger(const std::string& level, const std::string& format,
                                             std::shared_ptr<LineWriter> writer) {

@@ -8,7 +8,10 @@
 #include <memory>
 #include <string>
 
+#include "messaging/router.h"
+#include "util/clock.h"
 #include "util/line_writer.h"
+#include "util/rate_limiter.h"
 
 namespace wasmhive::host {
 
@@ -16,5 +19,27 @@ namespace wasmhive::host {
 // ("12:00:00.123 info    message") or "json" (one object per line).
 std::shared_ptr<spdlog::logger> make_logger(const std::string& level, const std::string& format,
                                             std::shared_ptr<LineWriter> writer);
+
+// Guest log lines, as "[component] line", at most kLinesPerSecond per component
+// on average (bursts of kBurst): a guest cannot flood the log. Thread-safe.
+class GuestLog final : public messaging::GuestServices {
+ public:
+  static constexpr double kLinesPerSecond = 100;
+  static constexpr double kBurst = 100;
+
+  GuestLog(std::shared_ptr<spdlog::logger> logger, Clock& clock)
+      : logger_(std::move(logger)), clock_(clock) {}
+
+  std::int32_t log(std::string_view component, abi::LogLevel level, std::string_view line,
+                   bool limited) override;
+  // One line for each component whose lines were held back since the last call.
+  void summarize();
+  void forget(std::string_view component) { limiter_.forget(component); }
+
+ private:
+  std::shared_ptr<spdlog::logger> logger_;
+  Clock& clock_;
+  RateLimiter limiter_{kLinesPerSecond, kBurst};
+};
 
 }  // namespace wasmhive::host

@@ -43,6 +43,18 @@ bool PendingRequests::cancel(std::uint64_t id, const void* owner) {
   return true;
 }
 
+void PendingRequests::cancel_all(const void* owner) {
+  std::lock_guard lock(mutex_);
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if (it->second.owner != owner) {
+      ++it;
+      continue;
+    }
+    timers_.cancel(it->second.timer);
+    it = entries_.erase(it);
+  }
+}
+
 void PendingRequests::complete_all(abi::CallbackStatus status) {
   std::unordered_map<std::uint64_t, Entry> all;
   {

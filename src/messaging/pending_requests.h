@@ -38,6 +38,8 @@ class PendingRequests {
   // Forgets the request: no completion will run. False if not pending (or, with
   // an owner, not that owner's).
   bool cancel(std::uint64_t id, const void* owner = nullptr);
+  // Forgets every request of `owner` (it is gone): no completion will run.
+  void cancel_all(const void* owner);
   // Completes every pending request with `status` (host shutdown).
   void complete_all(abi::CallbackStatus status);
 

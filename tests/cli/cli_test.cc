@@ -431,8 +431,8 @@ TEST_F(CliTest, ALoopingShutdownExportIsCutAtTheDrainDeadlineAndLogged) {
   cli.signal(SIGTERM);
   EXPECT_EQ(cli.wait(), 0) << cli.output();
   EXPECT_LT(std::chrono::steady_clock::now() - signalled, 15s) << cli.output();
-  EXPECT_NE(cli.output().find("app/stubborn: shutdown export failed: deadline_exceeded"),
-            std::string::npos)
+  // Cut by its own deadline or by the drain's interrupt, whichever came first.
+  EXPECT_NE(cli.output().find("app/stubborn: shutdown export failed: "), std::string::npos)
       << cli.output();
 }
 

@@ -1,0 +1,49 @@
+// What a component sees of the runtime around it, in two small interfaces.
+//
+// Port: the component's one door to other components. The router hands each
+// component its own (messaging/component_port.h); it implements what the
+// guest may ask (abi::ComponentApi) and takes what the component reports
+// about the message it handles. Nothing else reaches out of a component.
+//
+// Lifecycle: what supervision and the host's event stream need to hear.
+#pragma once
+
+#include <string>
+
+#include "abi/component_api.h"
+#include "actor/event.h"
+#include "actor/message.h"
+#include "util/result.h"
+
+namespace wasmhive::actor {
+
+class Component;
+
+class Port : public abi::ComponentApi {
+ public:
+  // The message the component starts handling (the guest's current message).
+  virtual void begin(const Message& message) = 0;
+  // Handling ended: a request still owed an answer gets `unanswered`.
+  virtual void end(abi::CallbackStatus unanswered) = 0;
+  // A message that will not be handled, recorded with `reason`.
+  virtual void dead_letter(const Message& message, std::string reason) = 0;
+  // The same, and a request among them is answered with unknown_target.
+  virtual void refuse(const Message& message, std::string reason) = 0;
+  // The instance is gone (failed or stopped): what belonged to it goes too
+  // (subscriptions). Messages and the name stay.
+  virtual void instance_gone() = 0;
+  // The component is removed for good: its outstanding requests are forgotten.
+  virtual void retire() = 0;
+};
+
+class Lifecycle {
+ public:
+  virtual ~Lifecycle() = default;
+  // On the component's worker, after its instance was discarded.
+  virtual void failed(Component& component, const Error& error) = 0;
+  // The component has messages and is not yet queued on its worker.
+  virtual void schedule(Component& component) = 0;
+  virtual void emit(Event event) = 0;
+};
+
+}  // namespace wasmhive::actor

@@ -1,0 +1,293 @@
+#include "messaging/router.h"
+
+#include <spdlog/logger.h>
+
+#include <algorithm>
+#include <mutex>
+
+#include "actor/component.h"
+#include "messaging/component_port.h"
+#include "messaging/names.h"
+
+namespace wasmhive::messaging {
+
+using actor::Component;
+using actor::Message;
+
+std::int32_t malformed(std::string_view text, std::size_t max_length) {
+  return text.size() > max_length ? abi::kErrTooBig : abi::kErrInvalid;
+}
+
+std::int32_t split_targets(std::string_view list, std::vector<std::string_view>& names) {
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    std::size_t end = std::min(list.find('\n', start), list.size());
+    std::string_view name = list.substr(start, end - start);
+    if (!name.empty() || end < list.size()) {  // a trailing newline is allowed
+      if (!is_valid_target(name)) return malformed(name, kMaxNameLength);
+      names.push_back(name);
+    }
+    start = end + 1;
+  }
+  return abi::kOk;
+}
+
+Router::Router(RouterConfig config, TimerService& timers, security::Gate& gate,
+               GuestServices& services, std::shared_ptr<spdlog::logger> logger)
+    : config_(std::move(config)),
+      gate_(gate),
+      services_(services),
+      logger_(std::move(logger)),
+      pending_(timers) {}
+
+Router::~Router() = default;
+
+// ---- names ----
+
+Result<void> Router::reserve(const std::string& name) {
+  std::unique_lock lock(registry_mutex_);
+  if (registry_.count(name) || reserved_.count(name))
+    return make_error(Errc::already_exists, "a component named '" + name + "' exists");
+  reserved_.insert(name);
+  return {};
+}
+
+void Router::release(const std::string& name) {
+  std::unique_lock lock(registry_mutex_);
+  reserved_.erase(name);
+}
+
+void Router::add(std::shared_ptr<Component> component) {
+  std::unique_lock lock(registry_mutex_);
+  reserved_.erase(component->name());
+  registry_[component->name()] = component;
+  order_.push_back(std::move(component));
+}
+
+std::shared_ptr<Component> Router::unregister(std::string_view name) {
+  std::unique_lock lock(registry_mutex_);
+  auto it = registry_.find(std::string(name));
+  if (it == registry_.end()) return nullptr;
+  auto component = std::move(it->second);
+  registry_.erase(it);
+  std::erase(order_, component);
+  return component;
+}
+
+std::shared_ptr<Component> Router::find(std::string_view name) const {
+  std::shared_lock lock(registry_mutex_);
+  auto it = registry_.find(std::string(name));
+  return it == registry_.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<Component>> Router::components() const {
+  std::shared_lock lock(registry_mutex_);
+  return order_;
+}
+
+std::unique_ptr<actor::Port> Router::port_for(Component& component) {
+  return std::make_unique<ComponentPort>(*this, component);
+}
+
+// ---- checks ----
+
+bool Router::allowed(const Sender& from, const char* capability, std::string_view target,
+                     bool granted) {
+  return !from.capabilities || gate_.check(from.name, capability, target, granted);
+}
+
+bool Router::fits(const Sender& from, abi::Bytes payload) const {
+  return payload.size() <= std::min(from.max_payload, config_.max_payload);
+}
+
+// ---- messages ----
+
+std::int32_t Router::send(const Sender& from, std::string_view target, abi::Bytes payload,
+                          Route route) {
+  if (!is_valid_target(target)) return malformed(target, kMaxNameLength);
+  if (!fits(from, payload)) return abi::kErrTooBig;
+  if (!allowed(from, "send", target,
+               from.capabilities && security::may_send(*from.capabilities, target)))
+    return abi::kErrDenied;
+  Message message{abi::kKindSend, std::string(from.name), {}, {payload.begin(), payload.end()}, 0};
+  return deliver(std::move(message), target, route);
+}
+
+std::int64_t Router::request(const Sender& from, std::string_view target, abi::Bytes payload,
+                             std::int64_t timeout_ms, Completion completion, const void* owner,
+                             bool at_quota, Route route) {
+  if (!is_valid_target(target)) return malformed(target, kMaxNameLength);
+  if (timeout_ms <= 0 || timeout_ms > config_.max_request_timeout_ms) return abi::kErrInvalid;
+  if (!fits(from, payload)) return abi::kErrTooBig;
+  if (at_quota) return abi::kErrLimit;
+  bool granted = allowed(from, "request", target,
+                         from.capabilities && security::may_send(*from.capabilities, target));
+  if (!granted && !owner) return abi::kErrDenied;
+  std::uint64_t id =
+      pending_.add(std::chrono::milliseconds(timeout_ms), std::move(completion), owner);
+  if (!granted) {
+    // Denied: told the ABI way for a request, a callback with status denied.
+    pending_.complete(id, abi::kStatusDenied, {});
+    return static_cast<std::int64_t>(id);
+  }
+  Message message{
+      abi::kKindRequest, std::string(from.name), {}, {payload.begin(), payload.end()}, id};
+  std::int32_t delivered = deliver(std::move(message), target, route);
+  if (delivered == abi::kOk) return static_cast<std::int64_t>(id);
+  if (delivered == abi::kErrNotFound && owner) {
+    // Known only now, told the ABI way: a callback with status unknown_target.
+    pending_.complete(id, abi::kStatusUnknownTarget, {});
+    return static_cast<std::int64_t>(id);
+  }
+  pending_.cancel(id);
+  return delivered;
+}
+
+std::int32_t Router::answer(std::uint64_t id, abi::CallbackStatus status,
+                            std::vector<std::uint8_t> payload) {
+  switch (pending_.complete(id, status, std::move(payload))) {
+    case Completed::as_given:
+      return abi::kOk;
+    case Completed::as_error:
+      return abi::kErrBusy;
+    case Completed::not_pending:
+      logger_->debug("late answer to request {} dropped", id);
+      return abi::kOk;
+  }
+  return abi::kOk;
+}
+
+bool Router::cancel(std::uint64_t id, const void* owner) {
+  return pending_.cancel(id, owner);
+}
+
+std::int32_t Router::broadcast(const Sender& from, std::span<const std::string_view> targets,
+                               abi::Bytes payload) {
+  std::vector<std::string_view> names;
+  for (std::string_view name : targets) {
+    if (!is_valid_target(name)) return malformed(name, kMaxNameLength);
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
+  if (names.empty() || names.size() > config_.max_broadcast_targets) return abi::kErrInvalid;
+  if (!fits(from, payload)) return abi::kErrTooBig;
+  for (std::string_view name : names)  // all or nothing: one forbidden name denies the broadcast
+    if (!allowed(from, "broadcast", name,
+                 from.capabilities && security::may_send(*from.capabilities, name)))
+      return abi::kErrDenied;
+  std::int32_t delivered = 0;
+  for (std::string_view name : names) {
+    Message message{
+        abi::kKindSend, std::string(from.name), {}, {payload.begin(), payload.end()}, 0};
+    if (deliver(std::move(message), name, {}) == abi::kOk) ++delivered;
+  }
+  return delivered;
+}
+
+std::int32_t Router::publish(const Sender& from, std::string_view topic, abi::Bytes payload) {
+  if (!is_valid_topic(topic)) return malformed(topic, kMaxSubjectLength);
+  if (!fits(from, payload)) return abi::kErrTooBig;
+  if (!allowed(from, "publish", topic,
+               from.capabilities && security::may_publish(*from.capabilities, topic)))
+    return abi::kErrDenied;
+  std::int32_t delivered = 0;
+  for (const auto& subscriber : subscriptions_.subscribers_of(topic)) {
+    Message message{abi::kKindPublish,
+                    std::string(from.name),
+                    std::string(topic),
+                    {payload.begin(), payload.end()},
+                    0};
+    if (deliver(std::move(message), subscriber, {}) == abi::kOk) ++delivered;
+  }
+  return delivered;
+}
+
+std::int32_t Router::subscribe(const Sender& subscriber, std::string_view pattern,
+                               std::size_t quota) {
+  if (!is_valid_pattern(pattern)) return malformed(pattern, kMaxSubjectLength);
+  if (!allowed(
+          subscriber, "subscribe", pattern,
+          subscriber.capabilities && security::may_subscribe(*subscriber.capabilities, pattern)))
+    return abi::kErrDenied;
+  std::string name(subscriber.name), held(pattern);
+  // Subscribing to a pattern it holds changes nothing, so no quota applies.
+  if (subscriptions_.has(name, held)) return abi::kOk;
+  if (subscriber.capabilities && subscriptions_.count(name) >= quota) return abi::kErrLimit;
+  subscriptions_.add(name, held);
+  return abi::kOk;
+}
+
+std::int32_t Router::unsubscribe(std::string_view subscriber, std::string_view pattern) {
+  if (!is_valid_pattern(pattern)) return malformed(pattern, kMaxSubjectLength);
+  return subscriptions_.remove(std::string(subscriber), std::string(pattern)) ? abi::kOk
+                                                                              : abi::kErrNotFound;
+}
+
+void Router::unsubscribe_all(const std::string& subscriber) {
+  subscriptions_.remove_all(subscriber);
+}
+
+// ---- delivery ----
+
+std::shared_ptr<Component> Router::resolve(std::string_view target, RouteMemo* memo) const {
+  if (memo && memo->name == target)
+    if (auto remembered = memo->target.lock();
+        remembered && remembered->state() != actor::ComponentState::stopped)
+      return remembered;
+  auto found = find(target);
+  if (found && memo) *memo = {std::string(target), found};
+  return found;
+}
+
+// Puts a message in the target's mailbox; every refusal is a dead letter.
+std::int32_t Router::deliver(Message message, std::string_view target, const Route& route) {
+  if (target == actor::kHostSender && config_.host_inbox && message.kind != abi::kKindRequest) {
+    config_.host_inbox(message);
+    return abi::kOk;
+  }
+  auto component = resolve(target, route.memo);
+  if (!component || component->state() == actor::ComponentState::stopped) {
+    dead_letter(message, target, component ? "target stopped" : "unknown target");
+    return abi::kErrNotFound;
+  }
+  Message meta{message.kind, message.sender, {}, {}, message.correlation_id};
+  std::size_t size = message.payload.size();
+  auto pushed = route.wait_for_room
+                    ? component->offer_until(std::move(message), std::chrono::steady_clock::now() +
+                                                                     *route.wait_for_room)
+                    : component->offer(std::move(message));
+  if (pushed == actor::Mailbox::Push::accepted) return abi::kOk;
+  component->count_dead_letter();
+  bool full = pushed == actor::Mailbox::Push::full;
+  dead_letter(meta, target, full ? "mailbox full" : "target stopped", size);
+  return full ? abi::kErrBusy : abi::kErrNotFound;
+}
+
+// An answer whose payload does not fit by bytes becomes a target_error
+// callback (which always fits): the requester still gets exactly one.
+bool Router::deliver_callback(Component& requester, Message callback) {
+  Message meta{callback.kind,   callback.sender,    {}, {}, callback.correlation_id,
+               callback.status, callback.generation};
+  std::size_t size = callback.payload.size();
+  auto pushed = requester.offer_callback(std::move(callback));
+  if (pushed == actor::Mailbox::Push::accepted) return true;
+  if (pushed == actor::Mailbox::Push::closed) {
+    dead_letter(meta, requester.name(), "requester stopped before the answer arrived", size);
+    return true;
+  }
+  dead_letter(meta, requester.name(), "answer refused: requester's mailbox is full (bytes)", size);
+  meta.status = abi::kStatusTargetError;
+  if (requester.offer_callback(meta) != actor::Mailbox::Push::accepted)
+    dead_letter(meta, requester.name(), "requester stopped before the answer arrived");
+  return false;
+}
+
+void Router::dead_letter(const Message& message, std::string_view target, std::string reason,
+                         std::optional<std::size_t> payload_size) {
+  std::string logged = reason;
+  if (dead_letters_.record({message.sender, std::string(target), std::move(reason),
+                            payload_size.value_or(message.payload.size())}))
+    logger_->info("dead letter {} -> {}: {} (more like it are only counted)", message.sender,
+                  target, logged);
+}
+
+}  // namespace wasmhive::messaging

@@ -1,0 +1,170 @@
+// The message path. Every message, from the host application or from a guest,
+// goes through the router: names are looked up, the sender's rights checked,
+// payloads capped, broadcasts and publications fanned out, and requests kept
+// until their one answer. Host API calls and guest imports meet the same
+// checks here, in one place.
+//
+// Where a message goes is a route; today a local mailbox or the host's inbox.
+// Components are held by shared_ptr: the registry owns a name's component, and
+// a removed one lives on only while a queue or a memo still holds it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "abi/component_api.h"
+#include "actor/message.h"
+#include "actor/port.h"
+#include "messaging/dead_letters.h"
+#include "messaging/pending_requests.h"
+#include "messaging/subjects.h"
+#include "security/capabilities.h"
+#include "security/gate.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace wasmhive::actor {
+class Component;
+}
+
+namespace wasmhive::messaging {
+
+// Who sends, as the router checks it.
+struct Sender {
+  std::string_view name;
+  // Null: trusted (the host application, native components): not checked.
+  const security::Capabilities* capabilities = nullptr;
+  std::size_t max_payload = SIZE_MAX;  // its own cap; the router's applies too
+};
+
+// A sender's memo of its last resolved target: repeat sends skip the registry
+// lock, a cache line every worker would otherwise write on every message.
+struct RouteMemo {
+  std::string name;
+  std::weak_ptr<actor::Component> target;
+};
+
+// How one message travels.
+struct Route {
+  // For a full mailbox: wait up to this long for room (host senders only).
+  std::optional<std::chrono::milliseconds> wait_for_room{};
+  RouteMemo* memo = nullptr;
+};
+
+struct RouterConfig {
+  std::size_t max_payload = 1 << 20;
+  std::size_t max_broadcast_targets = 1024;
+  std::int64_t max_request_timeout_ms = 3'600'000;
+  // Messages to "@host" (sends and publications); none: such sends fail.
+  std::function<void(const actor::Message&)> host_inbox{};
+};
+
+// What a guest may use besides messaging; the host provides it.
+class GuestServices {
+ public:
+  virtual ~GuestServices() = default;
+  // Writes a component's log line (its `log` grant was checked): kOk, or
+  // kErrLimit past the component's rate when `limited`.
+  virtual std::int32_t log(std::string_view component, abi::LogLevel level, std::string_view line,
+                           bool limited) = 0;
+};
+
+class Router {
+ public:
+  Router(RouterConfig config, TimerService& timers, security::Gate& gate, GuestServices& services,
+         std::shared_ptr<spdlog::logger> logger);
+  ~Router();
+
+  // ---- names ----
+  // Holds `name` while its component is loaded; fails if it is taken.
+  Result<void> reserve(const std::string& name);
+  void release(const std::string& name);
+  // Registers a component under its reserved name.
+  void add(std::shared_ptr<actor::Component> component);
+  // Frees the name; the component is returned, still whole.
+  std::shared_ptr<actor::Component> unregister(std::string_view name);
+  std::shared_ptr<actor::Component> find(std::string_view name) const;
+  // Every registered component, in the order they were added.
+  std::vector<std::shared_ptr<actor::Component>> components() const;
+
+  // The port through which `component` reaches everything else.
+  std::unique_ptr<actor::Port> port_for(actor::Component& component);
+
+  // ---- messages: ABI results, >= 0 or a negative abi::ErrorCode ----
+  std::int32_t send(const Sender& from, std::string_view target, abi::Bytes payload,
+                    Route route = {});
+  // A request's id (> 0), whose `completion` then runs exactly once, unless it
+  // is cancelled. A denial, and a target found missing, are such completions
+  // when `owner` (the requester, who may cancel) is set; without an owner they
+  // are returned as codes.
+  // `at_quota`: the requester may have no more outstanding requests (kErrLimit,
+  // once the arguments are known to be valid).
+  std::int64_t request(const Sender& from, std::string_view target, abi::Bytes payload,
+                       std::int64_t timeout_ms, Completion completion, const void* owner,
+                       bool at_quota = false, Route route = {});
+  // Answers request `id`: kOk, or kErrBusy when the requester could not take
+  // the payload (it then got target_error). A late answer is dropped.
+  std::int32_t answer(std::uint64_t id, abi::CallbackStatus status,
+                      std::vector<std::uint8_t> payload);
+  bool cancel(std::uint64_t id, const void* owner);
+  // Sends once to each distinct name; returns how many took it.
+  std::int32_t broadcast(const Sender& from, std::span<const std::string_view> targets,
+                         abi::Bytes payload);
+  std::int32_t publish(const Sender& from, std::string_view topic, abi::Bytes payload);
+  std::int32_t subscribe(const Sender& subscriber, std::string_view pattern, std::size_t quota);
+  std::int32_t unsubscribe(std::string_view subscriber, std::string_view pattern);
+  void unsubscribe_all(const std::string& subscriber);
+
+  // A message that could not be delivered or handled; the first of each
+  // (sender, target, reason) is logged.
+  void dead_letter(const actor::Message& message, std::string_view target, std::string reason,
+                   std::optional<std::size_t> payload_size = std::nullopt);
+  // Puts an answer in its requester's mailbox (see answer()).
+  bool deliver_callback(actor::Component& requester, actor::Message callback);
+
+  const DeadLetters& dead_letters() const { return dead_letters_; }
+  PendingRequests& pending() { return pending_; }
+  security::Gate& gate() { return gate_; }
+  GuestServices& services() { return services_; }
+  const RouterConfig& config() const { return config_; }
+
+ private:
+  std::int32_t deliver(actor::Message message, std::string_view target, const Route& route);
+  std::shared_ptr<actor::Component> resolve(std::string_view target, RouteMemo* memo) const;
+  // Name, payload and capability checks shared by every kind of message.
+  bool allowed(const Sender& from, const char* capability, std::string_view target, bool granted);
+  bool fits(const Sender& from, abi::Bytes payload) const;
+
+  const RouterConfig config_;
+  security::Gate& gate_;
+  GuestServices& services_;
+  std::shared_ptr<spdlog::logger> logger_;
+  DeadLetters dead_letters_;
+  Subscriptions subscriptions_;
+  PendingRequests pending_;
+
+  mutable std::shared_mutex registry_mutex_;
+  std::unordered_map<std::string, std::shared_ptr<actor::Component>> registry_;
+  std::vector<std::shared_ptr<actor::Component>> order_;  // as added; pruned on unregister
+  std::unordered_set<std::string> reserved_;
+};
+
+// Splits a guest's newline-separated target list (a trailing newline is
+// allowed) into `names`. Returns kOk, or the ABI code for a malformed name.
+std::int32_t split_targets(std::string_view list, std::vector<std::string_view>& names);
+// The ABI code for a name, topic or pattern that failed validation.
+std::int32_t malformed(std::string_view text, std::size_t max_length);
+
+}  // namespace wasmhive::messaging

@@ -1,0 +1,38 @@
+// The capability gate: every decision a manifest grant makes passes here, is
+// audited (denials always, grants when asked for) and, for a denial recorded in
+// full, warned about. Trusted senders (the host, native components) never get
+// here. Thread-safe.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "security/audit.h"
+
+namespace wasmhive::security {
+
+class Gate {
+ public:
+  using Warn = std::function<void(const std::string&)>;
+  Gate(bool audit_grants, Warn warn) : audit_grants_(audit_grants), warn_(std::move(warn)) {}
+
+  // Returns `granted`, after auditing the decision.
+  bool check(std::string_view component, const char* capability, std::string_view target,
+             bool granted);
+  // Writes the summaries of repeated decisions (see AuditLog) and warns once for each.
+  void summarize();
+
+  AuditLog& audit() { return audit_; }
+  const AuditLog& audit() const { return audit_; }
+
+ private:
+  const bool audit_grants_;
+  const Warn warn_;
+  AuditLog audit_;
+};
+
+// Milliseconds since the Unix epoch, as audit records carry them.
+std::int64_t unix_ms();
+
+}  // namespace wasmhive::security
