@@ -38,7 +38,7 @@ Result<std::unique_ptr<engine::Instance>> load(Fixture& f, const char* name) {
   auto module = f.engine->compile(*bytes);
   if (!module) return module.error();
   f.module = *module;
-  return f.engine->instantiate(*module, f.host, nullptr);
+  return f.engine->instantiate(*module, f.host);
 }
 
 Result<void> set_up(Fixture& f) {
@@ -95,7 +95,7 @@ void register_benchmarks(Fixture& f) {
   // Instantiating an already compiled module with three imports, instance
   // dropped each time: the floor under spawning a component.
   benchmark::RegisterBenchmark("instantiate", [&f](benchmark::State& state) {
-    for (auto _ : state) benchmark::DoNotOptimize(f.engine->instantiate(f.module, f.host, nullptr));
+    for (auto _ : state) benchmark::DoNotOptimize(f.engine->instantiate(f.module, f.host));
   });
   // The native loop import_call stands for.
   benchmark::RegisterBenchmark("native_call_loop", [](benchmark::State& state) {

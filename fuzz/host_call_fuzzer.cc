@@ -21,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // ASan catches any access past it.
   std::vector<std::uint8_t> memory(data + kHeader, data + size);
   static fuzzing::NullApi api;
-  engine::Caller caller(engine::GuestMemory(memory.data(), memory.size()), &api);
+  engine::Caller caller(engine::GuestMemory(memory.data(), memory.size()), api);
   auto result =
       function.callback(caller, std::span<const std::int64_t>(args, function.type.params.size()));
   if (!result) __builtin_trap();  // imports report failures as codes, never as traps

@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::span<const std::uint8_t> bytes(data, size);
   auto module = abi::load_module(*harness->engine, bytes, {.memory_max_pages = 16});
   if (module) {
-    auto instance = harness->engine->instantiate(*module, abi::host_functions(), &harness->api);
+    auto instance = harness->engine->instantiate(*module, abi::host_functions(), harness->api);
     if (instance) {
       engine::CallOptions deadline{.timeout = std::chrono::milliseconds(20)};
       if ((*instance)->module().info().find_export("init"))

@@ -13,28 +13,6 @@ using engine::FuncType;
 constexpr auto i32 = engine::ValType::i32;
 constexpr auto i64 = engine::ValType::i64;
 
-const std::vector<FunctionSpec>& import_specs() {
-  static const std::vector<FunctionSpec> specs = {
-      {"msg_sender", FuncType{{i32, i32}, {i32}}},
-      {"msg_payload", FuncType{{i32, i32}, {i32}}},
-      {"msg_kind", FuncType{{}, {i32}}},
-      {"msg_topic", FuncType{{i32, i32}, {i32}}},
-      {"send", FuncType{{i32, i32, i32, i32}, {i32}}},
-      {"request", FuncType{{i32, i32, i32, i32, i64}, {i64}}},
-      {"reply", FuncType{{i32, i32}, {i32}}},
-      {"cancel", FuncType{{i64}, {i32}}},
-      {"broadcast", FuncType{{i32, i32, i32, i32}, {i32}}},
-      {"publish", FuncType{{i32, i32, i32, i32}, {i32}}},
-      {"subscribe", FuncType{{i32, i32}, {i32}}},
-      {"unsubscribe", FuncType{{i32, i32}, {i32}}},
-      {"self_id", FuncType{{i32, i32}, {i32}}},
-      {"log", FuncType{{i32, i32, i32}, {i32}}},
-      {"now_ms", FuncType{{}, {i64}}},
-      {"monotonic_ns", FuncType{{}, {i64}}},
-  };
-  return specs;
-}
-
 const std::vector<FunctionSpec>& export_specs() {
   static const std::vector<FunctionSpec> specs = {
       {"handle_message", FuncType{{i32, i32}, {i32}}, true},
@@ -90,7 +68,7 @@ Result<void> check_imports(const engine::ModuleInfo& info) {
       info,
       [](std::string_view module, std::string_view name) -> const FuncType* {
         if (module != kImportModule) return nullptr;
-        for (const auto& spec : import_specs())
+        for (const auto& spec : imports())
           if (spec.name == name) return &spec.type;
         return nullptr;
       },
@@ -99,9 +77,6 @@ Result<void> check_imports(const engine::ModuleInfo& info) {
 
 }  // namespace
 
-std::span<const FunctionSpec> imports() {
-  return import_specs();
-}
 std::span<const FunctionSpec> exports() {
   return export_specs();
 }

@@ -60,7 +60,8 @@ struct FunctionSpec {
   bool required = false;  // exports only
 };
 
-// Every host import of ABI v1, in module kImportModule.
+// Every host import of ABI v1, in module kImportModule. Read from the same
+// table as the bindings (host_bindings.cc), so each import has exactly one.
 std::span<const FunctionSpec> imports();
 // Every export the host calls; `required` ones must be present.
 std::span<const FunctionSpec> exports();

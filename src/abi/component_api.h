@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "abi/abi.h"
+#include "engine/host_function.h"
 
 namespace wasmhive::abi {
 
@@ -22,11 +23,10 @@ struct CurrentMessage {
 };
 
 // Every method returns an ABI result: >= 0 success, or a negative ErrorCode.
-// Implementations must not throw.
-class ComponentApi {
+// Implementations must not throw. It is the host context the ABI bindings are
+// instantiated with, so they reach it by a checked downcast, not a void*.
+class ComponentApi : public engine::HostContext {
  public:
-  virtual ~ComponentApi() = default;
-
   // Null outside handle_message / handle_callback.
   virtual const CurrentMessage* current_message() const = 0;
   virtual std::string_view self_id() const = 0;

@@ -1,15 +1,24 @@
+// The ABI v1 imports: one table row per import (name, type, binding). The
+// import list that validation checks (abi::imports) and the host functions an
+// instance is linked with (abi::host_functions) are both read from it, so an
+// import cannot be declared without a binding or bound under another type.
 #include "abi/host_bindings.h"
 
 #include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace wasmhive::abi {
 namespace {
 
 using engine::Caller;
+using engine::FuncType;
 using Args = std::span<const std::int64_t>;
+using Binding = Result<std::int64_t> (*)(Caller&, Args);
+constexpr auto i32 = engine::ValType::i32;
+constexpr auto i64 = engine::ValType::i64;
 
 // Guest i32s arrive sign-extended; pointers and lengths are unsigned.
 std::uint32_t u32(std::int64_t v) {
@@ -30,8 +39,9 @@ std::optional<std::string_view> guest_text(const Caller& caller, std::int64_t pt
   return std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size());
 }
 
+// host_functions() requires a ComponentApi context, so instantiate has checked this.
 ComponentApi& api(const Caller& caller) {
-  return caller.host_data<ComponentApi>();
+  return caller.context<ComponentApi>();
 }
 
 // Copies `data` into the guest's (buf, cap); returns its length or an error code.
@@ -48,110 +58,131 @@ Bytes as_bytes(std::string_view text) {
   return Bytes(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
 }
 
-template <class Field>
-engine::HostCallback copy_message_field(Field field) {
-  return [field](Caller& caller, Args a) -> Result<std::int64_t> {
-    const CurrentMessage* message = api(caller).current_message();
-    if (!message) return std::int64_t{kErrState};
-    return copy_out(caller, a[0], a[1], field(*message));
-  };
+Bytes sender_of(const CurrentMessage& m) {
+  return as_bytes(m.sender);
+}
+Bytes topic_of(const CurrentMessage& m) {
+  return as_bytes(m.topic);
+}
+Bytes payload_of(const CurrentMessage& m) {
+  return m.payload;
 }
 
-// An import taking one (ptr, len) string and an optional trailing payload pair.
-using TextCall = std::int64_t (*)(ComponentApi&, std::string_view);
-using TextPayloadCall = std::int64_t (*)(ComponentApi&, std::string_view, Bytes);
-
-engine::HostCallback text_call(TextCall call) {
-  return [call](Caller& caller, Args a) -> Result<std::int64_t> {
-    auto text = guest_text(caller, a[0], a[1]);
-    if (!text) return std::int64_t{kErrFault};
-    return call(api(caller), *text);
-  };
+// msg_sender, msg_topic, msg_payload: (buf, cap) -> length.
+template <Bytes (*field)(const CurrentMessage&)>
+Result<std::int64_t> copy_message_field(Caller& caller, Args a) {
+  const CurrentMessage* message = api(caller).current_message();
+  if (!message) return std::int64_t{kErrState};
+  return copy_out(caller, a[0], a[1], field(*message));
 }
 
-engine::HostCallback text_payload_call(TextPayloadCall call) {
-  return [call](Caller& caller, Args a) -> Result<std::int64_t> {
-    auto text = guest_text(caller, a[0], a[1]);
-    auto payload = guest_bytes(caller, a[2], a[3]);
-    if (!text || !payload) return std::int64_t{kErrFault};
-    return call(api(caller), *text, *payload);
-  };
+// An import taking one (ptr, len) string.
+template <std::int32_t (ComponentApi::*method)(std::string_view)>
+Result<std::int64_t> text_call(Caller& caller, Args a) {
+  auto text = guest_text(caller, a[0], a[1]);
+  if (!text) return std::int64_t{kErrFault};
+  return (api(caller).*method)(*text);
 }
 
-engine::HostCallback callback_for(std::string_view name) {
-  if (name == "msg_sender")
-    return copy_message_field([](const CurrentMessage& m) { return as_bytes(m.sender); });
-  if (name == "msg_topic")
-    return copy_message_field([](const CurrentMessage& m) { return as_bytes(m.topic); });
-  if (name == "msg_payload")
-    return copy_message_field([](const CurrentMessage& m) { return m.payload; });
-  if (name == "msg_kind")
-    return [](Caller& caller, Args) -> Result<std::int64_t> {
-      const CurrentMessage* message = api(caller).current_message();
-      return message ? std::int64_t{message->kind} : std::int64_t{kErrState};
-    };
-  if (name == "send")
-    return text_payload_call(
-        [](ComponentApi& a, std::string_view t, Bytes p) -> std::int64_t { return a.send(t, p); });
-  if (name == "broadcast")
-    return text_payload_call([](ComponentApi& a, std::string_view t, Bytes p) -> std::int64_t {
-      return a.broadcast(t, p);
-    });
-  if (name == "publish")
-    return text_payload_call([](ComponentApi& a, std::string_view t, Bytes p) -> std::int64_t {
-      return a.publish(t, p);
-    });
-  if (name == "request")
-    return [](Caller& caller, Args a) -> Result<std::int64_t> {
-      auto target = guest_text(caller, a[0], a[1]);
-      auto payload = guest_bytes(caller, a[2], a[3]);
-      if (!target || !payload) return std::int64_t{kErrFault};
-      return api(caller).request(*target, *payload, a[4]);
-    };
-  if (name == "reply")
-    return [](Caller& caller, Args a) -> Result<std::int64_t> {
-      auto payload = guest_bytes(caller, a[0], a[1]);
-      if (!payload) return std::int64_t{kErrFault};
-      return api(caller).reply(*payload);
-    };
-  if (name == "cancel")
-    return [](Caller& caller, Args a) -> Result<std::int64_t> { return api(caller).cancel(a[0]); };
-  if (name == "subscribe")
-    return text_call(
-        [](ComponentApi& a, std::string_view t) -> std::int64_t { return a.subscribe(t); });
-  if (name == "unsubscribe")
-    return text_call(
-        [](ComponentApi& a, std::string_view t) -> std::int64_t { return a.unsubscribe(t); });
-  if (name == "self_id")
-    return [](Caller& caller, Args a) -> Result<std::int64_t> {
-      return copy_out(caller, a[0], a[1], as_bytes(api(caller).self_id()));
-    };
-  if (name == "log")
-    return [](Caller& caller, Args a) -> Result<std::int64_t> {
-      if (a[0] < kTrace || a[0] > kError) return std::int64_t{kErrInvalid};
-      auto text = guest_text(caller, a[1], a[2]);
-      if (!text) return std::int64_t{kErrFault};
-      return api(caller).log(static_cast<LogLevel>(a[0]), *text);
-    };
-  if (name == "now_ms")
-    return [](Caller& caller, Args) -> Result<std::int64_t> { return api(caller).now_ms(); };
-  if (name == "monotonic_ns")
-    return [](Caller& caller, Args) -> Result<std::int64_t> { return api(caller).monotonic_ns(); };
-  return nullptr;
+// An import taking a (ptr, len) string, then a (ptr, len) payload.
+template <std::int32_t (ComponentApi::*method)(std::string_view, Bytes)>
+Result<std::int64_t> text_payload_call(Caller& caller, Args a) {
+  auto text = guest_text(caller, a[0], a[1]);
+  auto payload = guest_bytes(caller, a[2], a[3]);
+  if (!text || !payload) return std::int64_t{kErrFault};
+  return (api(caller).*method)(*text, *payload);
+}
+
+template <std::int64_t (ComponentApi::*clock)()>
+Result<std::int64_t> clock_call(Caller& caller, Args) {
+  return (api(caller).*clock)();
+}
+
+Result<std::int64_t> msg_kind(Caller& caller, Args) {
+  const CurrentMessage* message = api(caller).current_message();
+  return message ? std::int64_t{message->kind} : std::int64_t{kErrState};
+}
+
+Result<std::int64_t> request(Caller& caller, Args a) {
+  auto target = guest_text(caller, a[0], a[1]);
+  auto payload = guest_bytes(caller, a[2], a[3]);
+  if (!target || !payload) return std::int64_t{kErrFault};
+  return api(caller).request(*target, *payload, a[4]);
+}
+
+Result<std::int64_t> reply(Caller& caller, Args a) {
+  auto payload = guest_bytes(caller, a[0], a[1]);
+  if (!payload) return std::int64_t{kErrFault};
+  return api(caller).reply(*payload);
+}
+
+Result<std::int64_t> cancel(Caller& caller, Args a) {
+  return api(caller).cancel(a[0]);
+}
+
+Result<std::int64_t> self_id(Caller& caller, Args a) {
+  return copy_out(caller, a[0], a[1], as_bytes(api(caller).self_id()));
+}
+
+Result<std::int64_t> log(Caller& caller, Args a) {
+  if (a[0] < kTrace || a[0] > kError) return std::int64_t{kErrInvalid};
+  auto text = guest_text(caller, a[1], a[2]);
+  if (!text) return std::int64_t{kErrFault};
+  return api(caller).log(static_cast<LogLevel>(a[0]), *text);
+}
+
+struct Import {
+  std::string_view name;
+  FuncType type;
+  Binding binding;
+};
+
+// Every import of ABI v1 (docs/abi.md §4), each exactly once.
+const std::vector<Import>& table() {
+  static const std::vector<Import> rows = {
+      {"msg_sender", {{i32, i32}, {i32}}, copy_message_field<sender_of>},
+      {"msg_payload", {{i32, i32}, {i32}}, copy_message_field<payload_of>},
+      {"msg_kind", {{}, {i32}}, msg_kind},
+      {"msg_topic", {{i32, i32}, {i32}}, copy_message_field<topic_of>},
+      {"send", {{i32, i32, i32, i32}, {i32}}, text_payload_call<&ComponentApi::send>},
+      {"request", {{i32, i32, i32, i32, i64}, {i64}}, request},
+      {"reply", {{i32, i32}, {i32}}, reply},
+      {"cancel", {{i64}, {i32}}, cancel},
+      {"broadcast", {{i32, i32, i32, i32}, {i32}}, text_payload_call<&ComponentApi::broadcast>},
+      {"publish", {{i32, i32, i32, i32}, {i32}}, text_payload_call<&ComponentApi::publish>},
+      {"subscribe", {{i32, i32}, {i32}}, text_call<&ComponentApi::subscribe>},
+      {"unsubscribe", {{i32, i32}, {i32}}, text_call<&ComponentApi::unsubscribe>},
+      {"self_id", {{i32, i32}, {i32}}, self_id},
+      {"log", {{i32, i32, i32}, {i32}}, log},
+      {"now_ms", {{}, {i64}}, clock_call<&ComponentApi::now_ms>},
+      {"monotonic_ns", {{}, {i64}}, clock_call<&ComponentApi::monotonic_ns>},
+  };
+  return rows;
 }
 
 engine::HostFunctions build_host_functions() {
   engine::HostFunctions functions;
-  for (const auto& spec : imports()) {
-    auto added = functions.add(
-        {std::string(kImportModule), std::string(spec.name), spec.type, callback_for(spec.name)});
-    // Every ABI import has a binding; a gap is a programming error caught by the tests.
+  functions.require_context<ComponentApi>();
+  for (const auto& row : table()) {
+    auto added =
+        functions.add({std::string(kImportModule), std::string(row.name), row.type, row.binding});
+    // Only a row defined twice or with a non-integer type fails: a programming
+    // error the tests catch, not something to run with.
     if (!added) std::abort();
   }
   return functions;
 }
 
 }  // namespace
+
+std::span<const FunctionSpec> imports() {
+  static const std::vector<FunctionSpec> specs = [] {
+    std::vector<FunctionSpec> out;
+    for (const auto& row : table()) out.push_back({row.name, row.type});
+    return out;
+  }();
+  return specs;
+}
 
 const engine::HostFunctions& host_functions() {
   static const engine::HostFunctions functions = build_host_functions();

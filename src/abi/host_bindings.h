@@ -8,8 +8,8 @@
 
 namespace wasmhive::abi {
 
-// The host functions of ABI v1. Instantiate with the component's ComponentApi*
-// as host_data.
+// The host functions of ABI v1, one per entry of imports(). Instantiate with the
+// component's ComponentApi as host context; the engine refuses any other.
 const engine::HostFunctions& host_functions();
 
 }  // namespace wasmhive::abi

@@ -117,7 +117,7 @@ Result<void> Component::start(engine::Engine& engine) {
     notify_if_ready();
     return {};
   }
-  auto instance = engine.instantiate(module_, abi::host_functions(), port_.get());
+  auto instance = engine.instantiate(module_, abi::host_functions(), *port_);
   if (!instance) return instance.error();
   // A new generation before init: requests made in init are this instance's,
   // so their callbacks are delivered to it.

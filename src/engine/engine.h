@@ -109,12 +109,19 @@ class Engine {
   virtual Result<std::shared_ptr<const Module>> compile(std::span<const std::uint8_t> wasm,
                                                         CompileOptions options = {}) = 0;
 
-  // Creates an instance whose imports are bound to `host` (which must outlive
-  // it). `host_data` is handed to every host function call (see Caller).
-  // Errors: link_error (naming the import), invalid_module.
+  // Creates an instance whose imports are bound to `host`; both `host` and
+  // `context` must outlive it. `context` is handed to every host function call
+  // (see Caller). Errors: link_error (naming the import), invalid_module,
+  // invalid_argument (a context `host` does not accept).
   virtual Result<std::unique_ptr<Instance>> instantiate(std::shared_ptr<const Module> module,
                                                         const HostFunctions& host,
-                                                        void* host_data) = 0;
+                                                        HostContext& context) = 0;
+  // For host functions that keep no per-instance state.
+  Result<std::unique_ptr<Instance>> instantiate(std::shared_ptr<const Module> module,
+                                                const HostFunctions& host) {
+    static HostContext none;  // stateless: sharing it between threads is harmless
+    return instantiate(std::move(module), host, none);
+  }
 
   // Interrupts the call running on this engine, if any (Errc::interrupted).
   // Safe from any thread.

@@ -2,6 +2,7 @@
 // of the calling guest a host function gets: its linear memory, bounds-checked.
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -35,20 +36,30 @@ class GuestMemory {
   std::size_t size_ = 0;
 };
 
-// Given to a host function: the caller's memory and the host data passed at
-// instantiation (the embedder's per-instance state).
+// The embedder's per-instance state, handed to every host function the
+// instance calls. A base class rather than void*, so reaching the real state is
+// a downcast the compiler checks, and instantiate can verify it (see
+// HostFunctions::require_context).
+class HostContext {
+ public:
+  virtual ~HostContext() = default;
+};
+
+// Given to a host function: the caller's memory and the instance's context.
 class Caller {
  public:
-  Caller(GuestMemory memory, void* host_data) : memory_(memory), host_data_(host_data) {}
+  Caller(GuestMemory memory, HostContext& context) : memory_(memory), context_(context) {}
   const GuestMemory& memory() const { return memory_; }
-  template <class T>
-  T& host_data() const {
-    return *static_cast<T*>(host_data_);
+  // `T` is the type the functions declared with require_context<T>(); instantiate
+  // refused any other, which is why the cast here needs no runtime check.
+  template <std::derived_from<HostContext> T = HostContext>
+  T& context() const {
+    return static_cast<T&>(context_);
   }
 
  private:
   GuestMemory memory_;
-  void* host_data_;
+  HostContext& context_;
 };
 
 // Arguments arrive as int64 (i32 values sign-extended). The return value is
@@ -75,8 +86,17 @@ class HostFunctions {
   const HostFunction* find(std::string_view module, std::string_view name) const;
   const std::vector<HostFunction>& all() const { return functions_; }
 
+  // Declares that the functions use Caller::context<T>(): instantiate then
+  // refuses a context of any other type, once per instance instead of per call.
+  template <std::derived_from<HostContext> T>
+  void require_context() {
+    accepts_ = [](const HostContext& c) { return dynamic_cast<const T*>(&c) != nullptr; };
+  }
+  bool accepts(const HostContext& context) const { return !accepts_ || accepts_(context); }
+
  private:
   std::vector<HostFunction> functions_;
+  bool (*accepts_)(const HostContext&) = nullptr;
 };
 
 // Every function import of `info` must be provided with exactly its type, and a

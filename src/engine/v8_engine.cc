@@ -1,52 +1,18 @@
 // The V8 implementation of engine.h, on the V8 10.2 inside Debian's libnode.
-#include <libplatform/libplatform.h>
 #include <v8.h>
 
 #include <array>
-#include <atomic>
 #include <exception>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "engine/call_guard.h"
 #include "engine/engine.h"
+#include "engine/v8_platform.h"
 
 namespace wasmhive::engine {
 namespace {
-
-// V8 can be initialised once per process and never again after disposal, so the
-// platform is the one process-wide object here. Function-local static: built on
-// first use, torn down at exit after every Engine and Module (which are created
-// after it) is gone.
-//
-// Disposing V8 while an isolate lives hangs in V8's wasm teardown, so an engine
-// leaked until exit (a static, a detached thread) makes the platform skip
-// disposal: a leak at exit beats a hang.
-class V8Platform {
- public:
-  static V8Platform& get() {
-    static V8Platform platform;
-    return platform;
-  }
-  void engine_created() { ++live_engines_; }
-  void engine_destroyed() { --live_engines_; }
-
- private:
-  V8Platform() : platform_(v8::platform::NewDefaultPlatform()) {
-    v8::V8::InitializePlatform(platform_.get());
-    v8::V8::Initialize();
-  }
-  ~V8Platform() {
-    if (live_engines_ > 0) {
-      (void)platform_.release();
-      return;
-    }
-    v8::V8::Dispose();
-    v8::V8::DisposePlatform();
-  }
-  std::unique_ptr<v8::Platform> platform_;
-  std::atomic<int> live_engines_{0};
-};
 
 v8::Local<v8::String> v8_string(v8::Isolate* isolate, std::string_view s) {
   return v8::String::NewFromUtf8(isolate, s.data(), v8::NewStringType::kNormal,
@@ -60,7 +26,9 @@ std::string exception_text(v8::Isolate* isolate, const v8::TryCatch& caught) {
   return *text ? std::string(*text, text.length()) : std::string("unprintable error");
 }
 
-// V8 reports traps as RuntimeError messages; map the ones a caller may branch on.
+// Wasm traps reach us only as V8 RuntimeError messages (V8 gives them no code),
+// so these are told apart by text. Host function failures are not: call_host
+// records them for the running call, and call() reports that record.
 Errc classify_trap(std::string_view message) {
   auto has = [&](std::string_view part) { return message.find(part) != std::string_view::npos; };
   if (has("unreachable")) return Errc::trap_unreachable;
@@ -70,7 +38,6 @@ Errc classify_trap(std::string_view message) {
   if (has("Maximum call stack size exceeded")) return Errc::trap_stack_overflow;
   if (has("table index is out of bounds") || has("null function") || has("signature mismatch"))
     return Errc::trap_indirect_call;
-  if (has("wasmhive host function")) return Errc::trap_host;
   return Errc::trap_other;
 }
 
@@ -90,8 +57,8 @@ class V8Engine;
 
 class V8Instance final : public Instance {
  public:
-  V8Instance(V8Engine& engine, std::shared_ptr<const V8Module> module, void* host_data)
-      : engine_(engine), module_(std::move(module)), host_data_(host_data) {}
+  V8Instance(V8Engine& engine, std::shared_ptr<const V8Module> module, HostContext& context)
+      : engine_(engine), module_(std::move(module)), context_(context) {}
 
   const Module& module() const override { return *module_; }
   Result<ExportFunction> find_function(std::string_view name) override;
@@ -119,7 +86,10 @@ class V8Instance final : public Instance {
 
   V8Engine& engine_;
   std::shared_ptr<const V8Module> module_;
-  void* host_data_;
+  HostContext& context_;
+  // The failure record of the export call running now. Calls nest when a host
+  // function calls back in, so each call owns its record; null between calls.
+  std::optional<Error>* host_failure_ = nullptr;
   std::vector<std::unique_ptr<ImportBinding>> bindings_;
   v8::Global<v8::Object> exports_;
   v8::Global<v8::WasmMemoryObject> memory_;
@@ -170,7 +140,8 @@ class V8Engine final : public Engine {
                                                 CompileOptions options) override;
   Result<std::unique_ptr<Instance>> instantiate(std::shared_ptr<const Module> module,
                                                 const HostFunctions& host,
-                                                void* host_data) override;
+                                                HostContext& context) override;
+  using Engine::instantiate;
   void interrupt() override { guard_.interrupt(); }
   void dedicate_thread() override {
     if (dedicated_) return;
@@ -281,16 +252,18 @@ Result<void> V8Engine::bind_imports(V8Instance& instance, const HostFunctions& h
 
 Result<std::unique_ptr<Instance>> V8Engine::instantiate(std::shared_ptr<const Module> module,
                                                         const HostFunctions& host,
-                                                        void* host_data) {
+                                                        HostContext& host_context) {
   auto v8_module = std::dynamic_pointer_cast<const V8Module>(module);
   if (!v8_module) return make_error(Errc::invalid_argument, "module was not compiled by V8");
   if (auto linked = check_imports(v8_module->info(), host); !linked) return linked.error();
+  if (!host.accepts(host_context))
+    return make_error(Errc::invalid_argument, "the host functions need another host context");
 
   EngineScope scope(*this);
   auto context = scope.context();
   auto object = module_object(*v8_module);
   if (!object) return object.error();
-  auto instance = std::make_unique<V8Instance>(*this, v8_module, host_data);
+  auto instance = std::make_unique<V8Instance>(*this, v8_module, host_context);
   auto imports = v8::Object::New(isolate_);
   if (auto bound = bind_imports(*instance, host, imports); !bound) return bound.error();
 
@@ -367,12 +340,19 @@ Result<std::int64_t> V8Instance::call(ExportFunction function, std::span<const s
   std::optional<CallGuard::Clock::time_point> deadline;
   if (options.timeout) deadline = CallGuard::Clock::now() + *options.timeout;
   v8::TryCatch caught(isolate);
+  std::optional<Error> host_failure;
+  std::optional<Error>* outer = std::exchange(host_failure_, &host_failure);
   engine_.guard().begin(deadline);
   auto result = target.function.Get(isolate)->Call(scope.context(), v8::Undefined(isolate),
                                                    static_cast<int>(args.size()), argv.data());
   CallGuard::Outcome outcome = engine_.guard().end();
+  host_failure_ = outer;
   if (outcome != CallGuard::Outcome::completed) isolate->CancelTerminateExecution();
 
+  // First, and even if the guest caught the exception (wasm exception handling
+  // can) and returned: the host said the guest must not continue.
+  if (host_failure)
+    return make_error(Errc::trap_host, "'" + target.name + "' trapped: " + host_failure->message);
   if (result.IsEmpty()) {
     if (outcome == CallGuard::Outcome::deadline_exceeded)
       return make_error(Errc::deadline_exceeded,
@@ -398,11 +378,24 @@ GuestMemory V8Instance::memory() {
   return memory_in_scope();
 }
 
-// The V8 callback behind every host function. No C++ exception may cross back
-// into V8: everything is caught here and turned into a guest trap.
+// No C++ exception may cross into V8: one from a host function becomes its Error.
+Result<std::int64_t> run_host(const HostFunction& function, Caller& caller,
+                              std::span<const std::int64_t> args) {
+  try {
+    return function.callback(caller, args);
+  } catch (const std::exception& e) {
+    return make_error(Errc::internal, e.what());
+  } catch (...) {
+    return make_error(Errc::internal, "unknown exception");
+  }
+}
+
+// The V8 callback behind every host function. A failure is recorded for the
+// running call, which reports it, and thrown to unwind the guest.
 void V8Instance::call_host(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto* binding = static_cast<ImportBinding*>(info.Data().As<v8::External>()->Value());
   const HostFunction& function = *binding->function;
+  V8Instance& instance = *binding->instance;
   v8::Isolate* isolate = info.GetIsolate();
   auto context = isolate->GetCurrentContext();
 
@@ -411,18 +404,16 @@ void V8Instance::call_host(const v8::FunctionCallbackInfo<v8::Value>& info) {
   for (std::size_t i = 0; i < params.size(); ++i)
     args[i] = from_js(context, params[i], info[static_cast<int>(i)]);
 
-  Result<std::int64_t> result = make_error(Errc::internal, "not called");
-  try {
-    Caller caller(binding->instance->memory_in_scope(), binding->instance->host_data_);
-    result = function.callback(caller, std::span<const std::int64_t>(args.data(), params.size()));
-  } catch (const std::exception& e) {
-    result = make_error(Errc::internal, e.what());
-  } catch (...) {
-    result = make_error(Errc::internal, "unknown exception");
-  }
+  std::optional<Error>* recorded = instance.host_failure_;  // null only in a start function
+  // A guest may catch a failure (wasm exception handling), not go on using the host.
+  Caller caller(instance.memory_in_scope(), instance.context_);
+  auto result = recorded && *recorded
+                    ? make_error(Errc::trap_host, "refused after an earlier failure")
+                    : run_host(function, caller, {args.data(), params.size()});
   if (!result) {
-    std::string message = "wasmhive host function " + function.module + "." + function.name +
+    std::string message = "host function " + function.module + "." + function.name +
                           " failed: " + result.error().message;
+    if (recorded && !*recorded) *recorded = Error{Errc::trap_host, message};
     isolate->ThrowException(v8::Exception::Error(v8_string(isolate, message)));
     return;
   }

@@ -19,7 +19,7 @@ class BindingsTest : public testing::EngineTest {
     testing::EngineTest::SetUp();
     auto module = load_module(*engine, testing::guest_bytes("badptr"));
     ASSERT_TRUE(module.ok()) << module.error().describe();
-    auto made = engine->instantiate(*module, host_functions(), &api);
+    auto made = engine->instantiate(*module, host_functions(), api);
     ASSERT_TRUE(made.ok()) << made.error().describe();
     instance = std::move(*made);
   }
@@ -108,7 +108,7 @@ TEST(BindingsLog, LevelOutsideTheRangeIsInvalid) {
   ASSERT_NE(log, nullptr);
   RecordingApi api;
   std::vector<std::uint8_t> memory(64, 'a');
-  engine::Caller caller(engine::GuestMemory(memory.data(), memory.size()), &api);
+  engine::Caller caller(engine::GuestMemory(memory.data(), memory.size()), api);
   for (std::int64_t level : {-1, 5, 1000}) {
     std::int64_t args[] = {level, 0, 4};
     auto result = log->callback(caller, args);

@@ -18,7 +18,7 @@ class SdkGuest {
       : api(std::move(self)) {
     auto module = load_module(engine, testing::guest_bytes(guest));
     EXPECT_TRUE(module.ok()) << module.error().describe();
-    auto made = engine.instantiate(*module, host_functions(), &api);
+    auto made = engine.instantiate(*module, host_functions(), api);
     EXPECT_TRUE(made.ok()) << made.error().describe();
     instance = std::move(*made);
   }

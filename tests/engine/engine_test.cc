@@ -19,7 +19,7 @@ constexpr auto i32 = ValType::i32;
 constexpr auto i64 = ValType::i64;
 
 // What the roundtrip module's "test" imports saw.
-struct RoundtripHost {
+struct RoundtripHost : HostContext {
   std::vector<std::string> consumed{};
   std::string to_produce{};
   std::vector<std::int64_t> doubled{};
@@ -27,19 +27,20 @@ struct RoundtripHost {
 
 HostFunctions roundtrip_imports() {
   HostFunctions host;
+  host.require_context<RoundtripHost>();
   auto ok =
       host.add({"test", "consume", FuncType{{i32, i32}, {i32}},
                 [](Caller& caller, std::span<const std::int64_t> a) -> Result<std::int64_t> {
                   auto bytes = caller.memory().read(static_cast<std::uint32_t>(a[0]),
                                                     static_cast<std::uint32_t>(a[1]));
                   if (!bytes) return std::int64_t{-2};
-                  caller.host_data<RoundtripHost>().consumed.push_back(testing::to_string(*bytes));
+                  caller.context<RoundtripHost>().consumed.push_back(testing::to_string(*bytes));
                   return static_cast<std::int64_t>(bytes->size());
                 }});
   EXPECT_TRUE(ok.ok());
   ok = host.add({"test", "produce", FuncType{{i32, i32}, {i32}},
                  [](Caller& caller, std::span<const std::int64_t> a) -> Result<std::int64_t> {
-                   const std::string& text = caller.host_data<RoundtripHost>().to_produce;
+                   const std::string& text = caller.context<RoundtripHost>().to_produce;
                    auto bytes = testing::to_bytes(text.substr(0, static_cast<std::size_t>(a[1])));
                    if (!caller.memory().write(static_cast<std::uint32_t>(a[0]), bytes))
                      return std::int64_t{-2};
@@ -48,7 +49,7 @@ HostFunctions roundtrip_imports() {
   EXPECT_TRUE(ok.ok());
   ok = host.add({"test", "twice", FuncType{{i64}, {i64}},
                  [](Caller& caller, std::span<const std::int64_t> a) -> Result<std::int64_t> {
-                   caller.host_data<RoundtripHost>().doubled.push_back(a[0]);
+                   caller.context<RoundtripHost>().doubled.push_back(a[0]);
                    return a[0] * 2;
                  }});
   EXPECT_TRUE(ok.ok());
@@ -68,17 +69,26 @@ HostFunctions trapper_imports() {
 
 class EngineTest : public testing::EngineTest {
  protected:
-  std::unique_ptr<Instance> instantiate(const std::string& guest, const HostFunctions& host,
-                                        void* data = nullptr, CompileOptions options = {}) {
-    auto module = engine->compile(guest_bytes(guest), options);
+  std::unique_ptr<Instance> instantiate(std::vector<std::uint8_t> wasm, const HostFunctions& host,
+                                        HostContext& context, CompileOptions options = {}) {
+    auto module = engine->compile(wasm, options);
     EXPECT_TRUE(module.ok()) << module.error().describe();
     if (!module) return nullptr;
-    auto instance = engine->instantiate(*module, host, data);
+    auto instance = engine->instantiate(*module, host, context);
     EXPECT_TRUE(instance.ok()) << instance.error().describe();
     return instance ? std::move(*instance) : nullptr;
   }
+  std::unique_ptr<Instance> instantiate(const std::string& guest, const HostFunctions& host,
+                                        HostContext& context, CompileOptions options = {}) {
+    return instantiate(guest_bytes(guest), host, context, options);
+  }
+  std::unique_ptr<Instance> instantiate(const std::string& guest, const HostFunctions& host,
+                                        CompileOptions options = {}) {
+    return instantiate(guest, host, no_context, options);
+  }
 
   HostFunctions no_imports;
+  HostContext no_context;
 };
 
 TEST_F(EngineTest, CallsAnExportWithArgumentsAndResult) {
@@ -95,7 +105,7 @@ TEST_F(EngineTest, CallsAnExportWithArgumentsAndResult) {
 TEST_F(EngineTest, ImportReceivesTheGuestBytes) {
   HostFunctions host = roundtrip_imports();
   RoundtripHost state;
-  auto instance = instantiate("roundtrip", host, &state);
+  auto instance = instantiate("roundtrip", host, state);
   ASSERT_TRUE(instance);
   auto result = instance->call("send_greeting", {});
   ASSERT_TRUE(result.ok()) << result.error().describe();
@@ -108,7 +118,7 @@ TEST_F(EngineTest, ImportWritesBytesTheGuestThenReads) {
   HostFunctions host = roundtrip_imports();
   RoundtripHost state;
   state.to_produce = "abc";  // 97 + 98 + 99
-  auto instance = instantiate("roundtrip", host, &state);
+  auto instance = instantiate("roundtrip", host, state);
   std::int64_t len[] = {3};
   auto sum = instance->call("fetch_and_sum", len);
   ASSERT_TRUE(sum.ok()) << sum.error().describe();
@@ -122,7 +132,7 @@ TEST_F(EngineTest, ImportWritesBytesTheGuestThenReads) {
 TEST_F(EngineTest, I64ValuesCrossBothWays) {
   HostFunctions host = roundtrip_imports();
   RoundtripHost state;
-  auto instance = instantiate("roundtrip", host, &state);
+  auto instance = instantiate("roundtrip", host, state);
   std::int64_t big[] = {std::int64_t{1} << 40};
   auto result = instance->call("twice_plus_one", big);
   ASSERT_TRUE(result.ok());
@@ -136,7 +146,7 @@ TEST_F(EngineTest, I64ValuesCrossBothWays) {
 TEST_F(EngineTest, GuestPointersOutsideMemoryAreRefusedByGuestMemory) {
   HostFunctions host = roundtrip_imports();
   RoundtripHost state;
-  auto instance = instantiate("roundtrip", host, &state);
+  auto instance = instantiate("roundtrip", host, state);
   const std::int64_t page = kWasmPageSize;
   const std::int64_t cases[][2] = {
       {page, 1},      // starts just past the end
@@ -225,7 +235,7 @@ TEST_F(EngineTest, InterruptFromAnotherThreadStopsTheRunningCall) {
 
 TEST_F(EngineTest, MemoryCapRefusesGrowthInsideTheGuest) {
   CompileOptions four_pages{.memory_max_pages = 4};
-  auto hog = instantiate("memhog", no_imports, nullptr, four_pages);
+  auto hog = instantiate("memhog", no_imports, four_pages);
   ASSERT_TRUE(hog);
   auto pages = hog->call("grow_until_refused", {});
   ASSERT_TRUE(pages.ok()) << pages.error().describe();
@@ -267,7 +277,7 @@ TEST_F(EngineTest, MissingImportIsALinkErrorNamingIt) {
           .add({"test", "consume", FuncType{{i32, i32}, {i32}},
                 [](Caller&, std::span<const std::int64_t>) -> Result<std::int64_t> { return 0; }})
           .ok());
-  auto instance = engine->instantiate(*module, partial, nullptr);
+  auto instance = engine->instantiate(*module, partial);
   ASSERT_FALSE(instance.ok());
   EXPECT_EQ(instance.error().code, Errc::link_error);
   EXPECT_NE(instance.error().message.find("test.produce"), std::string::npos)
@@ -279,7 +289,7 @@ TEST_F(EngineTest, MissingImportIsALinkErrorNamingIt) {
           .add({"test", "consume", FuncType{{i32}, {i32}},
                 [](Caller&, std::span<const std::int64_t>) -> Result<std::int64_t> { return 0; }})
           .ok());
-  auto mismatched = engine->instantiate(*module, wrong_type, nullptr);
+  auto mismatched = engine->instantiate(*module, wrong_type);
   ASSERT_FALSE(mismatched.ok());
   EXPECT_NE(mismatched.error().message.find("(i32, i32) -> i32"), std::string::npos)
       << mismatched.error().message;
@@ -314,6 +324,103 @@ TEST_F(EngineTest, HostFunctionErrorTrapsTheGuestWithItsMessage) {
   EXPECT_NE(thrown.error().message.find("thrown, not crossing"), std::string::npos);
 }
 
+// A host failure is recognised by the engine's record of it, not by text: here
+// the host's message reads like other traps, and a guest export is named like
+// the text the engine once searched for.
+class HostFailureTest : public EngineTest {
+ protected:
+  struct Counter : HostContext {
+    int calls = 0;
+  };
+
+  void SetUp() override {
+    EngineTest::SetUp();
+    const FuncType returns_i32{{}, {i32}};
+    testing::ModuleBuilder module;
+    const std::uint8_t fail = module.import("test", "fail", returns_i32);
+    const std::uint8_t count = module.import("test", "count", returns_i32);
+    constexpr std::uint8_t kCall = 0x10, kEnd = 0x0b;
+    // try (result i32) call fail catch_all i32.const 7 end: wasm exception handling.
+    const std::vector<std::uint8_t> caught = {0x06, 0x7f, kCall, fail, 0x19, 0x41, 7, kEnd};
+    module.function("host_fails", returns_i32, {kCall, fail, kEnd});
+    module.function("wasmhive host function test.fail failed", returns_i32, {0x00, kEnd});
+    auto returns = caught;
+    returns.push_back(kEnd);
+    module.function("catches_and_returns", returns_i32, returns);
+    auto calls_again = caught;
+    calls_again.insert(calls_again.end(), {0x1a, kCall, count, kEnd});  // drop, call count
+    module.function("catches_then_calls_again", returns_i32, calls_again);
+    module.function("counts", returns_i32, {kCall, count, kEnd});
+
+    host.require_context<Counter>();
+    ASSERT_TRUE(host.add({"test", "fail", returns_i32,
+                          [](Caller&, std::span<const std::int64_t>) -> Result<std::int64_t> {
+                            return make_error(Errc::internal, kHostMessage);
+                          }})
+                    .ok());
+    ASSERT_TRUE(
+        host.add({"test", "count", returns_i32,
+                  [](Caller& caller, std::span<const std::int64_t>) -> Result<std::int64_t> {
+                    return ++caller.context<Counter>().calls;
+                  }})
+            .ok());
+    instance = instantiate(module.bytes(), host, counter);
+    ASSERT_TRUE(instance);
+  }
+
+  static constexpr const char* kHostMessage =
+      "unreachable: memory access out of bounds, divide by zero";
+  HostFunctions host;
+  Counter counter;
+  std::unique_ptr<Instance> instance;
+};
+
+TEST_F(HostFailureTest, IsTrapHostWithTheHostsMessageWhateverTheTexts) {
+  auto failed = instance->call("host_fails", {});
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, Errc::trap_host) << failed.error().describe();
+  EXPECT_NE(failed.error().message.find(kHostMessage), std::string::npos) << failed.error().message;
+  EXPECT_NE(failed.error().message.find("test.fail"), std::string::npos) << failed.error().message;
+
+  auto guest_trap = instance->call("wasmhive host function test.fail failed", {});
+  ASSERT_FALSE(guest_trap.ok());
+  EXPECT_EQ(guest_trap.error().code, Errc::trap_unreachable) << guest_trap.error().describe();
+
+  // Nothing of the failure is left for the next call.
+  auto next = instance->call("counts", {});
+  ASSERT_TRUE(next.ok()) << next.error().describe();
+  EXPECT_EQ(*next, 1);
+}
+
+TEST_F(HostFailureTest, FailsTheCallEvenIfTheGuestCatchesIt) {
+  auto returned = instance->call("catches_and_returns", {});
+  ASSERT_FALSE(returned.ok()) << "returned " << *returned;
+  EXPECT_EQ(returned.error().code, Errc::trap_host);
+  EXPECT_NE(returned.error().message.find(kHostMessage), std::string::npos);
+
+  // After a failure, the rest of that call gets no host function run.
+  auto called_again = instance->call("catches_then_calls_again", {});
+  ASSERT_FALSE(called_again.ok());
+  EXPECT_EQ(called_again.error().code, Errc::trap_host);
+  EXPECT_NE(called_again.error().message.find(kHostMessage), std::string::npos);
+  EXPECT_EQ(counter.calls, 0);
+  EXPECT_EQ(*instance->call("counts", {}), 1);
+}
+
+TEST_F(EngineTest, InstantiateRefusesAContextTheHostFunctionsDoNotTake) {
+  auto module = engine->compile(guest_bytes("roundtrip"));
+  ASSERT_TRUE(module.ok());
+  HostFunctions host = roundtrip_imports();  // requires a RoundtripHost
+  auto other = engine->instantiate(*module, host, no_context);
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().code, Errc::invalid_argument);
+  auto none = engine->instantiate(*module, host);
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().code, Errc::invalid_argument);
+  RoundtripHost state;
+  EXPECT_TRUE(engine->instantiate(*module, host, state).ok());
+}
+
 TEST_F(EngineTest, WrongArgumentCountAndUnknownExportAreErrors) {
   auto instance = instantiate("looper", no_imports);
   std::int64_t one[] = {1};
@@ -332,8 +439,8 @@ TEST_F(EngineTest, InstancesHaveSeparateMemories) {
   RoundtripHost a_state, b_state;
   a_state.to_produce = "aaaa";
   b_state.to_produce = "bb";
-  auto a = instantiate("roundtrip", host, &a_state);
-  auto b = instantiate("roundtrip", host, &b_state);
+  auto a = instantiate("roundtrip", host, a_state);
+  auto b = instantiate("roundtrip", host, b_state);
   std::int64_t four[] = {4};
   EXPECT_EQ(*a->call("fetch_and_sum", four), 4 * 97);
   EXPECT_EQ(*b->call("fetch_and_sum", four), 2 * 98);
@@ -363,7 +470,7 @@ TEST(EngineSharing, SameBytesCompileOncePerCacheAndRunOnAnotherThreadsEngine) {
     auto same = (*second)->compile(guest_bytes("looper"));
     if (!same || same->get() != shared.get()) return -2;
     HostFunctions none;
-    auto instance = (*second)->instantiate(shared, none, nullptr);
+    auto instance = (*second)->instantiate(shared, none);
     if (!instance) return -3;
     std::int64_t args[] = {20, 22};
     auto sum = (*instance)->call("add", args);

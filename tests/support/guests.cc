@@ -24,6 +24,105 @@ std::string to_string(abi::Bytes bytes) {
   return {bytes.begin(), bytes.end()};
 }
 
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+void put_u32(Bytes& out, std::uint32_t value) {  // unsigned LEB128
+  do {
+    std::uint8_t byte = value & 0x7f;
+    value >>= 7;
+    out.push_back(value ? (byte | 0x80) : byte);
+  } while (value);
+}
+
+void put_name(Bytes& out, const std::string& name) {
+  put_u32(out, static_cast<std::uint32_t>(name.size()));
+  out.insert(out.end(), name.begin(), name.end());
+}
+
+void put_type(Bytes& out, const engine::FuncType& type) {
+  auto put_values = [&](const std::vector<engine::ValType>& values) {
+    put_u32(out, static_cast<std::uint32_t>(values.size()));
+    for (auto v : values) {
+      EXPECT_TRUE(v == engine::ValType::i32 || v == engine::ValType::i64);
+      out.push_back(v == engine::ValType::i64 ? 0x7e : 0x7f);
+    }
+  };
+  out.push_back(0x60);
+  put_values(type.params);
+  put_values(type.results);
+}
+
+void put_section(Bytes& out, std::uint8_t id, std::uint32_t count, const Bytes& items) {
+  Bytes payload;
+  put_u32(payload, count);
+  payload.insert(payload.end(), items.begin(), items.end());
+  out.push_back(id);
+  put_u32(out, static_cast<std::uint32_t>(payload.size()));
+  out.insert(out.end(), payload.begin(), payload.end());
+}
+
+}  // namespace
+
+std::uint32_t ModuleBuilder::import(std::string module, std::string name, engine::FuncType type) {
+  EXPECT_TRUE(functions_.empty()) << "imports must come before functions";
+  imports_.push_back({std::move(module), std::move(name), std::move(type)});
+  return static_cast<std::uint32_t>(imports_.size() - 1);
+}
+
+std::uint32_t ModuleBuilder::function(std::string export_name, engine::FuncType type,
+                                      std::vector<std::uint8_t> code) {
+  functions_.push_back({std::move(export_name), std::move(type), std::move(code)});
+  return static_cast<std::uint32_t>(imports_.size() + functions_.size() - 1);
+}
+
+std::vector<std::uint8_t> ModuleBuilder::bytes() const {
+  Bytes out = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
+  // One type per function, imports first: type index == function index.
+  Bytes types, imports, functions, exports, code;
+  std::uint32_t index = 0, exported = 0;
+  for (const auto& i : imports_) {
+    put_type(types, i.type);
+    put_name(imports, i.module);
+    put_name(imports, i.name);
+    imports.push_back(0x00);  // a function
+    put_u32(imports, index++);
+  }
+  for (const auto& f : functions_) {
+    put_type(types, f.type);
+    put_u32(functions, index);
+    if (!f.export_name.empty()) {
+      put_name(exports, f.export_name);
+      exports.push_back(0x00);
+      put_u32(exports, index);
+      ++exported;
+    }
+    ++index;
+    Bytes body = {0x00};  // no locals
+    body.insert(body.end(), f.code.begin(), f.code.end());
+    put_u32(code, static_cast<std::uint32_t>(body.size()));
+    code.insert(code.end(), body.begin(), body.end());
+  }
+  Bytes memory;
+  if (memory_pages_) {
+    memory.push_back(0x00);  // no maximum
+    put_u32(memory, *memory_pages_);
+    put_name(exports, "memory");
+    exports.push_back(0x02);
+    put_u32(exports, 0);
+    ++exported;
+  }
+  const auto count = [](const auto& v) { return static_cast<std::uint32_t>(v.size()); };
+  put_section(out, 1, index, types);
+  put_section(out, 2, count(imports_), imports);
+  put_section(out, 3, count(functions_), functions);
+  if (memory_pages_) put_section(out, 5, 1, memory);
+  put_section(out, 7, exported, exports);
+  put_section(out, 10, count(functions_), code);
+  return out;
+}
+
 void RecordingApi::set_message(abi::MessageKind kind, std::string sender, std::string payload,
                                std::string topic) {
   sender_ = std::move(sender);

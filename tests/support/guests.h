@@ -1,8 +1,9 @@
-// Test helpers: the guest modules the build produced, and a ComponentApi that
-// records what a guest asked for.
+// Test helpers: the guest modules the build produced, modules assembled by a
+// test, and a ComponentApi that records what a guest asked for.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,35 @@ std::string guest_path(const std::string& name);
 
 std::vector<std::uint8_t> to_bytes(std::string_view text);
 std::string to_string(abi::Bytes bytes);
+
+// Assembles a small module inside a test, for code no prebuilt guest has:
+// function imports, functions written as instruction bytes, optionally a memory
+// exported as "memory". Functions are numbered imports first, in the order added.
+class ModuleBuilder {
+ public:
+  // Add every import before the first function, so indices stay as returned.
+  std::uint32_t import(std::string module, std::string name, engine::FuncType type);
+  // `code` is the body after its (empty) locals, ending with 0x0b (end). An
+  // empty `export_name` keeps the function private.
+  std::uint32_t function(std::string export_name, engine::FuncType type,
+                         std::vector<std::uint8_t> code);
+  void memory(std::uint32_t min_pages) { memory_pages_ = min_pages; }
+  std::vector<std::uint8_t> bytes() const;
+
+ private:
+  struct Import {
+    std::string module, name;
+    engine::FuncType type;
+  };
+  struct Function {
+    std::string export_name;
+    engine::FuncType type;
+    std::vector<std::uint8_t> code;
+  };
+  std::vector<Import> imports_;
+  std::vector<Function> functions_;
+  std::optional<std::uint32_t> memory_pages_;
+};
 
 // Records every host call a guest makes; answers with configurable results.
 class RecordingApi : public abi::ComponentApi {
