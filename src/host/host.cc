@@ -10,6 +10,7 @@
 #include "abi/loader.h"
 #include "actor/supervisor.h"
 #include "actor/worker.h"
+#include "host/api_result.h"
 #include "host/drain.h"
 #include "host/log.h"
 #include "messaging/names.h"
@@ -32,29 +33,6 @@ constexpr auto kSummaryInterval = std::chrono::seconds(1);
 
 // The host application as a sender: trusted, under the host's payload cap.
 constexpr messaging::Sender kHostSender{actor::kHostSender};
-
-Result<void> to_result(std::int32_t code, std::string_view target) {
-  std::string name(target);
-  switch (code) {
-    case abi::kOk:
-      return {};
-    case abi::kErrNotFound:
-      return make_error(Errc::not_found, "no running component '" + name + "'");
-    case abi::kErrBusy:
-      return make_error(Errc::busy, "mailbox of '" + name + "' is full");
-    case abi::kErrTooBig:
-      return make_error(Errc::limit_exceeded, "payload or name too large for '" + name + "'");
-    default:
-      return make_error(Errc::invalid_argument, "cannot send to '" + name + "'");
-  }
-}
-
-// A count, or the Host API error for an ABI code.
-Result<std::size_t> to_count(std::int32_t result, std::string_view what) {
-  if (result >= 0) return static_cast<std::size_t>(result);
-  if (result == abi::kErrTooBig) return make_error(Errc::limit_exceeded, "payload too large");
-  return make_error(Errc::invalid_argument, "invalid " + std::string(what));
-}
 
 messaging::RouterConfig router_config(const HostConfig& config) {
   messaging::RouterConfig out{.max_payload = config.max_payload,
