@@ -1,28 +1,24 @@
-// A component: one wasm instance as an actor with a name, a bounded mailbox and
-// its statistics. Its mailbox and counters are thread-safe; its instance is
-// touched only by the worker it is pinned to, one message at a time, and is
-// created and destroyed there. Components are shared_ptr-owned (the router's
-// registry, worker queues while queued); whatever must not keep one alive
-// holds a weak_ptr.
+// A component: an actor with a name, a bounded mailbox, a behaviour (a wasm
+// instance, or a C++ handler) and its statistics. Its mailbox and counters are
+// thread-safe; its behaviour is touched only by the worker it is pinned to,
+// one message at a time, and its instance is created and destroyed there.
+// Components are shared_ptr-owned (the router's registry, worker queues while
+// queued); whatever must not keep one alive holds a weak_ptr.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 
-#include "abi/component_api.h"
-#include "abi/inbox.h"
+#include "actor/behaviour.h"
 #include "actor/event.h"
 #include "actor/mailbox.h"
 #include "actor/port.h"
 #include "actor/spec.h"
-#include "engine/engine.h"
 
 namespace wasmhive::actor {
 
-class Component;
 struct Group;
 
 enum class ComponentState : std::uint8_t { starting, running, restarting, stopped };
@@ -46,7 +42,7 @@ struct ComponentStatus {
 
 class Component : public std::enable_shared_from_this<Component> {
  public:
-  Component(ComponentSpec spec, std::shared_ptr<const engine::Module> module, std::size_t worker,
+  Component(ComponentSpec spec, std::unique_ptr<Behaviour> behaviour, std::size_t worker,
             Lifecycle& lifecycle, std::shared_ptr<ByteBudget> queue_budget);
   ~Component();
   Component(const Component&) = delete;
@@ -60,35 +56,49 @@ class Component : public std::enable_shared_from_this<Component> {
   std::size_t worker() const { return worker_; }
   ComponentState state() const { return state_.load(); }
   ComponentStatus status() const;
-  bool has_mail() const { return mailbox_.size() > 0; }
+  // Counts successful starts; a callback for an older generation is not delivered.
+  std::uint64_t generation() const { return generation_.load(); }
 
-  // Any thread: queue a message and schedule the component if needed.
-  Mailbox::Push offer(Message message);
+  // Any thread: queue a message; the mailbox wakes the worker if needed.
+  Mailbox::Push offer(Message message) { return mailbox_.try_push(std::move(message)); }
   // A callback for a request this component made: never refused for its count
   // (callbacks are bounded by its requests); one with a payload may be refused
   // for bytes, one without never.
   Mailbox::Push offer_callback(Message message);
-  // Counts successful starts; a callback for an older generation is not delivered.
-  std::uint64_t generation() const { return generation_.load(); }
-  Mailbox::Push offer_until(Message message, std::chrono::steady_clock::time_point deadline);
+  Mailbox::Push offer_until(Message message, std::chrono::steady_clock::time_point deadline) {
+    return mailbox_.push_until(std::move(message), deadline);
+  }
 
-  // Worker thread only.
-  // Instantiates and runs init; on failure leaves the component without an instance.
+  // ---- supervision's bookkeeping (any thread) ----
+  // Each stop or restart decision takes a new epoch; a pending start of an
+  // older one is void.
+  std::uint64_t next_epoch() { return ++epoch_; }
+  std::uint64_t epoch() const { return epoch_.load(); }
+  // Stopped for good (by the host, or a failed temporary component): never
+  // restarted, not even when its group is.
+  void retire() { retired_ = true; }
+  bool retired() const { return retired_.load(); }
+  // Its supervision group; the Supervisor sets it under its lock.
+  Group* group() const { return group_; }
+  void set_group(Group* group) { group_ = group; }
+
+  // ---- worker thread only ----
+  // Starts its behaviour (instance and init); on failure it has none.
   Result<void> start(engine::Engine& engine);
   // Handles up to `budget` messages while running; returns whether messages remain.
   bool run_turn(std::size_t budget);
-  // Drops the instance (if any) and moves to `next` (restarting or stopped).
-  void discard(ComponentState next);
+  // The worker's turn is over and left nothing: true if it must be queued again.
+  bool end_turn() { return mailbox_.end_turn(); }
   // Takes the component down (if up) to be started again: no instance, state
   // restarting, mailbox open (a group stop had closed it).
   void prepare_restart();
-  // Calls the shutdown export, if the instance has one, for at most `budget`
-  // (and never longer than its call timeout).
+  bool has_shutdown_export() const { return behaviour_->has_shutdown(); }
+  // Calls the shutdown export, if it has one, for at most `budget` (and never
+  // longer than its call timeout).
   Result<void> call_shutdown(std::chrono::nanoseconds budget);
-  // Stops for good: no instance, closed mailbox, leftovers dead-lettered with
+  // Stops for good: no instance, closed mailbox, leftovers refused with
   // `reason`. Returns the leftovers count.
   std::size_t stop(std::string_view reason);
-  bool has_shutdown_export() const;
   // Handles queued messages until empty or `deadline` (real time).
   void drain(std::chrono::steady_clock::time_point deadline);
 
@@ -96,39 +106,26 @@ class Component : public std::enable_shared_from_this<Component> {
   void count_dead_letter() { ++dead_letters_; }
   void count_sent() { ++sent_; }
 
-  // Set by the worker's scheduling protocol: true while queued or running a turn.
-  std::atomic<bool> scheduled{false};
-  // Bumped on every stop/restart decision; a pending start with an older epoch is void.
-  std::atomic<std::uint64_t> restart_epoch{0};
-  // Stopped for good (by the host, or a failed temporary component): never
-  // restarted, not even when its group is.
-  std::atomic<bool> retired{false};
-  Group* group = nullptr;
-
  private:
   void handle(Message& message);
   void handle_callback(Message& message);
-  // Calls a delivery export, writing the current message into the inbox first.
-  Result<std::int64_t> deliver(engine::ExportFunction function, std::span<const std::int64_t> args);
   void fail(const Message* message, const Error& error);
-  void notify_if_ready();
+  // Drops the instance (if any) and moves to `next` (restarting or stopped).
+  void discard(ComponentState next);
 
-  ComponentSpec spec_;
-  std::shared_ptr<const engine::Module> module_;
-  std::size_t worker_;
+  const ComponentSpec spec_;
+  const std::unique_ptr<Behaviour> behaviour_;
+  const std::size_t worker_;
   Lifecycle& lifecycle_;
   Mailbox mailbox_;
+  std::unique_ptr<Port> port_;
   std::atomic<ComponentState> state_{ComponentState::starting};
   std::atomic<std::uint64_t> generation_{0};
+  std::atomic<std::uint64_t> epoch_{0};
+  std::atomic<bool> retired_{false};
+  Group* group_ = nullptr;
   std::atomic<std::uint64_t> handled_{0}, handler_errors_{0}, sent_{0}, failures_{0}, restarts_{0},
       dead_letters_{0};
-
-  // Worker-thread state.
-  std::unique_ptr<Port> port_;
-  std::unique_ptr<engine::Instance> instance_;
-  engine::ExportFunction handle_message_{};
-  std::optional<engine::ExportFunction> handle_callback_;
-  std::optional<abi::Inbox> inbox_;
 };
 
 }  // namespace wasmhive::actor

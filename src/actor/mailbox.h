@@ -6,6 +6,11 @@
 // Two bounds, so that neither many small nor a few huge messages can pin
 // unbounded host memory: a count, and bytes (its own, and a budget shared by
 // every mailbox of the host, which broadcasts and publications cannot multiply).
+//
+// The mailbox also owns the hand-off to its worker: it is *ready* when it holds
+// messages and is open for handling (resume()), and it calls `on_ready` once
+// each time it becomes ready; it stays *scheduled* until end_turn() finds it
+// empty (or paused), so a component is never queued twice.
 #pragma once
 
 #include <atomic>
@@ -14,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -70,19 +76,34 @@ class Mailbox {
   Push push_until(Message message, std::chrono::steady_clock::time_point deadline);
   std::optional<Message> try_pop();
 
+  // The hand-off to the worker. `on_ready` runs on the thread that made the
+  // mailbox ready (a sender, or resume()); set it before the first push.
+  void set_on_ready(std::function<void()> on_ready) { on_ready_ = std::move(on_ready); }
+  // Handling may start / must stop (its component is up / down).
+  void resume();
+  void pause() { handling_ = false; }
+  // The worker ends a turn that left the mailbox empty (or paused): true if it
+  // became ready again meanwhile and the caller must queue it once more.
+  bool end_turn();
+  // Queued on its worker or in a turn.
+  bool scheduled() const { return scheduled_.load(); }
+
   // A closed mailbox refuses every push; what it holds can still be popped/drained.
   void close();
   void reopen();
   std::vector<Message> drain();
 
-  // Lock-free, sequentially consistent: the scheduling handshake (Component,
-  // Worker) pairs it with the `scheduled` flag, so it must not be weaker.
+  // Lock-free, sequentially consistent: the hand-off pairs it with `scheduled_`,
+  // so it must not be weaker.
   std::size_t size() const { return size_.load(); }
   std::size_t bytes() const { return bytes_.load(); }
   std::size_t capacity() const { return bounds_.count; }
 
  private:
   bool has_room(std::size_t bytes, Limit limit) const;
+  // Claims the hand-off if the mailbox is ready and nobody holds it.
+  bool claim();
+  void notify_if_ready();
   // Reserves the shared budget and queues; the caller holds mutex_ and checked room.
   Push admit(Message message, std::size_t bytes, Limit limit);
   void resized();
@@ -97,6 +118,11 @@ class Mailbox {
   std::atomic<std::size_t> size_{0};   // queue_.size(), written under mutex_
   std::atomic<std::size_t> bytes_{0};  // queued_bytes_, written under mutex_
   bool closed_ = false;
+  // The hand-off. All seq_cst: a sender's push-then-claim pairs with the
+  // worker's clear-then-recheck in end_turn(), so no message is stranded.
+  std::atomic<bool> handling_{false};
+  std::atomic<bool> scheduled_{false};
+  std::function<void()> on_ready_;
 };
 
 }  // namespace wasmhive::actor

@@ -29,26 +29,28 @@ Group* Supervisor::find_group(std::string_view name) {
 
 void Supervisor::add_child(Group& group, Component& component) {
   std::lock_guard lock(mutex_);
-  component.group = &group;
+  component.set_group(&group);
   group.children.push_back({&component, nullptr});
 }
 
 void Supervisor::remove_child(Component& component) {
   std::lock_guard lock(mutex_);
-  if (!component.group) return;
-  std::erase_if(component.group->children,
+  Group* group = component.group();
+  if (!group) return;
+  std::erase_if(group->children,
                 [&](const Group::Child& child) { return child.component == &component; });
-  component.group = nullptr;
+  component.set_group(nullptr);
 }
 
 void Supervisor::on_failure(Component& component) {
   std::lock_guard lock(mutex_);
-  if (!component.group || component.group->stopped) return;
+  Group* group = component.group();
+  if (!group || group->stopped) return;
   if (component.spec().restart == RestartPolicy::temporary) {
     actions_.stop(component, "temporary component failed", true);
     return;
   }
-  child_failed(*component.group, {&component, nullptr});
+  child_failed(*group, {&component, nullptr});
 }
 
 bool Supervisor::over_intensity(Group& group) {
@@ -82,7 +84,7 @@ void Supervisor::child_failed(Group& group, const Group::Child& failed) {
     bool affected = is_failed(*it) || group.spec.strategy == Strategy::one_for_all ||
                     (group.spec.strategy == Strategy::rest_for_one && it > first);
     if (!affected) continue;
-    if (it->component && it->component->retired) continue;
+    if (it->component && it->component->retired()) continue;
     if (it->component && it->component->spec().restart == RestartPolicy::temporary) {
       if (is_failed(*it))
         actions_.stop(*it->component, "temporary component failed", true);
@@ -97,7 +99,7 @@ void Supervisor::child_failed(Group& group, const Group::Child& failed) {
 
 void Supervisor::restart_child(const Group::Child& child, std::chrono::milliseconds delay) {
   if (child.component) {
-    if (child.component->retired) return;
+    if (child.component->retired()) return;
     actions_.restart(*child.component, delay);
     return;
   }
@@ -108,7 +110,7 @@ void Supervisor::restart_child(const Group::Child& child, std::chrono::milliseco
 
 void Supervisor::stop_child(const Group::Child& child, const std::string& reason) {
   if (child.component) {
-    if (!child.component->retired) actions_.stop(*child.component, reason, false);
+    if (!child.component->retired()) actions_.stop(*child.component, reason, false);
     return;
   }
   stop_group(*child.group, reason);

@@ -86,11 +86,7 @@ void Worker::run_turn(std::shared_ptr<Component> component) {
     enqueue(*component);  // more to do: back of the line, after the others
     return;
   }
-  component->scheduled = false;
-  // A message may have arrived between the last pop and clearing the flag.
-  if (component->state() == ComponentState::running && component->has_mail() &&
-      !component->scheduled.exchange(true))
-    enqueue(*component);
+  if (component->end_turn()) enqueue(*component);
 }
 
 }  // namespace wasmhive::actor

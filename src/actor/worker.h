@@ -43,8 +43,8 @@ class Worker {
     });
     return future.get();
   }
-  // Queues a component that has messages (its `scheduled` flag is already
-  // set). The queue holds it until its turn is over.
+  // Queues a component whose mailbox became ready (and is now scheduled). The
+  // queue holds it until its turn is over.
   void enqueue(Component& component);
   // From any thread: interrupts the guest call running on this worker, if any.
   void interrupt();

@@ -9,6 +9,7 @@
 
 #include "abi/loader.h"
 #include "actor/supervisor.h"
+#include "actor/wasm_behaviour.h"
 #include "actor/worker.h"
 #include "host/api_result.h"
 #include "host/drain.h"
@@ -250,7 +251,7 @@ class HostImpl final : public Host, public actor::Lifecycle, public actor::Super
     auto components = router_->components();
     for (auto it = components.rbegin(); it != components.rend(); ++it) {
       Component& component = **it;
-      ++component.restart_epoch;
+      component.next_epoch();
       std::size_t left = workers_[component.worker()]->call([&](engine::Engine&) -> std::size_t {
         if (component.state() == ComponentState::stopped) return 0;
         component.drain(drain_.deadline());
@@ -290,10 +291,10 @@ class HostImpl final : public Host, public actor::Lifecycle, public actor::Super
   // ---- SupervisorActions ----
 
   void restart(Component& component, std::chrono::milliseconds delay) override {
-    std::uint64_t epoch = ++component.restart_epoch;
+    std::uint64_t epoch = component.next_epoch();
     auto& worker = *workers_[component.worker()];
     worker.post([target = component.shared_from_this()](engine::Engine&) {
-      if (!target->retired) target->prepare_restart();
+      if (!target->retired()) target->prepare_restart();
     });
     // A removed component is not kept alive by its restart timer.
     timers_->schedule_after(delay, [this, weak = component.weak_from_this(), &worker, epoch] {
@@ -307,8 +308,8 @@ class HostImpl final : public Host, public actor::Lifecycle, public actor::Super
   }
 
   void stop(Component& component, std::string reason, bool retire) override {
-    if (retire) component.retired = true;
-    ++component.restart_epoch;
+    if (retire) component.retire();
+    component.next_epoch();
     workers_[component.worker()]->post(
         [this, target = component.shared_from_this(), reason](engine::Engine&) {
           if (target->state() == ComponentState::stopped) return;
@@ -320,7 +321,7 @@ class HostImpl final : public Host, public actor::Lifecycle, public actor::Super
   // ---- helpers ----
 
   void start_again(Component& component, engine::Engine& engine, std::uint64_t epoch) {
-    if (stopping_ || component.retired || component.restart_epoch != epoch ||
+    if (stopping_ || component.retired() || component.epoch() != epoch ||
         component.state() != ComponentState::restarting)
       return;
     component.count_restart();
@@ -336,8 +337,8 @@ class HostImpl final : public Host, public actor::Lifecycle, public actor::Super
 
   // Retires the component and stops it on its worker (shutdown export first).
   void stop_for_good(Component& component, std::string_view reason, std::string_view event) {
-    component.retired = true;
-    ++component.restart_epoch;
+    component.retire();
+    component.next_epoch();
     workers_[component.worker()]->call([&](engine::Engine&) {
       if (component.state() != ComponentState::stopped) {
         stop_gracefully(component, reason, component.spec().limits.call_timeout);
@@ -370,17 +371,18 @@ class HostImpl final : public Host, public actor::Lifecycle, public actor::Super
   // Made shared before it starts: its init may make requests, whose answers
   // find it through a weak_ptr.
   std::shared_ptr<Component> make_component(actor::ComponentSpec spec,
-                                            std::shared_ptr<const engine::Module> module,
+                                            std::unique_ptr<actor::Behaviour> behaviour,
                                             std::size_t worker) {
-    auto component = std::make_shared<Component>(std::move(spec), std::move(module), worker, *this,
-                                                 queue_budget_);
+    auto component = std::make_shared<Component>(std::move(spec), std::move(behaviour), worker,
+                                                 *this, queue_budget_);
     component->connect(router_->port_for(*component));
     return component;
   }
 
   Result<std::shared_ptr<Component>> load(actor::ComponentSpec spec, std::size_t worker) {
     if (spec.native) {
-      auto component = make_component(std::move(spec), nullptr, worker);
+      auto behaviour = std::make_unique<actor::NativeBehaviour>(spec.native);
+      auto component = make_component(std::move(spec), std::move(behaviour), worker);
       auto started =
           workers_[worker]->call([&](engine::Engine& engine) { return component->start(engine); });
       if (!started) return started.error();
@@ -399,7 +401,9 @@ class HostImpl final : public Host, public actor::Lifecycle, public actor::Super
         [&](engine::Engine& engine) -> Result<std::shared_ptr<Component>> {
           auto module = abi::load_module(engine, bytes, options);
           if (!module) return Error{module.error().code, spec.name + ": " + module.error().message};
-          auto component = make_component(std::move(spec), *module, worker);
+          auto behaviour =
+              std::make_unique<actor::WasmBehaviour>(*module, spec.limits.call_timeout);
+          auto component = make_component(std::move(spec), std::move(behaviour), worker);
           if (auto started = component->start(engine); !started)
             return Error{started.error().code,
                          component->name() + ": init failed: " + started.error().message};

@@ -1,0 +1,59 @@
+// What a component runs: the contract between the actor around it (mailbox,
+// scheduling, supervision, counters) and the code that handles its messages.
+// A wasm instance (actor/wasm_behaviour.h) and a C++ handler (NativeBehaviour)
+// implement it. Every call is made on the component's worker.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "actor/message.h"
+#include "actor/port.h"
+#include "actor/spec.h"
+#include "engine/engine.h"
+
+namespace wasmhive::actor {
+
+class Behaviour {
+ public:
+  virtual ~Behaviour() = default;
+
+  // Makes it ready for messages (for wasm: instantiate, then init), with `port`
+  // as what its code may call. On failure nothing of the attempt is kept.
+  virtual Result<void> start(engine::Engine& engine, Port& port) = 0;
+  // The port's current message: the handler's result (0: handled), or the
+  // error that ended the call (a trap, a deadline): then discard() follows.
+  virtual Result<std::int64_t> handle(Port& port) = 0;
+  // False: callbacks for its requests are dead letters.
+  virtual bool takes_callbacks() const = 0;
+  virtual Result<std::int64_t> handle_callback(const Message& callback, Port& port) = 0;
+  virtual bool has_shutdown() const = 0;
+  virtual Result<void> shutdown(std::chrono::nanoseconds timeout) = 0;
+  // True while it holds what start() built (an instance).
+  virtual bool alive() const = 0;
+  virtual void discard() = 0;
+};
+
+// A component written in C++ (ComponentSpec::native): no instance, no sandbox,
+// no callbacks.
+class NativeBehaviour final : public Behaviour {
+ public:
+  explicit NativeBehaviour(NativeHandler handler) : handler_(std::move(handler)) {}
+
+  Result<void> start(engine::Engine&, Port&) override { return {}; }
+  Result<std::int64_t> handle(Port& port) override {
+    return std::int64_t{handler_(port, *port.current_message())};
+  }
+  bool takes_callbacks() const override { return false; }
+  Result<std::int64_t> handle_callback(const Message&, Port&) override { return std::int64_t{0}; }
+  bool has_shutdown() const override { return false; }
+  Result<void> shutdown(std::chrono::nanoseconds) override { return {}; }
+  // Nothing is built, so a stop or restart leaves its subscriptions alone.
+  bool alive() const override { return false; }
+  void discard() override {}
+
+ private:
+  NativeHandler handler_;
+};
+
+}  // namespace wasmhive::actor
