@@ -18,6 +18,18 @@ Result<std::unique_ptr<Worker>> Worker::start(std::size_t index,
   return worker;
 }
 
+Result<std::unique_ptr<Worker>> Worker::stepped(std::size_t index,
+                                                std::shared_ptr<engine::ModuleCache> cache,
+                                                std::size_t turn_budget) {
+  std::unique_ptr<Worker> worker(new Worker(index, turn_budget));
+  // Not dedicated: several stepped engines share the test's thread.
+  auto created = engine::create_engine({.cache = std::move(cache)});
+  if (!created) return created.error();
+  worker->stepped_engine_ = std::move(*created);
+  worker->engine_ = worker->stepped_engine_.get();
+  return worker;
+}
+
 Worker::~Worker() {
   {
     std::lock_guard lock(mutex_);
@@ -25,6 +37,11 @@ Worker::~Worker() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (stepped_engine_)
+    while (step()) {
+    }
+  std::lock_guard lock(mutex_);
+  engine_ = nullptr;
 }
 
 void Worker::post(Task task) {
@@ -43,6 +60,20 @@ void Worker::enqueue(Component& component) {
   wake_.notify_one();
 }
 
+bool Worker::take(Task& task, std::shared_ptr<Component>& component) {
+  if (!tasks_.empty()) {
+    task = std::move(tasks_.front());
+    tasks_.pop_front();
+    return true;
+  }
+  if (!ready_.empty()) {
+    component = std::move(ready_.front());
+    ready_.pop_front();
+    return true;
+  }
+  return false;
+}
+
 void Worker::run(std::shared_ptr<engine::ModuleCache> cache, std::promise<Result<void>>& ready) {
   auto created = engine::create_engine({.cache = std::move(cache)});
   if (!created) {
@@ -57,23 +88,31 @@ void Worker::run(std::shared_ptr<engine::ModuleCache> cache, std::promise<Result
   engine_ = engine.get();
   while (true) {
     wake_.wait(lock, [&] { return stopping_ || !tasks_.empty() || !ready_.empty(); });
-    if (!tasks_.empty()) {
-      Task task = std::move(tasks_.front());
-      tasks_.pop_front();
-      lock.unlock();
+    Task task;
+    std::shared_ptr<Component> component;
+    if (!take(task, component)) break;  // stopping, and nothing left
+    lock.unlock();
+    if (task)
       task(*engine);
-      lock.lock();
-    } else if (!ready_.empty()) {
-      auto component = std::move(ready_.front());
-      ready_.pop_front();
-      lock.unlock();
-      run_turn(std::move(component));
-      lock.lock();
-    } else if (stopping_) {
-      break;
-    }
+    else
+      run_turn(std::move(component), turn_budget_);
+    lock.lock();
   }
   engine_ = nullptr;
+}
+
+bool Worker::step() {
+  Task task;
+  std::shared_ptr<Component> component;
+  {
+    std::lock_guard lock(mutex_);
+    if (!take(task, component)) return false;
+  }
+  if (task)
+    task(*stepped_engine_);
+  else
+    run_turn(std::move(component), 1);
+  return true;
 }
 
 void Worker::interrupt() {
@@ -81,8 +120,8 @@ void Worker::interrupt() {
   if (engine_) engine_->interrupt();
 }
 
-void Worker::run_turn(std::shared_ptr<Component> component) {
-  if (component->run_turn(turn_budget_)) {
+void Worker::run_turn(std::shared_ptr<Component> component, std::size_t budget) {
+  if (component->run_turn(budget)) {
     enqueue(*component);  // more to do: back of the line, after the others
     return;
   }

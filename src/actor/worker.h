@@ -1,7 +1,11 @@
-// A worker: one thread owning one engine (V8 isolate), running the components
-// pinned to it. It runs posted tasks (start, stop, restart) first, then gives
-// each ready component a turn of at most `turn_budget` messages, round robin, so
-// one flooded component cannot starve the others. Idle, it sleeps.
+// A worker: one engine (V8 isolate) and the components pinned to it. It runs
+// posted tasks (start, stop, restart) first, then gives each ready component a
+// turn of at most `turn_budget` messages, round robin, so one flooded
+// component cannot starve the others.
+//
+// Two ways to run: on a thread of its own (start(): it sleeps when idle), or
+// stepped (stepped(): nothing runs until the thread that made it calls step()),
+// for tests that drive workers and a ManualClock together, one message at a time.
 #pragma once
 
 #include <condition_variable>
@@ -26,15 +30,21 @@ class Worker {
   static Result<std::unique_ptr<Worker>> start(std::size_t index,
                                                std::shared_ptr<engine::ModuleCache> cache,
                                                std::size_t turn_budget);
+  // Creates its engine on the calling thread, which alone may step() it.
+  static Result<std::unique_ptr<Worker>> stepped(std::size_t index,
+                                                 std::shared_ptr<engine::ModuleCache> cache,
+                                                 std::size_t turn_budget);
   ~Worker();  // finishes queued tasks, then stops the thread
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
   std::size_t index() const { return index_; }
   void post(Task task);
-  // Runs `task` on the worker and waits for its result.
+  // Runs `task` on the worker and waits for its result (a stepped worker runs
+  // it at once, on the calling thread, which must be its own).
   template <class F>
   auto call(F task) -> std::invoke_result_t<F, engine::Engine&> {
+    if (stepped_engine_) return task(*stepped_engine_);
     using R = std::invoke_result_t<F, engine::Engine&>;
     auto promise = std::make_shared<std::promise<R>>();
     auto future = promise->get_future();
@@ -49,10 +59,16 @@ class Worker {
   // From any thread: interrupts the guest call running on this worker, if any.
   void interrupt();
 
+  // Stepped workers only, on their own thread: runs one task, or one message
+  // of the first ready component. False if there was nothing to run.
+  bool step();
+
  private:
   Worker(std::size_t index, std::size_t turn_budget) : index_(index), turn_budget_(turn_budget) {}
   void run(std::shared_ptr<engine::ModuleCache> cache, std::promise<Result<void>>& ready);
-  void run_turn(std::shared_ptr<Component> component);
+  // Takes the next task or ready component, if any (the caller holds mutex_).
+  bool take(Task& task, std::shared_ptr<Component>& component);
+  void run_turn(std::shared_ptr<Component> component, std::size_t budget);
 
   const std::size_t index_;
   const std::size_t turn_budget_;
@@ -62,6 +78,7 @@ class Worker {
   std::deque<std::shared_ptr<Component>> ready_;
   bool stopping_ = false;
   engine::Engine* engine_ = nullptr;  // guarded by mutex_: interrupt() reaches it from outside
+  std::unique_ptr<engine::Engine> stepped_engine_;  // a stepped worker's, owned here
   std::thread thread_;
 };
 

@@ -85,7 +85,8 @@ class HostImpl final : public Host, public actor::Lifecycle, public actor::Super
     std::size_t n =
         config_.workers ? config_.workers : std::max(1u, std::thread::hardware_concurrency());
     for (std::size_t i = 0; i < n; ++i) {
-      auto worker = actor::Worker::start(i, cache_, config_.turn_budget);
+      auto worker = config_.stepped ? actor::Worker::stepped(i, cache_, config_.turn_budget)
+                                    : actor::Worker::start(i, cache_, config_.turn_budget);
       if (!worker) return worker.error();
       workers_.push_back(std::move(*worker));
     }
@@ -269,6 +270,20 @@ class HostImpl final : public Host, public actor::Lifecycle, public actor::Super
   }
 
   void hurry_shutdown() override { drain_.hurry(); }
+
+  bool step() override {
+    if (!config_.stepped) return false;
+    timers_->settle();  // timers due now have posted their work
+    for (auto& worker : workers_)
+      if (worker->step()) return true;
+    return false;
+  }
+
+  std::size_t run_until_idle() override {
+    std::size_t steps = 0;
+    while (step()) ++steps;
+    return steps;
+  }
 
  private:
   // ---- Lifecycle ----

@@ -45,6 +45,10 @@ struct HostConfig {
   // clock. Tests pass a ManualClock. (Per-call deadlines always use real time:
   // they bound CPU actually spent.)
   Clock* clock = nullptr;
+  // Tests: no worker threads. Workers run only in step() / run_until_idle(),
+  // on the thread that created the host, so that with a ManualClock every
+  // message, timeout and restart happens exactly when the test says.
+  bool stepped = false;
   actor::GroupSpec root{.name = "root"};
   // Called for every lifecycle event, from whichever thread caused it. Keep it short.
   std::function<void(const actor::Event&)> on_event{};
@@ -149,6 +153,13 @@ class Host {
   // From any thread: a shutdown running now (or starting later) stops at once,
   // as if its drain deadline had passed. For a second Ctrl-C.
   virtual void hurry_shutdown() = 0;
+
+  // HostConfig::stepped only, on the thread that created the host. step() runs
+  // the timers due on the clock, then one task or one message on the first
+  // worker that has one; false if there was nothing to run. run_until_idle()
+  // steps until nothing is left and returns how many steps ran.
+  virtual bool step() = 0;
+  virtual std::size_t run_until_idle() = 0;
 };
 
 }  // namespace wasmhive::host

@@ -1,6 +1,7 @@
 // Supervision end to end: real components trap, the supervisor restarts them per
-// policy, strategy and intensity. Time is a ManualClock, so backoff and intensity
-// windows are exact; a test advances it instead of sleeping.
+// policy, strategy and intensity. The host is stepped and time is a ManualClock:
+// nothing runs until a test steps the workers or advances the clock, so
+// backoff and intensity windows are exact and no test waits on real time.
 #include <gtest/gtest.h>
 
 #include "host/host.h"
@@ -10,7 +11,7 @@ namespace wasmhive::actor {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::ask_text;
+using testing::ask_text_stepped;
 using testing::EventLog;
 using testing::guest_spec;
 using Kind = Event::Kind;
@@ -18,8 +19,11 @@ using Kind = Event::Kind;
 class SupervisionTest : public ::testing::Test {
  protected:
   void start(GroupSpec root = {.name = "root"}, std::size_t workers = 2) {
-    auto created = host::Host::create(
-        {.workers = workers, .clock = &clock, .root = root, .on_event = events.sink()});
+    auto created = host::Host::create({.workers = workers,
+                                       .clock = &clock,
+                                       .stepped = true,
+                                       .root = root,
+                                       .on_event = events.sink()});
     ASSERT_TRUE(created.ok()) << created.error().describe();
     host = std::move(*created);
   }
@@ -37,23 +41,28 @@ class SupervisionTest : public ::testing::Test {
     ASSERT_TRUE(sent.ok()) << sent.error().describe();
   }
 
-  // Makes `name` trap and waits until its failure was handled.
+  // Makes `name` trap; its failure is handled by the time this returns.
   void crash(const std::string& name) {
     std::size_t before = events.count(Kind::failed, name);
     send(name, "trap");
-    ASSERT_TRUE(events.wait_for(Kind::failed, name, before + 1));
+    host->run_until_idle();
+    ASSERT_EQ(events.count(Kind::failed, name), before + 1);
   }
-  // Crashes `name` and waits until its restart is timed: only then may the
-  // test move the clock.
-  void crash_then_wait_for_restart_timer(const std::string& name) {
+  // Crashes `name`; its restart is timed by the time this returns.
+  void crash_and_time_its_restart(const std::string& name) {
     std::size_t before = events.count(Kind::restart_scheduled, name);
     crash(name);
-    ASSERT_TRUE(events.wait_for(Kind::restart_scheduled, name, before + 1));
+    ASSERT_EQ(events.count(Kind::restart_scheduled, name), before + 1);
+  }
+  // Moves time, then runs whatever that made due.
+  void advance(Clock::Duration by) {
+    clock.advance(by);
+    host->run_until_idle();
   }
 
   ComponentState state(const std::string& name) { return host->status(name)->state; }
   // How many messages the current instance handled: 0 right after a restart.
-  std::string handled(const std::string& name) { return ask_text(*host, name, "?"); }
+  std::string handled(const std::string& name) { return ask_text_stepped(*host, name, "?"); }
 
   ManualClock clock;
   EventLog events;
@@ -68,25 +77,24 @@ TEST_F(SupervisionTest, RestartWaitsExactlyItsBackoffThenProcessesTheMessagesQue
   auto neighbour = guest_spec("app/echo", "echo");  // same (only) worker
   ASSERT_TRUE(host->spawn(std::move(neighbour)).ok());
 
-  // The spin keeps the component busy so that all four messages are queued
-  // behind one another before the trap.
-  send("app/flaky", "spin 300");
+  // Stepped: all three are queued behind one another before the trap runs.
   send("app/flaky", "trap");
   send("app/flaky", "b");
   send("app/flaky", "c");
-  ASSERT_TRUE(events.wait_for(Kind::restart_scheduled, "app/flaky"));
+  host->run_until_idle();
+  ASSERT_EQ(events.count(Kind::restart_scheduled, "app/flaky"), 1u);
   EXPECT_EQ(state("app/flaky"), ComponentState::restarting);
   EXPECT_EQ(host->status("app/flaky")->mailbox_size, 2u);
   EXPECT_EQ(host->status("app/flaky")->dead_letters, 1u);  // the message it trapped on
 
   // Its neighbour on the same worker is unaffected.
-  EXPECT_EQ(ask_text(*host, "app/echo", "still here"), "still here");
+  EXPECT_EQ(ask_text_stepped(*host, "app/echo", "still here"), "still here");
 
-  clock.advance(9ms);
+  advance(9ms);
   EXPECT_EQ(state("app/flaky"), ComponentState::restarting);
   EXPECT_EQ(events.count(Kind::restarted, "app/flaky"), 0u);
-  clock.advance(1ms);
-  ASSERT_TRUE(events.wait_for(Kind::restarted, "app/flaky"));
+  advance(1ms);
+  ASSERT_EQ(events.count(Kind::restarted, "app/flaky"), 1u);
   // The new instance handled b and c (and nothing it had before).
   EXPECT_EQ(handled("app/flaky"), "2|c");
   EXPECT_EQ(host->status("app/flaky")->restarts, 1u);
@@ -101,12 +109,13 @@ TEST_F(SupervisionTest, BackoffDoublesWithEachRestartInThePeriod) {
          .backoff_max = 1000ms});
   spawn("app/flaky");
   for (int n = 1; n <= 3; ++n) {
-    crash_then_wait_for_restart_timer("app/flaky");
+    crash_and_time_its_restart("app/flaky");
     auto backoff = 10ms * (1 << (n - 1));
-    clock.advance(backoff - 1ms);
+    advance(backoff - 1ms);
     EXPECT_EQ(state("app/flaky"), ComponentState::restarting) << "restart " << n;
-    clock.advance(1ms);
-    ASSERT_TRUE(events.wait_for(Kind::restarted, "app/flaky", n)) << "restart " << n;
+    advance(1ms);
+    ASSERT_EQ(events.count(Kind::restarted, "app/flaky"), static_cast<std::size_t>(n))
+        << "restart " << n;
   }
 }
 
@@ -131,14 +140,14 @@ TEST_P(StrategyTest, FailureOfTheMiddleChildRestartsTheRightSiblings) {
     send(name, "hello");
     EXPECT_EQ(handled(name), "1|hello");
   }
-  crash_then_wait_for_restart_timer("g/b");
+  crash_and_time_its_restart("g/b");
   if (strategy != Strategy::one_for_one) {
-    ASSERT_TRUE(events.wait_for(Kind::restart_scheduled, "g/c"));
+    ASSERT_EQ(events.count(Kind::restart_scheduled, "g/c"), 1u);
   }
-  clock.advance(10ms);
+  advance(10ms);
   for (int i = 0; i < 3; ++i)
     if (expected[i] == '0') {
-      ASSERT_TRUE(events.wait_for(Kind::restarted, names[i])) << names[i];
+      ASSERT_EQ(events.count(Kind::restarted, names[i]), 1u) << names[i];
     }
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(handled(names[i]).substr(0, 1), std::string(1, expected[i])) << names[i];
@@ -162,19 +171,19 @@ TEST_F(SupervisionTest, IntensityExceededStopsTheGroupAndItsParentRestartsIt) {
   spawn("g/a", "g");
   spawn("g/b", "g");
   for (int n = 1; n <= 2; ++n) {
-    crash_then_wait_for_restart_timer("g/a");
-    clock.advance(10ms * (1 << (n - 1)));
-    ASSERT_TRUE(events.wait_for(Kind::restarted, "g/a", n));
+    crash_and_time_its_restart("g/a");
+    advance(10ms * (1 << (n - 1)));
+    ASSERT_EQ(events.count(Kind::restarted, "g/a"), static_cast<std::size_t>(n));
   }
   crash("g/a");  // the third failure within 1 s: over the group's intensity
-  ASSERT_TRUE(events.wait_for(Kind::group_stopped, "g"));
-  ASSERT_TRUE(events.wait_for(Kind::stopped, "g/b"));  // the whole group went down
+  ASSERT_EQ(events.count(Kind::group_stopped, "g"), 1u);
+  ASSERT_EQ(events.count(Kind::stopped, "g/b"), 1u);  // the whole group went down
   // Escalation: the root treats the group as one failed child and restarts all of it.
-  ASSERT_TRUE(events.wait_for(Kind::restart_scheduled, "g/a", 3));
-  ASSERT_TRUE(events.wait_for(Kind::restart_scheduled, "g/b"));
-  clock.advance(50ms);
-  ASSERT_TRUE(events.wait_for(Kind::restarted, "g/a", 3));
-  ASSERT_TRUE(events.wait_for(Kind::restarted, "g/b"));
+  ASSERT_EQ(events.count(Kind::restart_scheduled, "g/a"), 3u);
+  ASSERT_EQ(events.count(Kind::restart_scheduled, "g/b"), 1u);
+  advance(50ms);
+  ASSERT_EQ(events.count(Kind::restarted, "g/a"), 3u);
+  ASSERT_EQ(events.count(Kind::restarted, "g/b"), 1u);
   EXPECT_EQ(handled("g/b"), "0|");
   EXPECT_EQ(events.count(Kind::escalated, "root"), 0u);
 }
@@ -183,9 +192,9 @@ TEST_F(SupervisionTest, FailuresOutsideThePeriodDoNotAddUp) {
   start({.name = "root", .max_restarts = 1, .period = 100ms, .backoff_initial = 10ms});
   spawn("app/flaky");
   for (int n = 1; n <= 3; ++n) {
-    crash_then_wait_for_restart_timer("app/flaky");
-    clock.advance(200ms);  // past the period: the previous restart no longer counts
-    ASSERT_TRUE(events.wait_for(Kind::restarted, "app/flaky", n));
+    crash_and_time_its_restart("app/flaky");
+    advance(200ms);  // past the period: the previous restart no longer counts
+    ASSERT_EQ(events.count(Kind::restarted, "app/flaky"), static_cast<std::size_t>(n));
   }
   EXPECT_EQ(events.count(Kind::group_stopped, "root"), 0u);
 }
@@ -195,9 +204,9 @@ TEST_F(SupervisionTest, RootOverItsIntensityEscalatesToTheHost) {
   spawn("app/a");
   spawn("app/b");
   crash("app/a");
-  ASSERT_TRUE(events.wait_for(Kind::escalated, "root"));
-  ASSERT_TRUE(events.wait_for(Kind::stopped, "app/b"));
-  EXPECT_TRUE(testing::eventually([&] { return state("app/a") == ComponentState::stopped; }));
+  ASSERT_EQ(events.count(Kind::escalated, "root"), 1u);
+  ASSERT_EQ(events.count(Kind::stopped, "app/b"), 1u);
+  EXPECT_EQ(state("app/a"), ComponentState::stopped);
   auto sent = host->send("app/b", testing::to_bytes("anyone?"));
   ASSERT_FALSE(sent.ok());
   EXPECT_EQ(sent.error().code, Errc::not_found);
@@ -208,8 +217,8 @@ TEST_F(SupervisionTest, TemporaryComponentIsNotRestarted) {
   spawn("app/once", {}, RestartPolicy::temporary);
   spawn("app/always");
   crash("app/once");
-  ASSERT_TRUE(events.wait_for(Kind::stopped, "app/once"));
-  clock.advance(1s);
+  ASSERT_EQ(events.count(Kind::stopped, "app/once"), 1u);
+  advance(1s);
   EXPECT_EQ(state("app/once"), ComponentState::stopped);
   EXPECT_EQ(events.count(Kind::restart_scheduled, "app/once"), 0u);
   EXPECT_EQ(handled("app/always"), "0|");

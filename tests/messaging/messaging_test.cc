@@ -16,8 +16,12 @@ using Kind = actor::Event::Kind;
 
 class Messaging : public ::testing::Test {
  protected:
-  void start(std::size_t workers = 2) {
-    host::HostConfig config{.workers = workers, .root = {.name = "root", .backoff_initial = 10ms}};
+  // `clock` and `stepped` as in HostConfig: a test that drives time itself.
+  void start(std::size_t workers = 2, Clock* clock = nullptr, bool stepped = false) {
+    host::HostConfig config{.workers = workers,
+                            .clock = clock,
+                            .stepped = stepped,
+                            .root = {.name = "root", .backoff_initial = 10ms}};
     config.on_message = inbox.sink();
     config.on_event = events.sink();
     auto created = host::Host::create(std::move(config));
@@ -46,21 +50,26 @@ class Messaging : public ::testing::Test {
 
   testing::Inbox inbox;
   testing::EventLog events;
+  ManualClock clock;  // for the tests that pass it: declared before, so it outlives, the host
   std::unique_ptr<host::Host> host;
 };
 
 TEST_F(Messaging, TimeoutCallbackThenTheLateReplyIsDroppedNotDelivered) {
-  start();
-  spawn("app/a", "relay");
-  spawn("app/b", "flaky");
-  send("app/b", "spin 300");  // b is busy: the request waits past its timeout
-  std::int64_t id = command("app/a", "req app/b 50 hello");
+  // Stepped, on a ManualClock: b gets no turn until the request has timed out.
+  start(2, &clock, true);
+  spawn("app/a", "relay", 0);
+  spawn("app/b", "flaky", 1);
+  std::int64_t id = std::stoll(testing::ask_text_stepped(*host, "app/a", "req app/b 50 hello"));
   ASSERT_GT(id, 0);
-  auto callback = inbox.wait_for("cb|" + std::to_string(id) + "|");
+  clock.advance(49ms);
+  EXPECT_EQ(host->outstanding_requests(), 1u);
+  clock.advance(1ms);
+  host->run_until_idle();  // a's callback, then b's turn with the request
+  auto callback = inbox.wait_for("cb|" + std::to_string(id) + "|", 0ms);
   ASSERT_TRUE(callback);
   EXPECT_EQ(*callback, "cb|" + std::to_string(id) + "|1|");  // status 1: timeout
   // b still handles the request and replies: the reply is counted and dropped.
-  ASSERT_TRUE(testing::eventually([&] { return host->late_replies() == 1; }));
+  EXPECT_EQ(host->late_replies(), 1u);
   EXPECT_EQ(inbox.count("cb|"), 1u);
   EXPECT_EQ(host->outstanding_requests(), 0u);
 }

@@ -85,6 +85,28 @@ std::string ask_text(host::Host& host, std::string_view target, std::string_view
   return {reply.payload.begin(), reply.payload.end()};
 }
 
+host::Reply ask_stepped(host::Host& host, std::string_view target, std::string_view payload,
+                        std::chrono::milliseconds timeout) {
+  auto future = host.request(target, to_bytes(payload), timeout);
+  if (!future) {
+    ADD_FAILURE() << "request to " << target << ": " << future.error().describe();
+    return {abi::kStatusUnknownTarget, {}};
+  }
+  while (future->wait_for(0s) != std::future_status::ready && host.step()) {
+  }
+  if (future->wait_for(0s) != std::future_status::ready) {
+    ADD_FAILURE() << "request to " << target << " not answered once the host was idle";
+    return {abi::kStatusTimeout, {}};
+  }
+  return future->get();
+}
+
+std::string ask_text_stepped(host::Host& host, std::string_view target, std::string_view payload) {
+  host::Reply reply = ask_stepped(host, target, payload);
+  EXPECT_EQ(reply.status, abi::kStatusOk) << "request to " << target;
+  return {reply.payload.begin(), reply.payload.end()};
+}
+
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!condition()) {

@@ -58,6 +58,11 @@ host::Reply ask(host::Host& host, std::string_view target, std::string_view payl
                 std::chrono::milliseconds timeout = 10s);
 // The reply's payload as text, with the status checked to be ok.
 std::string ask_text(host::Host& host, std::string_view target, std::string_view payload);
+// The same for a stepped host (HostConfig::stepped): steps it until the reply
+// comes (what else is queued may still wait).
+host::Reply ask_stepped(host::Host& host, std::string_view target, std::string_view payload,
+                        std::chrono::milliseconds timeout = 10s);
+std::string ask_text_stepped(host::Host& host, std::string_view target, std::string_view payload);
 
 // Polls `condition` (every millisecond) until it holds or `timeout` passes: for
 // states no event announces, such as a mailbox size.
