@@ -17,4 +17,10 @@ Result<std::shared_ptr<const engine::Module>> load_module_file(engine::Engine& e
                                                                const std::filesystem::path& path,
                                                                engine::CompileOptions options = {});
 
+// Instantiates the module once, runs none of its code, and throws the instance
+// away: what only instantiation finds (a data segment outside memory, a table
+// too small for its elements) is then an error before any component starts.
+Result<void> check_instantiation(engine::Engine& engine,
+                                 std::shared_ptr<const engine::Module> module);
+
 }  // namespace wasmhive::abi

@@ -66,7 +66,7 @@ bool Worker::take(Task& task, std::shared_ptr<Component>& component) {
     tasks_.pop_front();
     return true;
   }
-  if (!ready_.empty()) {
+  if (!ready_.empty() && !turns_held_) {
     component = std::move(ready_.front());
     ready_.pop_front();
     return true;
@@ -87,7 +87,8 @@ void Worker::run(std::shared_ptr<engine::ModuleCache> cache, std::promise<Result
   std::unique_lock lock(mutex_);
   engine_ = engine.get();
   while (true) {
-    wake_.wait(lock, [&] { return stopping_ || !tasks_.empty() || !ready_.empty(); });
+    wake_.wait(lock,
+               [&] { return stopping_ || !tasks_.empty() || (!ready_.empty() && !turns_held_); });
     Task task;
     std::shared_ptr<Component> component;
     if (!take(task, component)) break;  // stopping, and nothing left
@@ -113,6 +114,11 @@ bool Worker::step() {
   else
     run_turn(std::move(component), 1);
   return true;
+}
+
+void Worker::hold_turns() {
+  std::lock_guard lock(mutex_);
+  turns_held_ = true;
 }
 
 void Worker::interrupt() {

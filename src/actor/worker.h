@@ -58,6 +58,9 @@ class Worker {
   void enqueue(Component& component);
   // From any thread: interrupts the guest call running on this worker, if any.
   void interrupt();
+  // From any thread: no component gets another turn; tasks still run. For a
+  // shutdown past its deadline.
+  void hold_turns();
 
   // Stepped workers only, on their own thread: runs one task, or one message
   // of the first ready component. False if there was nothing to run.
@@ -77,6 +80,7 @@ class Worker {
   std::deque<Task> tasks_;
   std::deque<std::shared_ptr<Component>> ready_;
   bool stopping_ = false;
+  bool turns_held_ = false;
   engine::Engine* engine_ = nullptr;  // guarded by mutex_: interrupt() reaches it from outside
   std::unique_ptr<engine::Engine> stepped_engine_;  // a stepped worker's, owned here
   std::thread thread_;

@@ -141,8 +141,8 @@ int fail(int code, const std::string& message) {
   return code;
 }
 
-Result<std::unique_ptr<host::Host>> start_host(const Manifest& manifest, const RunOptions& options,
-                                               StopSignal& stop) {
+Result<std::unique_ptr<host::Host>> make_host(const Manifest& manifest, const RunOptions& options,
+                                              StopSignal& stop) {
   host::HostConfig config{.workers = manifest.workers,
                           .max_payload = manifest.max_payload,
                           .max_queued_bytes = manifest.max_queued_bytes,
@@ -157,18 +157,24 @@ Result<std::unique_ptr<host::Host>> start_host(const Manifest& manifest, const R
   config.on_event = [&stop](const actor::Event& event) {
     if (event.kind == actor::Event::Kind::escalated) stop.escalate(event.detail);
   };
-  auto host = host::Host::create(config);
-  if (!host) return host.error();
+  return host::Host::create(config);
+}
+
+// Starts the groups and components in file order. A signal stops the loading
+// between two components; a second one interrupts an init still running.
+Result<void> start_all(host::Host& host, const Manifest& manifest, StopSignal& stop) {
   for (const auto& group : manifest.groups)
-    if (auto added = (*host)->add_group(group.spec, group.parent); !added) return added.error();
+    if (auto added = host.add_group(group.spec, group.parent); !added) return added.error();
+  auto interrupted = [&] {
+    return make_error(Errc::interrupted,
+                      std::string("stopped by ") + stop.name() + " while loading");
+  };
   for (const auto& component : manifest.components) {
-    if (stop.received())
-      return make_error(Errc::interrupted,
-                        std::string("stopped by ") + stop.name() + " while loading");
-    if (auto spawned = (*host)->spawn(component.spec, component.group); !spawned)
-      return spawned.error();
+    if (stop.received()) return interrupted();
+    if (auto spawned = host.spawn(component.spec, component.group); !spawned)
+      return stop.received() ? interrupted() : spawned.error();
   }
-  return host;
+  return {};
 }
 
 int inject(host::Host& host, const RunOptions& options) {
@@ -247,8 +253,10 @@ int validate_modules(const Manifest& manifest, bool print_ok) {
   for (const auto& c : manifest.components) {
     auto module = abi::load_module_file(**engine, c.spec.wasm,
                                         {.memory_max_pages = c.spec.limits.memory_max_pages});
-    if (!module) {
-      std::printf("FAIL %s: %s\n", c.spec.name.c_str(), module.error().describe().c_str());
+    auto loaded =
+        module ? abi::check_instantiation(**engine, *module) : Result<void>(module.error());
+    if (!loaded) {
+      std::printf("FAIL %s: %s\n", c.spec.name.c_str(), loaded.error().describe().c_str());
       rc = kInvalid;
     } else if (print_ok) {
       std::printf("ok   %s (%s)\n", c.spec.name.c_str(), c.spec.wasm.filename().c_str());
@@ -266,13 +274,19 @@ int run(const RunOptions& options) {
   auto manifest = load_manifest(options.manifest);
   if (!manifest) return fail(kInvalid, manifest.error().message);
   if (int rc = validate_modules(*manifest, false); rc != kSuccess) return rc;
-  auto host = start_host(*manifest, options, stop);
-  if (!host) {
-    if (host.error().code == Errc::interrupted)
-      return std::printf("%s\n", host.error().message.c_str()), kSuccess;
-    return fail(kRuntimeFailure, host.error().describe());
-  }
+  auto host = make_host(*manifest, options, stop);
+  if (!host) return fail(kRuntimeFailure, host.error().describe());
   stop.set_hurry([h = host->get()] { h->hurry_shutdown(); });
+  if (auto started = start_all(**host, *manifest, stop); !started) {
+    bool interrupted = started.error().code == Errc::interrupted;
+    if (interrupted)
+      std::printf("%s\n", started.error().message.c_str());
+    else
+      std::fprintf(stderr, "wasmhive: %s\n", started.error().describe().c_str());
+    report_shutdown(**host, options.drain_ms);
+    stop.set_hurry({});
+    return interrupted ? kSuccess : kRuntimeFailure;
+  }
   int rc = inject(**host, options);
   if (rc == kSuccess) {
     if (options.until_idle)
@@ -329,7 +343,8 @@ int inspect(const std::string& path) {
   auto engine = engine::create_engine();
   if (!engine) return fail(kRuntimeFailure, engine.error().describe());
   auto module = abi::load_module(**engine, *bytes);
-  if (!module) return std::printf("loads:   no: %s\n", module.error().describe().c_str()), kInvalid;
+  auto loaded = module ? abi::check_instantiation(**engine, *module) : Result<void>(module.error());
+  if (!loaded) return std::printf("loads:   no: %s\n", loaded.error().describe().c_str()), kInvalid;
   std::printf("loads:   yes\n");
   return kSuccess;
 }

@@ -131,7 +131,6 @@ class HostImpl final : public Host, public actor::Lifecycle, public actor::Super
       router_->release(name);
       return component.error();
     }
-    router_->add(*component);
     supervisor_->add_child(*group, **component);
     emit({Event::Kind::started, name, "worker " + std::to_string(worker)});
     return {};
@@ -246,7 +245,11 @@ class HostImpl final : public Host, public actor::Lifecycle, public actor::Super
     drain_.start(drain_deadline);
     // Past the deadline, no call may hold the shutdown up: each is interrupted.
     DrainWatchdog watchdog([this] {
-      if (drain_.passed()) interrupt_workers();
+      if (!drain_.passed()) return;
+      for (auto& worker : workers_) {
+        worker->hold_turns();  // no handler starts after the deadline
+        worker->interrupt();   // and none still running is waited for
+      }
     });
     ShutdownReport report;
     auto components = router_->components();
@@ -269,7 +272,10 @@ class HostImpl final : public Host, public actor::Lifecycle, public actor::Super
     return report;
   }
 
-  void hurry_shutdown() override { drain_.hurry(); }
+  void hurry_shutdown() override {
+    drain_.hurry();
+    interrupt_workers();  // also an init or handler running before any shutdown began
+  }
 
   bool step() override {
     if (!config_.stepped) return false;
@@ -398,8 +404,8 @@ class HostImpl final : public Host, public actor::Lifecycle, public actor::Super
     if (spec.native) {
       auto behaviour = std::make_unique<actor::NativeBehaviour>(spec.native);
       auto component = make_component(std::move(spec), std::move(behaviour), worker);
-      auto started =
-          workers_[worker]->call([&](engine::Engine& engine) { return component->start(engine); });
+      auto started = workers_[worker]->call(
+          [&](engine::Engine& engine) { return register_and_start(*component, engine); });
       if (!started) return started.error();
       return component;
     }
@@ -419,11 +425,24 @@ class HostImpl final : public Host, public actor::Lifecycle, public actor::Super
           auto behaviour =
               std::make_unique<actor::WasmBehaviour>(*module, spec.limits.call_timeout);
           auto component = make_component(std::move(spec), std::move(behaviour), worker);
-          if (auto started = component->start(engine); !started)
+          if (auto started = register_and_start(*component, engine); !started)
             return Error{started.error().code,
                          component->name() + ": init failed: " + started.error().message};
           return component;
         });
+  }
+
+  // On its worker. Registered before init, as Erlang registers before init:
+  // what init sends to itself, or publishes to its own subscriptions, is
+  // queued for it. A failed start unregisters it; what was queued is refused.
+  Result<void> register_and_start(Component& component, engine::Engine& engine) {
+    router_->add(component.shared_from_this());
+    auto started = component.start(engine);
+    if (!started) {
+      router_->unregister(component.name());
+      component.stop("init failed");
+    }
+    return started;
   }
 
   HostConfig config_;

@@ -70,7 +70,12 @@ spdlog::level::level_enum spdlog_level(abi::LogLevel level) {
 std::int32_t GuestLog::log(std::string_view component, abi::LogLevel level, std::string_view line,
                            bool limited) {
   if (limited && !limiter_.allow(component, clock_.now())) return abi::kErrLimit;
-  logger_->log(spdlog_level(level), "[{}] {}", component, line);
+  if (line.size() <= kMaxLineBytes) {
+    logger_->log(spdlog_level(level), "[{}] {}", component, line);
+  } else {
+    logger_->log(spdlog_level(level), "[{}] {} [... {} more bytes cut]", component,
+                 line.substr(0, kMaxLineBytes), line.size() - kMaxLineBytes);
+  }
   return abi::kOk;
 }
 

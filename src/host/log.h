@@ -21,11 +21,14 @@ std::shared_ptr<spdlog::logger> make_logger(const std::string& level, const std:
                                             std::shared_ptr<LineWriter> writer);
 
 // Guest log lines, as "[component] line", at most kLinesPerSecond per component
-// on average (bursts of kBurst): a guest cannot flood the log. Thread-safe.
+// on average (bursts of kBurst), each at most kMaxLineBytes: a guest cannot
+// flood the log. Thread-safe.
 class GuestLog final : public messaging::GuestServices {
  public:
   static constexpr double kLinesPerSecond = 100;
   static constexpr double kBurst = 100;
+  // Longer lines are cut there, with a note of how much was cut.
+  static constexpr std::size_t kMaxLineBytes = 4096;
 
   GuestLog(std::shared_ptr<spdlog::logger> logger, Clock& clock)
       : logger_(std::move(logger)), clock_(clock) {}

@@ -27,6 +27,7 @@ bool ComponentPort::trusted() const {
 // ---- the component's side ----
 
 void ComponentPort::begin(const Message& message) {
+  if (message.kind == abi::kKindCallback) --outstanding_;
   message_ = &message;
   current_ = {message.kind, message.sender, message.topic,
               abi::Bytes(message.payload.data(), message.payload.size())};
@@ -46,6 +47,7 @@ void ComponentPort::end(abi::CallbackStatus unanswered) {
 }
 
 void ComponentPort::dead_letter(const Message& message, std::string reason) {
+  if (message.kind == abi::kKindCallback) --outstanding_;
   owner_.count_dead_letter();
   router_.dead_letter(message, owner_.name(), std::move(reason));
 }
@@ -92,9 +94,12 @@ Completion ComponentPort::completion_for(std::string_view target) {
              std::uint64_t id, abi::CallbackStatus status, std::vector<std::uint8_t> bytes) {
     auto alive = requester.lock();
     if (!alive) return true;  // removed: it retired its requests, this one raced it
-    --port->outstanding_;     // alive: so is its port
-    return router->deliver_callback(
+    auto delivery = router->deliver_callback(
         *alive, {abi::kKindCallback, answerer, {}, std::move(bytes), id, status, generation});
+    // A queued callback still counts against the quota until the component
+    // takes it (begin, or dead_letter): the quota bounds queued callbacks too.
+    if (!delivery.queued) --port->outstanding_;  // alive: so is its port
+    return delivery.as_given;
   };
 }
 

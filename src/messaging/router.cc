@@ -264,21 +264,21 @@ std::int32_t Router::deliver(Message message, std::string_view target, const Rou
 
 // An answer whose payload does not fit by bytes becomes a target_error
 // callback (which always fits): the requester still gets exactly one.
-bool Router::deliver_callback(Component& requester, Message callback) {
+Router::CallbackDelivery Router::deliver_callback(Component& requester, Message callback) {
   Message meta{callback.kind,   callback.sender,    {}, {}, callback.correlation_id,
                callback.status, callback.generation};
   std::size_t size = callback.payload.size();
   auto pushed = requester.offer_callback(std::move(callback));
-  if (pushed == actor::Mailbox::Push::accepted) return true;
+  if (pushed == actor::Mailbox::Push::accepted) return {true, true};
   if (pushed == actor::Mailbox::Push::closed) {
     dead_letter(meta, requester.name(), "requester stopped before the answer arrived", size);
-    return true;
+    return {true, false};
   }
   dead_letter(meta, requester.name(), "answer refused: requester's mailbox is full (bytes)", size);
   meta.status = abi::kStatusTargetError;
-  if (requester.offer_callback(meta) != actor::Mailbox::Push::accepted)
-    dead_letter(meta, requester.name(), "requester stopped before the answer arrived");
-  return false;
+  if (requester.offer_callback(meta) == actor::Mailbox::Push::accepted) return {false, true};
+  dead_letter(meta, requester.name(), "requester stopped before the answer arrived");
+  return {false, false};
 }
 
 void Router::dead_letter(const Message& message, std::string_view target, std::string reason,

@@ -132,7 +132,11 @@ class Router {
   void dead_letter(const actor::Message& message, std::string_view target, std::string reason,
                    std::optional<std::size_t> payload_size = std::nullopt);
   // Puts an answer in its requester's mailbox (see answer()).
-  bool deliver_callback(actor::Component& requester, actor::Message callback);
+  struct CallbackDelivery {
+    bool as_given;  // false: an error status went in its place
+    bool queued;    // false: the requester's mailbox was closed (a dead letter)
+  };
+  CallbackDelivery deliver_callback(actor::Component& requester, actor::Message callback);
 
   const DeadLetters& dead_letters() const { return dead_letters_; }
   PendingRequests& pending() { return pending_; }

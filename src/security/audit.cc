@@ -51,7 +51,8 @@ AuditLog::KeyState& AuditLog::state_of(const AuditRecord& record) {
   std::string key = key_of(record, record.target);
   auto it = keys_.find(key);
   if (it != keys_.end()) return it->second;
-  if (keys_.size() >= policy_.max_keys) {
+  std::size_t& targets = targets_[key_of(record, {})];
+  if (targets >= policy_.max_targets || keys_.size() >= policy_.max_keys) {
     // Too many distinct targets: count them together, past the exact allowance.
     AuditRecord other = record;
     other.target = "(other targets)";
@@ -59,6 +60,7 @@ AuditLog::KeyState& AuditLog::state_of(const AuditRecord& record) {
     if (state.first.component.empty()) state = {other, policy_.exact_per_key, 0};
     return state;
   }
+  ++targets;
   return keys_.emplace(std::move(key), KeyState{record, 0, 0}).first->second;
 }
 

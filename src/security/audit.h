@@ -40,8 +40,10 @@ struct AuditRecord {
 struct AuditPolicy {
   std::size_t keep_last = 10000;   // records kept in memory for recent()
   std::size_t exact_per_key = 10;  // decisions of one key recorded in full
-  // Keys tracked; decisions of further keys are counted under their
-  // (component, capability) with the target "(other targets)".
+  // Targets tracked apart per (component, capability, decision), and keys in
+  // all; decisions for further targets are counted together under the target
+  // "(other targets)", so cycling through names cannot multiply the records.
+  std::size_t max_targets = 32;
   std::size_t max_keys = 10000;
 };
 
@@ -76,6 +78,7 @@ class AuditLog {
   mutable std::mutex mutex_;
   std::deque<AuditRecord> records_;
   std::unordered_map<std::string, KeyState> keys_;
+  std::unordered_map<std::string, std::size_t> targets_;  // per (component, capability, decision)
   std::uint64_t denials_ = 0;
   std::unique_ptr<LineWriter> file_;
 };

@@ -1,6 +1,8 @@
 #include "security/gate.h"
 
 #include <chrono>
+#include <map>
+#include <set>
 
 namespace wasmhive::security {
 
@@ -24,9 +26,23 @@ bool Gate::check(std::string_view component, const char* capability, std::string
 }
 
 void Gate::summarize() {
-  for (const auto& s : audit_.summarize(unix_ms()))
-    warn_("denied: " + s.component + " may not " + s.capability + " " + s.target + ": " +
-          std::to_string(s.count) + " more time(s) since the last summary");
+  // One warning per (component, capability), however many targets it tried.
+  struct Tally {
+    std::uint64_t times = 0;
+    std::set<std::string> targets;
+  };
+  std::map<std::pair<std::string, std::string>, Tally> denied;
+  for (const auto& s : audit_.summarize(unix_ms())) {
+    if (s.granted) continue;
+    auto& tally = denied[{s.component, s.capability}];
+    tally.times += s.count;
+    tally.targets.insert(s.target);
+  }
+  for (const auto& [who, tally] : denied)
+    warn_("denied: " + who.first + " may not " + who.second + " " +
+          (tally.targets.size() == 1 ? *tally.targets.begin()
+                                     : std::to_string(tally.targets.size()) + " targets") +
+          ": " + std::to_string(tally.times) + " more time(s) since the last summary");
 }
 
 }  // namespace wasmhive::security

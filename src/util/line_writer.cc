@@ -37,10 +37,11 @@ LineWriter::~LineWriter() {
 void LineWriter::write(std::string line) {
   {
     std::lock_guard lock(mutex_);
-    if (queue_.size() >= queue_lines_) {
+    if (queue_.size() >= queue_lines_ || queued_bytes_ + line.size() > kMaxQueuedBytes) {
       ++dropped_;
       return;
     }
+    queued_bytes_ += line.size();
     queue_.push_back(std::move(line));
     ++queued_total_;
   }
@@ -75,6 +76,7 @@ void LineWriter::run() {
       batch += queue_.front();
       queue_.pop_front();
     }
+    queued_bytes_ = 0;
     lock.unlock();
     write_all(batch);
     lock.lock();

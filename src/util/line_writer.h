@@ -1,6 +1,7 @@
 // Writes lines to a file descriptor on a thread of its own, so that whoever
 // logs or audits never waits for a disk, a full pipe or a slow terminal. The
-// queue is bounded: past it, lines are dropped and counted, never waited for.
+// queue is bounded in lines and bytes: past either, lines are dropped and
+// counted, never waited for.
 #pragma once
 
 #include <condition_variable>
@@ -19,6 +20,7 @@ namespace wasmhive {
 class LineWriter {
  public:
   static constexpr std::size_t kDefaultQueueLines = 65536;
+  static constexpr std::size_t kMaxQueuedBytes = 16 << 20;
 
   // Appends to `path` (created if missing). Errors: unavailable, naming the path.
   static Result<std::unique_ptr<LineWriter>> open_append(
@@ -49,6 +51,7 @@ class LineWriter {
   mutable std::mutex mutex_;
   std::condition_variable wake_, written_;
   std::deque<std::string> queue_;
+  std::size_t queued_bytes_ = 0;
   std::uint64_t queued_total_ = 0, written_total_ = 0, dropped_ = 0, failed_ = 0;
   bool stopping_ = false;
   std::thread thread_;

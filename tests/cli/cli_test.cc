@@ -368,6 +368,15 @@ TEST_F(CliTest, GuestTextCannotForgeALogLineOrReachTheTerminalRaw) {
   EXPECT_EQ(out.output.find('\x1b'), std::string::npos) << "a raw escape reached the terminal";
 }
 
+TEST_F(CliTest, AHugeGuestLogLineIsCut) {
+  auto out = run_cli(
+      {"run", manifest(kFlooderApp), "--request", "app/f=biglog 3 1048576", "--until-idle"});
+  EXPECT_EQ(out.code, 0) << out.output.substr(0, 2000);
+  EXPECT_NE(out.output.find("reply <- app/f (ok): logged 3 0"), std::string::npos);
+  EXPECT_NE(out.output.find("[... 1044480 more bytes cut]"), std::string::npos);
+  EXPECT_LT(out.output.size(), 64u << 10);  // not 3 MiB
+}
+
 TEST_F(CliTest, JsonLogLinesStayValidWhateverTheGuestWrites) {
   auto out = run_cli({"run", manifest(kFlooderApp), "--log-format", "json", "--request",
                       "app/f=forge", "--until-idle"});
@@ -519,6 +528,46 @@ wasm = "$G/invalid_no_handle_message.wasm"
   EXPECT_EQ(out.code, 3) << out.output;
   EXPECT_NE(out.output.find("FAIL app/bad: missing_export: "), std::string::npos) << out.output;
   EXPECT_EQ(out.output.find("started app/good"), std::string::npos) << out.output;
+}
+
+TEST_F(CliTest, AModuleThatOnlyFailsToInstantiateIsRefusedBeforeAnythingStarts) {
+  std::string app = manifest(R"(
+[[component]]
+name = "app/good"
+wasm = "$G/echo.wasm"
+
+[[component]]
+name = "app/bad"
+wasm = "$G/invalid_data_outside_memory.wasm"
+)");
+  auto check = run_cli({"check", app});
+  EXPECT_EQ(check.code, 3) << check.output;
+  EXPECT_NE(check.output.find("FAIL app/bad: "), std::string::npos) << check.output;
+  auto run = run_cli({"run", app, "--until-idle"});
+  EXPECT_EQ(run.code, 3) << run.output;
+  EXPECT_EQ(run.output.find("started app/good"), std::string::npos) << run.output;
+  auto inspect =
+      run_cli({"inspect", std::string(WASMHIVE_GUEST_DIR) + "/invalid_data_outside_memory.wasm"});
+  EXPECT_EQ(inspect.code, 3) << inspect.output;
+  EXPECT_NE(inspect.output.find("loads:   no: "), std::string::npos) << inspect.output;
+}
+
+TEST_F(CliTest, ASecondSignalInterruptsAnInitThatLoops) {
+  Cli cli({"run", manifest(R"(
+[[component]]
+name = "app/slow"
+wasm = "$G/slowstart.wasm"
+call_timeout_ms = 3600000
+[component.capabilities]
+log = "info"
+)")});
+  ASSERT_TRUE(cli.read_until("[app/slow] init is looping")) << cli.output();
+  cli.signal(SIGTERM);  // waits for the loading to end: an hour away
+  cli.signal(SIGINT);   // stops now
+  auto signalled = std::chrono::steady_clock::now();
+  EXPECT_EQ(cli.wait(), 0) << cli.output();
+  EXPECT_LT(std::chrono::steady_clock::now() - signalled, 15s) << cli.output();
+  EXPECT_NE(cli.output().find("while loading"), std::string::npos) << cli.output();
 }
 
 TEST_F(CliTest, NegativeDurationsAreUsageErrors) {

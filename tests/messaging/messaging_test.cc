@@ -315,5 +315,15 @@ TEST_F(Messaging, ResubscribingAHeldPatternSucceedsAtAFullQuota) {
   EXPECT_EQ(command("app/r", "sub c.d"), -9);
 }
 
+// Outside testing: a component's name is registered before its init runs, so
+// what init sends to itself, or publishes to its own subscription, reaches it.
+TEST_F(Messaging, WhatInitSendsToItselfReachesIt) {
+  start();
+  spawn("app/selfie", "selfie");
+  EXPECT_TRUE(inbox.wait_for("got 0 sent"));       // kind 0: a send
+  EXPECT_TRUE(inbox.wait_for("got 2 published"));  // kind 2: a publication
+  EXPECT_EQ(host->dead_letters().count(), 0u);
+}
+
 }  // namespace
 }  // namespace wasmhive

@@ -263,5 +263,39 @@ TEST(CapabilityAudit, AFloodOfDenialsIsCountedNotWrittenOneByOne) {
   EXPECT_LT(lines, 100u);
 }
 
+// Outside testing: cycling through 10,000 forbidden names made one summary per
+// name per second. Targets past the first few per (component, capability) are
+// counted together.
+TEST(CapabilityAudit, CyclingThroughNamesDoesNotMultiplyTheRecords) {
+  auto path = std::filesystem::temp_directory_path() /
+              ("wasmhive-audit-cycle-" + std::to_string(getpid()) + ".jsonl");
+  std::filesystem::remove(path);
+  auto created = host::Host::create({.workers = 1, .audit_file = path.string()});
+  ASSERT_TRUE(created.ok()) << created.error().describe();
+  auto& host = **created;
+  auto spec = guest_spec("app/f", "flooder");
+  spec.capabilities = {};
+  spec.limits.call_timeout = 20s;
+  ASSERT_TRUE(host.spawn(std::move(spec)).ok());
+  constexpr int kDenials = 100000;
+  EXPECT_EQ(ask_text(host, "app/f", "cycle " + std::to_string(kDenials)),
+            "cycled " + std::to_string(kDenials));
+  host.shutdown();
+  std::ifstream file(path);
+  std::uint64_t lines = 0, decisions = 0;
+  bool other_targets = false;
+  for (std::string line; std::getline(file, line); ++lines) {
+    auto count = line.find("\"count\":");
+    decisions += count == std::string::npos ? 1 : std::stoull(line.substr(count + 8));
+    other_targets |= line.find("\"target\":\"(other targets)\"") != std::string::npos;
+  }
+  std::filesystem::remove(path);
+  EXPECT_EQ(decisions, static_cast<std::uint64_t>(kDenials));
+  EXPECT_TRUE(other_targets);
+  const AuditPolicy policy;
+  // In full: the first ten of each tracked target; then a summary per key per second.
+  EXPECT_LT(lines, policy.max_targets * policy.exact_per_key + 4 * (policy.max_targets + 1));
+}
+
 }  // namespace
 }  // namespace wasmhive::security

@@ -265,5 +265,44 @@ TEST(GuestLog, IsLimitedPerComponentAndSecondAndTheRestIsCounted) {
   EXPECT_EQ(ask_text(host, "app/chatty", "log 80"), "logged 50 30");
 }
 
+// Outside testing: each denied (or unanswerable) request queued a callback that
+// no mailbox bound limited: 13 million in 10 s. A request now counts against the
+// quota until its callback is taken.
+TEST_F(Hardening, RequestsThatFailAtOnceAreBoundedByTheRequestQuota) {
+  auto spec = flooder_spec();
+  spec.capabilities = {};  // every request is denied, and answered at once
+  spawn(std::move(spec));
+  const auto quota = static_cast<std::int64_t>(actor::ComponentLimits{}.max_outstanding_requests);
+  auto [accepted, limited] = counts_of(ask_text(*host, "bad/flooder", "requests x/y 100000"));
+  EXPECT_EQ(accepted, quota);
+  EXPECT_EQ(limited, 100000 - quota);
+  // Its callbacks are taken (as dead letters: it has no handle_callback), and
+  // the quota is free again.
+  EXPECT_TRUE(testing::eventually([&] { return host->status("bad/flooder")->mailbox_size == 0; }));
+  EXPECT_EQ(counts_of(ask_text(*host, "bad/flooder", "requests x/y 10")).first, 10);
+}
+
+// Outside testing: handlers kept starting after the drain deadline, one per
+// queued message, each interrupted a moment later.
+TEST(Shutdown, NoHandlerStartsAfterTheDrainDeadline) {
+  auto created = host::Host::create({.workers = 1});
+  ASSERT_TRUE(created.ok());
+  auto& host = **created;
+  constexpr int kComponents = 40;
+  for (int i = 0; i < kComponents; ++i) {
+    auto spec = guest_spec("slow/c" + std::to_string(i), "flaky");
+    spec.limits.call_timeout = 20s;
+    ASSERT_TRUE(host.spawn(std::move(spec)).ok());
+  }
+  for (int i = 0; i < kComponents; ++i)
+    ASSERT_TRUE(host.send("slow/c" + std::to_string(i), to_bytes("spin 2000")).ok());
+  auto report = host.shutdown(100ms);
+  std::size_t interrupted = 0;
+  for (const auto& c : host.dead_letters().counts())
+    if (c.reason.find("interrupted") != std::string::npos) interrupted += c.count;
+  EXPECT_LE(interrupted, 1u);  // the one running at the deadline
+  EXPECT_GE(report.undelivered, static_cast<std::size_t>(kComponents - 2));
+}
+
 }  // namespace
 }  // namespace wasmhive

@@ -7,6 +7,11 @@
  *   "publish <size> <topic>"        likewise by publishing: "published <n> <rc>"
  *   "deny <target> <n>"             n sends to a target it may not send to:
  *                                   "denied <how many got -4>"
+ *   "requests <target> <n>"         n requests (timeout 1 h), answered or not:
+ *                                   "requested <accepted> <refused -9>"
+ *   "cycle <n>"                     n sends, each to another of 10,000 names it
+ *                                   may not send to: "cycled <how many got -4>"
+ *   "biglog <n> <size>"             n info lines of <size> bytes: "logged <ok> <limited>"
  *   "log <n>"                       n info lines: "logged <ok> <limited>"
  *   "forge"                         logs a line with a newline, ANSI escapes and
  *                                   invalid UTF-8, sends such bytes (and a NUL)
@@ -101,6 +106,42 @@ static int32_t denied_sends(const uint8_t* p, uint32_t len) {
   return report("denied", denied, 0, 0);
 }
 
+static int32_t flood_requests(const uint8_t* p, uint32_t len) {
+  const uint8_t* target;
+  uint32_t target_len = next_token(&p, &len, &target);
+  int64_t count = wh_parse_i64(p, len), accepted = 0, limited = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t id = wh_raw_request(target, (int32_t)target_len, "x", 1, 3600000);
+    if (id > 0) ++accepted;
+    if (id == WH_ERR_LIMIT) ++limited;
+  }
+  return report("requested", accepted, 1, limited);
+}
+
+static int32_t cycle_targets(const uint8_t* p, uint32_t len) {
+  int64_t count = wh_parse_i64(p, len), denied = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    char name[32];
+    uint32_t n = wh_append(name, 0, "no/such", 7);
+    n = wh_append_i64(name, n, i % 10000);
+    if (wh_raw_send(name, (int32_t)n, "x", 1) == WH_ERR_DENIED) ++denied;
+  }
+  return report("cycled", denied, 0, 0);
+}
+
+static int32_t big_log_lines(const uint8_t* p, uint32_t len) {
+  const uint8_t* token;
+  uint32_t n = next_token(&p, &len, &token);
+  int64_t count = wh_parse_i64(token, n), size = size_arg(&p, &len), ok = 0, limited = 0;
+  for (uint32_t i = 0; i < size; ++i) bulk[i] = 'a' + (uint8_t)(i % 26);
+  for (int64_t i = 0; i < count; ++i) {
+    int32_t rc = wh_log_n(WH_LOG_INFO, (const char*)bulk, (uint32_t)size);
+    if (rc == 0) ++ok;
+    if (rc == WH_ERR_LIMIT) ++limited;
+  }
+  return report("logged", ok, 1, limited);
+}
+
 static int32_t log_lines(const uint8_t* p, uint32_t len) {
   int64_t count = wh_parse_i64(p, len), ok = 0, limited = 0;
   for (int64_t i = 0; i < count; ++i) {
@@ -147,6 +188,9 @@ WH_ON_MESSAGE(msg) {
   if (wh_equals(command, command_len, "publish")) return flood_publish(p, len);
   if (wh_equals(command, command_len, "deny")) return denied_sends(p, len);
   if (wh_equals(command, command_len, "log")) return log_lines(p, len);
+  if (wh_equals(command, command_len, "requests")) return flood_requests(p, len);
+  if (wh_equals(command, command_len, "cycle")) return cycle_targets(p, len);
+  if (wh_equals(command, command_len, "biglog")) return big_log_lines(p, len);
   if (wh_equals(command, command_len, "forge")) return forge();
   if (wh_equals(command, command_len, "slow")) return slow_send(p, len);
   return WH_ERR_INVALID;
