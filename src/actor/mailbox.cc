@@ -31,7 +31,7 @@ Mailbox::Push Mailbox::admit(Message message, std::size_t bytes, Limit limit) {
   if (limit == Limit::none)
     budget_->force_take(bytes);
   else if (!budget_->try_take(bytes))
-    return Push::full;
+    return Push::no_budget;
   queue_.emplace_back(std::move(message), bytes);
   queued_bytes_ += bytes;
   resized();

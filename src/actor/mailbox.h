@@ -62,7 +62,8 @@ class Mailbox {
       : Mailbox({capacity, SIZE_MAX}, std::make_shared<ByteBudget>(SIZE_MAX)) {}
   ~Mailbox();
 
-  enum class Push { accepted, full, closed };
+  // full: this mailbox's count or bytes; no_budget: the host's shared bytes.
+  enum class Push { accepted, full, no_budget, closed };
   // Which bounds a push must respect.
   enum class Limit {
     all,    // count and bytes: an ordinary message

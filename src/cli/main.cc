@@ -112,6 +112,7 @@ struct RunOptions {
   std::vector<std::string> sends, requests;
   std::int64_t request_timeout_ms = 5000;
   std::int64_t drain_ms = 5000;
+  std::size_t dead_letter_rows = 20;
   bool until_idle = false;
 };
 
@@ -219,10 +220,11 @@ bool wait_until_idle(host::Host& host, StopSignal& stop) {
   return false;
 }
 
-// The dead letters per (sender, target, reason), most first; the rest summed.
-void report_dead_letters(const host::Host& host) {
-  constexpr std::size_t kShown = 20;
+// The dead letters per (sender, target, reason), most first, `rows` of them
+// (0: all); the rest summed.
+void report_dead_letters(const host::Host& host, std::size_t rows) {
   auto counts = host.dead_letters().counts();
+  const std::size_t kShown = rows ? rows : counts.size();
   if (counts.empty()) return;
   std::printf("dead letters (sender -> target: reason):\n");
   for (std::size_t i = 0; i < counts.size() && i < kShown; ++i) {
@@ -235,13 +237,13 @@ void report_dead_letters(const host::Host& host) {
                 counts.size() - kShown);
 }
 
-void report_shutdown(host::Host& host, std::int64_t drain_ms) {
-  auto report = host.shutdown(std::chrono::milliseconds(drain_ms));
+void report_shutdown(host::Host& host, const RunOptions& options) {
+  auto report = host.shutdown(std::chrono::milliseconds(options.drain_ms));
   std::printf("stopped: %zu message(s) left undelivered, %llu dead letter(s) in all\n",
               report.undelivered, static_cast<unsigned long long>(host.dead_letters().count()));
   for (const auto& [name, left] : report.per_component)
     if (left) std::printf("  %s: %zu undelivered\n", name.c_str(), left);
-  report_dead_letters(host);
+  report_dead_letters(host, options.dead_letter_rows);
 }
 
 // Loads every module of the manifest, as `check` does: `run` starts nothing
@@ -283,7 +285,7 @@ int run(const RunOptions& options) {
       std::printf("%s\n", started.error().message.c_str());
     else
       std::fprintf(stderr, "wasmhive: %s\n", started.error().describe().c_str());
-    report_shutdown(**host, options.drain_ms);
+    report_shutdown(**host, options);
     stop.set_hurry({});
     return interrupted ? kSuccess : kRuntimeFailure;
   }
@@ -299,7 +301,7 @@ int run(const RunOptions& options) {
     std::fprintf(stderr, "wasmhive: the root supervision group gave up: %s\n", why.c_str());
     rc = kRuntimeFailure;
   }
-  report_shutdown(**host, options.drain_ms);
+  report_shutdown(**host, options);
   stop.set_hurry({});  // the host goes before the signal thread does
   return rc;
 }
@@ -367,7 +369,9 @@ int main(int argc, char** argv) {
                          "(or --until-idle); then drain, stop and report.");
   run_cmd->add_option("manifest", options.manifest, "The app manifest (TOML); see docs/manifest.md")
       ->required();
-  run_cmd->add_option("--log-level", options.log_level, "trace, debug, info, warn, error or off")
+  run_cmd
+      ->add_option("--log-level", options.log_level,
+                   "trace, debug, info, warn, error, critical or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->capture_default_str();
   run_cmd->add_option("--log-format", options.log_format, "text or json (one object per line)")
@@ -393,9 +397,13 @@ int main(int argc, char** argv) {
                    "SIGINT/SIGTERM stops at once")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{3'600'000}))
       ->capture_default_str();
+  run_cmd
+      ->add_option("--dead-letters", options.dead_letter_rows,
+                   "Rows of the dead-letter report at the end, most frequent first (0: all)")
+      ->capture_default_str();
   run_cmd->add_flag(
       "--until-idle", options.until_idle,
-      "Stop once nothing is queued, pending or restarting and nothing ran for 200 ms");
+      "Stop once nothing is queued, pending, restarting or running and nothing ran for 200 ms");
   std::string path;
   auto* check_cmd = app.add_subcommand(
       "check", "Validate a manifest and every module it names, without running them");

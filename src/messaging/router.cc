@@ -257,9 +257,17 @@ std::int32_t Router::deliver(Message message, std::string_view target, const Rou
                     : component->offer(std::move(message));
   if (pushed == actor::Mailbox::Push::accepted) return abi::kOk;
   component->count_dead_letter();
-  bool full = pushed == actor::Mailbox::Push::full;
-  dead_letter(meta, target, full ? "mailbox full" : "target stopped", size);
-  return full ? abi::kErrBusy : abi::kErrNotFound;
+  switch (pushed) {
+    case actor::Mailbox::Push::full:
+      dead_letter(meta, target, "mailbox full", size);
+      return abi::kErrBusy;
+    case actor::Mailbox::Push::no_budget:
+      dead_letter(meta, target, "host queue budget full", size);
+      return abi::kErrBusy;
+    default:
+      dead_letter(meta, target, "target stopped", size);
+      return abi::kErrNotFound;
+  }
 }
 
 // An answer whose payload does not fit by bytes becomes a target_error

@@ -515,6 +515,35 @@ send = ["app/*"]
       << out.output;
 }
 
+TEST_F(CliTest, TheDeadLetterReportShowsAsManyRowsAsAsked) {
+  std::string app = manifest(R"(
+[[component]]
+name = "app/r"
+wasm = "$G/relay.wasm"
+[component.capabilities]
+send = ["app/*"]
+)");
+  std::vector<std::string> args = {"run", app, "--until-idle"};
+  for (int i = 0; i < 3; ++i) {
+    args.push_back("--request");
+    args.push_back("app/r=send app/missing" + std::to_string(i) + " x");
+  }
+  auto args_with = [&](const char* rows) {
+    auto all = args;
+    all.insert(all.end(), {"--dead-letters", rows});
+    return all;
+  };
+  auto one = run_cli(args_with("1"));
+  EXPECT_NE(one.output.find("... and 2 more (sender, target, reason) combinations"),
+            std::string::npos)
+      << one.output;
+  auto every = run_cli(args_with("0"));
+  for (int i = 0; i < 3; ++i)
+    EXPECT_NE(every.output.find("app/r -> app/missing" + std::to_string(i)), std::string::npos)
+        << every.output;
+  EXPECT_EQ(every.output.find("more (sender, target, reason)"), std::string::npos);
+}
+
 TEST_F(CliTest, RunValidatesEveryModuleBeforeStartingAny) {
   auto out = run_cli({"run", manifest(R"(
 [[component]]

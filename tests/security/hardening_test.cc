@@ -237,6 +237,10 @@ TEST_F(Hardening, BroadcastCannotMultiplyAFloodPastTheHostBudget) {
   std::size_t queued = 0;
   for (const auto& s : host->statuses()) queued += s.mailbox_bytes;
   EXPECT_LE(queued, budget);
+  bool budget_said = false;
+  for (const auto& c : host->dead_letters().counts())
+    budget_said |= c.sender == "bad/flooder" && c.reason == "host queue budget full";
+  EXPECT_TRUE(budget_said);
 }
 
 TEST_F(Hardening, APublishFloodMeetsTheSameBounds) {
