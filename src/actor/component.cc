@@ -66,7 +66,7 @@ ComponentStatus Component::status() const {
           .dead_letters = dead_letters_.load()};
 }
 
-Mailbox::Push Component::offer_callback(Message message) {
+Mailbox::Push Component::offer_callback(Message&& message) {
   auto limit = message.payload.empty() ? Mailbox::Limit::none : Mailbox::Limit::bytes;
   return mailbox_.try_push(std::move(message), limit);
 }

@@ -60,12 +60,13 @@ class Component : public std::enable_shared_from_this<Component> {
   std::uint64_t generation() const { return generation_.load(); }
 
   // Any thread: queue a message; the mailbox wakes the worker if needed.
-  Mailbox::Push offer(Message message) { return mailbox_.try_push(std::move(message)); }
+  // Refused messages are left as they were (see Mailbox::try_push).
+  Mailbox::Push offer(Message&& message) { return mailbox_.try_push(std::move(message)); }
   // A callback for a request this component made: never refused for its count
   // (callbacks are bounded by its requests); one with a payload may be refused
   // for bytes, one without never.
-  Mailbox::Push offer_callback(Message message);
-  Mailbox::Push offer_until(Message message, std::chrono::steady_clock::time_point deadline) {
+  Mailbox::Push offer_callback(Message&& message);
+  Mailbox::Push offer_until(Message&& message, std::chrono::steady_clock::time_point deadline) {
     return mailbox_.push_until(std::move(message), deadline);
   }
 

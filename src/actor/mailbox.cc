@@ -27,7 +27,7 @@ bool Mailbox::has_room(std::size_t bytes, Limit limit) const {
   return queued_bytes_ + bytes <= bounds_.bytes;
 }
 
-Mailbox::Push Mailbox::admit(Message message, std::size_t bytes, Limit limit) {
+Mailbox::Push Mailbox::admit(Message&& message, std::size_t bytes, Limit limit) {
   if (limit == Limit::none)
     budget_->force_take(bytes);
   else if (!budget_->try_take(bytes))
@@ -38,7 +38,7 @@ Mailbox::Push Mailbox::admit(Message message, std::size_t bytes, Limit limit) {
   return Push::accepted;
 }
 
-Mailbox::Push Mailbox::try_push(Message message, Limit limit) {
+Mailbox::Push Mailbox::try_push(Message&& message, Limit limit) {
   std::size_t bytes = footprint(message);
   Push pushed;
   {
@@ -71,7 +71,8 @@ bool Mailbox::end_turn() {
   return claim();
 }
 
-Mailbox::Push Mailbox::push_until(Message message, std::chrono::steady_clock::time_point deadline) {
+Mailbox::Push Mailbox::push_until(Message&& message,
+                                  std::chrono::steady_clock::time_point deadline) {
   std::size_t bytes = footprint(message);
   Push pushed;
   {

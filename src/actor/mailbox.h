@@ -71,10 +71,12 @@ class Mailbox {
     none,   // nothing: an error callback, which must never be refused
   };
 
-  Push try_push(Message message, Limit limit = Limit::all);
+  // A refused message is left as it was: the caller still has it (for its
+  // dead letter) without a copy made on every push.
+  Push try_push(Message&& message, Limit limit = Limit::all);
   // Waits for room until `deadline` (real time: it bounds a host thread's wait).
   // Only this mailbox's bounds are waited for; the shared budget is not.
-  Push push_until(Message message, std::chrono::steady_clock::time_point deadline);
+  Push push_until(Message&& message, std::chrono::steady_clock::time_point deadline);
   std::optional<Message> try_pop();
 
   // The hand-off to the worker. `on_ready` runs on the thread that made the
@@ -106,7 +108,7 @@ class Mailbox {
   bool claim();
   void notify_if_ready();
   // Reserves the shared budget and queues; the caller holds mutex_ and checked room.
-  Push admit(Message message, std::size_t bytes, Limit limit);
+  Push admit(Message&& message, std::size_t bytes, Limit limit);
   void resized();
 
   const Bounds bounds_;

@@ -55,19 +55,24 @@ void Worker::post(Task task) {
 void Worker::enqueue(Component& component) {
   {
     std::lock_guard lock(mutex_);
-    ready_.push_back(component.shared_from_this());
+    ready_.push_back(&component);
   }
   wake_.notify_one();
 }
 
-bool Worker::take(Task& task, std::shared_ptr<Component>& component) {
+void Worker::forget(const Component& component) {
+  std::lock_guard lock(mutex_);
+  std::erase(ready_, &component);
+}
+
+bool Worker::take(Task& task, Component*& component) {
   if (!tasks_.empty()) {
     task = std::move(tasks_.front());
     tasks_.pop_front();
     return true;
   }
   if (!ready_.empty() && !turns_held_) {
-    component = std::move(ready_.front());
+    component = ready_.front();
     ready_.pop_front();
     return true;
   }
@@ -90,13 +95,13 @@ void Worker::run(std::shared_ptr<engine::ModuleCache> cache, std::promise<Result
     wake_.wait(lock,
                [&] { return stopping_ || !tasks_.empty() || (!ready_.empty() && !turns_held_); });
     Task task;
-    std::shared_ptr<Component> component;
+    Component* component = nullptr;
     if (!take(task, component)) break;  // stopping, and nothing left
     lock.unlock();
     if (task)
       task(*engine);
     else
-      run_turn(std::move(component), turn_budget_);
+      run_turn(*component, turn_budget_);
     lock.lock();
   }
   engine_ = nullptr;
@@ -104,7 +109,7 @@ void Worker::run(std::shared_ptr<engine::ModuleCache> cache, std::promise<Result
 
 bool Worker::step() {
   Task task;
-  std::shared_ptr<Component> component;
+  Component* component = nullptr;
   {
     std::lock_guard lock(mutex_);
     if (!take(task, component)) return false;
@@ -112,7 +117,7 @@ bool Worker::step() {
   if (task)
     task(*stepped_engine_);
   else
-    run_turn(std::move(component), 1);
+    run_turn(*component, 1);
   return true;
 }
 
@@ -126,12 +131,12 @@ void Worker::interrupt() {
   if (engine_) engine_->interrupt();
 }
 
-void Worker::run_turn(std::shared_ptr<Component> component, std::size_t budget) {
-  if (component->run_turn(budget)) {
-    enqueue(*component);  // more to do: back of the line, after the others
+void Worker::run_turn(Component& component, std::size_t budget) {
+  if (component.run_turn(budget)) {
+    enqueue(component);  // more to do: back of the line, after the others
     return;
   }
-  if (component->end_turn()) enqueue(*component);
+  if (component.end_turn()) enqueue(component);
 }
 
 }  // namespace wasmhive::actor

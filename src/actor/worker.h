@@ -54,8 +54,12 @@ class Worker {
     return future.get();
   }
   // Queues a component whose mailbox became ready (and is now scheduled). The
-  // queue holds it until its turn is over.
+  // queue does not own it: a component leaves through forget() before it is
+  // freed (Host::remove), and the host outlives what its workers hold.
   void enqueue(Component& component);
+  // On this worker's thread (a task): drops `component` from the ready queue.
+  // Its mailbox must be closed already, so it cannot come back.
+  void forget(const Component& component);
   // From any thread: interrupts the guest call running on this worker, if any.
   void interrupt();
   // From any thread: no component gets another turn; tasks still run. For a
@@ -70,15 +74,15 @@ class Worker {
   Worker(std::size_t index, std::size_t turn_budget) : index_(index), turn_budget_(turn_budget) {}
   void run(std::shared_ptr<engine::ModuleCache> cache, std::promise<Result<void>>& ready);
   // Takes the next task or ready component, if any (the caller holds mutex_).
-  bool take(Task& task, std::shared_ptr<Component>& component);
-  void run_turn(std::shared_ptr<Component> component, std::size_t budget);
+  bool take(Task& task, Component*& component);
+  void run_turn(Component& component, std::size_t budget);
 
   const std::size_t index_;
   const std::size_t turn_budget_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Task> tasks_;
-  std::deque<std::shared_ptr<Component>> ready_;
+  std::deque<Component*> ready_;  // not owned: see enqueue()
   bool stopping_ = false;
   bool turns_held_ = false;
   engine::Engine* engine_ = nullptr;  // guarded by mutex_: interrupt() reaches it from outside

@@ -7,17 +7,15 @@
 #include <mutex>
 #include <thread>
 
-#include "abi/loader.h"
 #include "actor/supervisor.h"
-#include "actor/wasm_behaviour.h"
 #include "actor/worker.h"
 #include "host/api_result.h"
 #include "host/drain.h"
 #include "host/log.h"
+#include "host/spawner.h"
 #include "messaging/names.h"
 #include "messaging/router.h"
 #include "security/gate.h"
-#include "util/file.h"
 #include "util/line_writer.h"
 #include "util/timer_service.h"
 
@@ -65,9 +63,9 @@ class HostImpl final : public Host, public actor::Lifecycle, public actor::Super
 
   ~HostImpl() override {
     shutdown(std::chrono::milliseconds(0));
-    router_.reset();  // no request completes after this
-    timers_.reset();  // no timer callback runs after this
-    workers_.clear();
+    timers_.reset();   // no timer callback runs (or posts to a worker) after this
+    workers_.clear();  // no turn runs after this: their queues do not own components
+    router_.reset();   // the components go last
     summarize();
     gate_.audit().flush();
     log_writer_->flush();
@@ -125,7 +123,7 @@ class HostImpl final : public Host, public actor::Lifecycle, public actor::Super
                         spec.name + ": no worker " + std::to_string(worker));
     const std::string name = spec.name;
     if (auto reserved = router_->reserve(name); !reserved) return reserved;
-    auto component = load(std::move(spec), worker);
+    auto component = spawner_.load(std::move(spec), worker);
     if (!component) {
       router_->unsubscribe_all(name);  // init may have subscribed before it failed
       router_->release(name);
@@ -148,11 +146,16 @@ class HostImpl final : public Host, public actor::Lifecycle, public actor::Super
     if (!component) return make_error(Errc::not_found, "no component '" + std::string(name) + "'");
     supervisor_->remove_child(*component);
     stop_for_good(*component, "component removed", "removed by the host");
-    // On its worker, so the last of its instance goes where it was made.
-    workers_[component->worker()]->call([&](engine::Engine&) {
+    // Its mailbox is closed: it cannot be queued again. Drop it from its
+    // worker's queue there, and let every worker finish what it is doing, so
+    // no turn and no route memo still uses it when it is freed.
+    auto& own = *workers_[component->worker()];
+    own.call([&](engine::Engine&) {
       component->port().retire();
+      own.forget(*component);
       return 0;
     });
+    quiesce(workers_);
     guest_log_.forget(name);
     return {};
   }
@@ -389,62 +392,6 @@ class HostImpl final : public Host, public actor::Lifecycle, public actor::Super
     guest_log_.summarize();
   }
 
-  // Made shared before it starts: its init may make requests, whose answers
-  // find it through a weak_ptr.
-  std::shared_ptr<Component> make_component(actor::ComponentSpec spec,
-                                            std::unique_ptr<actor::Behaviour> behaviour,
-                                            std::size_t worker) {
-    auto component = std::make_shared<Component>(std::move(spec), std::move(behaviour), worker,
-                                                 *this, queue_budget_);
-    component->connect(router_->port_for(*component));
-    return component;
-  }
-
-  Result<std::shared_ptr<Component>> load(actor::ComponentSpec spec, std::size_t worker) {
-    if (spec.native) {
-      auto behaviour = std::make_unique<actor::NativeBehaviour>(spec.native);
-      auto component = make_component(std::move(spec), std::move(behaviour), worker);
-      auto started = workers_[worker]->call(
-          [&](engine::Engine& engine) { return register_and_start(*component, engine); });
-      if (!started) return started.error();
-      return component;
-    }
-    std::vector<std::uint8_t> bytes = std::move(spec.wasm_bytes);
-    if (bytes.empty()) {
-      auto read = read_file(spec.wasm);
-      if (!read) return Error{read.error().code, spec.name + ": " + read.error().message};
-      bytes = std::move(*read);
-    }
-    engine::CompileOptions options{.memory_max_pages = spec.limits.memory_max_pages};
-    // One hand-off to the worker for compile (a cache hit, usually), instantiate
-    // and init: each hand-off costs a thread wake-up, the bulk of a spawn.
-    return workers_[worker]->call(
-        [&](engine::Engine& engine) -> Result<std::shared_ptr<Component>> {
-          auto module = abi::load_module(engine, bytes, options);
-          if (!module) return Error{module.error().code, spec.name + ": " + module.error().message};
-          auto behaviour =
-              std::make_unique<actor::WasmBehaviour>(*module, spec.limits.call_timeout);
-          auto component = make_component(std::move(spec), std::move(behaviour), worker);
-          if (auto started = register_and_start(*component, engine); !started)
-            return Error{started.error().code,
-                         component->name() + ": init failed: " + started.error().message};
-          return component;
-        });
-  }
-
-  // On its worker. Registered before init, as Erlang registers before init:
-  // what init sends to itself, or publishes to its own subscriptions, is
-  // queued for it. A failed start unregisters it; what was queued is refused.
-  Result<void> register_and_start(Component& component, engine::Engine& engine) {
-    router_->add(component.shared_from_this());
-    auto started = component.start(engine);
-    if (!started) {
-      router_->unregister(component.name());
-      component.stop("init failed");
-    }
-    return started;
-  }
-
   HostConfig config_;
   std::unique_ptr<SystemClock> own_clock_;
   Clock& clock_;
@@ -458,6 +405,7 @@ class HostImpl final : public Host, public actor::Lifecycle, public actor::Super
   std::unique_ptr<messaging::Router> router_;
   std::unique_ptr<actor::Supervisor> supervisor_;
   std::vector<std::unique_ptr<actor::Worker>> workers_;
+  Spawner spawner_{workers_, *router_, *this, queue_budget_};
 
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> next_worker_{0};

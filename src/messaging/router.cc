@@ -71,6 +71,7 @@ std::shared_ptr<Component> Router::unregister(std::string_view name) {
   auto component = std::move(it->second);
   registry_.erase(it);
   std::erase(order_, component);
+  ++removals_;
   return component;
 }
 
@@ -228,14 +229,16 @@ void Router::unsubscribe_all(const std::string& subscriber) {
 
 // ---- delivery ----
 
-std::shared_ptr<Component> Router::resolve(std::string_view target, RouteMemo* memo) const {
-  if (memo && memo->name == target)
-    if (auto remembered = memo->target.lock();
-        remembered && remembered->state() != actor::ComponentState::stopped)
-      return remembered;
-  auto found = find(target);
-  if (found && memo) *memo = {std::string(target), found};
-  return found;
+Component* Router::resolve(std::string_view target, RouteMemo* memo,
+                           std::shared_ptr<Component>& hold) const {
+  if (memo && memo->target && memo->name == target && memo->removals == removals_.load() &&
+      memo->target->state() != actor::ComponentState::stopped)
+    return memo->target;
+  // Read before the lookup: a removal after it voids the memo at the next use.
+  std::uint64_t removals = removals_.load();
+  hold = find(target);
+  if (hold && memo) *memo = {std::string(target), hold.get(), removals};
+  return hold.get();
 }
 
 // Puts a message in the target's mailbox; every refusal is a dead letter.
@@ -244,28 +247,28 @@ std::int32_t Router::deliver(Message message, std::string_view target, const Rou
     config_.host_inbox(message);
     return abi::kOk;
   }
-  auto component = resolve(target, route.memo);
+  std::shared_ptr<Component> hold;
+  Component* component = resolve(target, route.memo, hold);
   if (!component || component->state() == actor::ComponentState::stopped) {
     dead_letter(message, target, component ? "target stopped" : "unknown target");
     return abi::kErrNotFound;
   }
-  Message meta{message.kind, message.sender, {}, {}, message.correlation_id};
-  std::size_t size = message.payload.size();
   auto pushed = route.wait_for_room
                     ? component->offer_until(std::move(message), std::chrono::steady_clock::now() +
                                                                      *route.wait_for_room)
                     : component->offer(std::move(message));
   if (pushed == actor::Mailbox::Push::accepted) return abi::kOk;
+  // Refused: `message` is still whole.
   component->count_dead_letter();
   switch (pushed) {
     case actor::Mailbox::Push::full:
-      dead_letter(meta, target, "mailbox full", size);
+      dead_letter(message, target, "mailbox full");
       return abi::kErrBusy;
     case actor::Mailbox::Push::no_budget:
-      dead_letter(meta, target, "host queue budget full", size);
+      dead_letter(message, target, "host queue budget full");
       return abi::kErrBusy;
     default:
-      dead_letter(meta, target, "target stopped", size);
+      dead_letter(message, target, "target stopped");
       return abi::kErrNotFound;
   }
 }
@@ -273,19 +276,19 @@ std::int32_t Router::deliver(Message message, std::string_view target, const Rou
 // An answer whose payload does not fit by bytes becomes a target_error
 // callback (which always fits): the requester still gets exactly one.
 Router::CallbackDelivery Router::deliver_callback(Component& requester, Message callback) {
-  Message meta{callback.kind,   callback.sender,    {}, {}, callback.correlation_id,
-               callback.status, callback.generation};
-  std::size_t size = callback.payload.size();
   auto pushed = requester.offer_callback(std::move(callback));
   if (pushed == actor::Mailbox::Push::accepted) return {true, true};
+  // Refused: `callback` is still whole.
   if (pushed == actor::Mailbox::Push::closed) {
-    dead_letter(meta, requester.name(), "requester stopped before the answer arrived", size);
+    dead_letter(callback, requester.name(), "requester stopped before the answer arrived");
     return {true, false};
   }
-  dead_letter(meta, requester.name(), "answer refused: requester's mailbox is full (bytes)", size);
-  meta.status = abi::kStatusTargetError;
-  if (requester.offer_callback(meta) == actor::Mailbox::Push::accepted) return {false, true};
-  dead_letter(meta, requester.name(), "requester stopped before the answer arrived");
+  dead_letter(callback, requester.name(), "answer refused: requester's mailbox is full (bytes)");
+  callback.status = abi::kStatusTargetError;
+  callback.payload.clear();
+  if (requester.offer_callback(std::move(callback)) == actor::Mailbox::Push::accepted)
+    return {false, true};
+  dead_letter(callback, requester.name(), "requester stopped before the answer arrived");
   return {false, false};
 }
 

@@ -9,6 +9,7 @@
 // a removed one lives on only while a queue or a memo still holds it.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -50,10 +51,15 @@ struct Sender {
 };
 
 // A sender's memo of its last resolved target: repeat sends skip the registry
-// lock, a cache line every worker would otherwise write on every message.
+// lock, a cache line every worker would otherwise write on every message, and
+// any reference count. It is valid while no component was removed since it was
+// taken (Router::removals): a removal bumps that count, then waits until every
+// worker has finished what it was doing before the component is freed, so a
+// send still using an old memo ends first. Worker threads only.
 struct RouteMemo {
   std::string name;
-  std::weak_ptr<actor::Component> target;
+  actor::Component* target = nullptr;
+  std::uint64_t removals = 0;
 };
 
 // How one message travels.
@@ -93,7 +99,8 @@ class Router {
   void release(const std::string& name);
   // Registers a component under its reserved name.
   void add(std::shared_ptr<actor::Component> component);
-  // Frees the name; the component is returned, still whole.
+  // Frees the name; the component is returned, still whole. Memos taken before
+  // are void from now on (see RouteMemo).
   std::shared_ptr<actor::Component> unregister(std::string_view name);
   std::shared_ptr<actor::Component> find(std::string_view name) const;
   // Every registered component, in the order they were added.
@@ -146,7 +153,10 @@ class Router {
 
  private:
   std::int32_t deliver(actor::Message message, std::string_view target, const Route& route);
-  std::shared_ptr<actor::Component> resolve(std::string_view target, RouteMemo* memo) const;
+  // The target, and what keeps it alive while it is used (nothing when the
+  // memo vouches for it).
+  actor::Component* resolve(std::string_view target, RouteMemo* memo,
+                            std::shared_ptr<actor::Component>& hold) const;
   // Name, payload and capability checks shared by every kind of message.
   bool allowed(const Sender& from, const char* capability, std::string_view target, bool granted);
   bool fits(const Sender& from, abi::Bytes payload) const;
@@ -163,6 +173,7 @@ class Router {
   std::unordered_map<std::string, std::shared_ptr<actor::Component>> registry_;
   std::vector<std::shared_ptr<actor::Component>> order_;  // as added; pruned on unregister
   std::unordered_set<std::string> reserved_;
+  std::atomic<std::uint64_t> removals_{0};
 };
 
 // Splits a guest's newline-separated target list (a trailing newline is

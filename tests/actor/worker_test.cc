@@ -108,6 +108,7 @@ TEST_F(WorkerTest, ReadyComponentsTakeTurnsOneMessagePerStep) {
   }
   EXPECT_EQ(handled, (std::vector<std::string>{"a:1", "b:x", "a:2", "a:3"}));
   EXPECT_FALSE(a->status().busy);  // the turn ended and found nothing more
+  worker->reset();                 // its queue does not own components: it goes first
 }
 
 TEST_F(WorkerTest, TasksRunBeforeTurnsAndInOrderOnAThreadedWorker) {
@@ -129,6 +130,7 @@ TEST_F(WorkerTest, TasksRunBeforeTurnsAndInOrderOnAThreadedWorker) {
   ASSERT_EQ(signalled.get_future().wait_for(std::chrono::seconds(20)), std::future_status::ready);
   EXPECT_EQ(order, (std::vector<std::size_t>{0, 0}));  // both tasks ran before the message
   EXPECT_EQ(handled, (std::vector<std::string>{"a:m", "a:signal"}));
+  worker->reset();  // its queue does not own components: it goes first
 }
 
 }  // namespace

@@ -1,0 +1,80 @@
+#include "host/spawner.h"
+
+#include "abi/loader.h"
+#include "actor/wasm_behaviour.h"
+#include "util/file.h"
+
+namespace wasmhive::host {
+
+using actor::Component;
+
+void quiesce(const std::vector<std::unique_ptr<actor::Worker>>& workers) {
+  for (const auto& worker : workers) worker->call([](engine::Engine&) { return 0; });
+}
+
+// Made shared before it starts: its init may make requests, whose answers find
+// it through a weak_ptr.
+std::shared_ptr<Component> Spawner::make_component(actor::ComponentSpec spec,
+                                                   std::unique_ptr<actor::Behaviour> behaviour,
+                                                   std::size_t worker) {
+  auto component = std::make_shared<Component>(std::move(spec), std::move(behaviour), worker,
+                                               lifecycle_, queue_budget_);
+  component->connect(router_.port_for(*component));
+  return component;
+}
+
+Result<std::shared_ptr<Component>> Spawner::load(actor::ComponentSpec spec, std::size_t worker) {
+  // A component whose init failed was registered for a while: it is freed only
+  // once no worker can still hold it (see RouteMemo).
+  std::shared_ptr<Component> failed;
+  if (spec.native) {
+    auto behaviour = std::make_unique<actor::NativeBehaviour>(spec.native);
+    auto component = make_component(std::move(spec), std::move(behaviour), worker);
+    auto started = workers_[worker]->call(
+        [&](engine::Engine& engine) { return register_and_start(*component, engine); });
+    if (!started) {
+      quiesce(workers_);
+      return started.error();
+    }
+    return component;
+  }
+  std::vector<std::uint8_t> bytes = std::move(spec.wasm_bytes);
+  if (bytes.empty()) {
+    auto read = read_file(spec.wasm);
+    if (!read) return Error{read.error().code, spec.name + ": " + read.error().message};
+    bytes = std::move(*read);
+  }
+  engine::CompileOptions options{.memory_max_pages = spec.limits.memory_max_pages};
+  // One hand-off to the worker for compile (a cache hit, usually), instantiate
+  // and init: each hand-off costs a thread wake-up, the bulk of a spawn.
+  auto loaded =
+      workers_[worker]->call([&](engine::Engine& engine) -> Result<std::shared_ptr<Component>> {
+        auto module = abi::load_module(engine, bytes, options);
+        if (!module) return Error{module.error().code, spec.name + ": " + module.error().message};
+        auto behaviour = std::make_unique<actor::WasmBehaviour>(*module, spec.limits.call_timeout);
+        auto component = make_component(std::move(spec), std::move(behaviour), worker);
+        if (auto started = register_and_start(*component, engine); !started) {
+          failed = component;
+          return Error{started.error().code,
+                       component->name() + ": init failed: " + started.error().message};
+        }
+        return component;
+      });
+  if (failed) quiesce(workers_);
+  return loaded;
+}
+
+// On its worker. Registered before init, as Erlang registers before init: what
+// init sends to itself, or publishes to its own subscriptions, is queued for it.
+// A failed start unregisters it; what was queued is refused.
+Result<void> Spawner::register_and_start(Component& component, engine::Engine& engine) {
+  router_.add(component.shared_from_this());
+  auto started = component.start(engine);
+  if (!started) {
+    router_.unregister(component.name());
+    component.stop("init failed");
+  }
+  return started;
+}
+
+}  // namespace wasmhive::host
