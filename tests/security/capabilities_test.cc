@@ -225,76 +225,74 @@ TEST(Limits, OutstandingRequestsSubscriptionsAndPayload) {
   EXPECT_GT(std::stoll(ask_text(**host, "app/r", "req app/slow 5000 d")), 0);
 }
 
-TEST(CapabilityAudit, AFloodOfDenialsIsCountedNotWrittenOneByOne) {
-  auto path = std::filesystem::temp_directory_path() /
-              ("wasmhive-audit-flood-" + std::to_string(getpid()) + ".jsonl");
-  std::filesystem::remove(path);
-  auto created = host::Host::create({.workers = 1, .audit_file = path.string()});
-  ASSERT_TRUE(created.ok()) << created.error().describe();
-  auto& host = **created;
-  auto spec = guest_spec("app/f", "flooder");
-  spec.capabilities = {};  // nothing at all: every send is a denial
-  spec.limits.call_timeout = 20s;
-  ASSERT_TRUE(host.spawn(std::move(spec)).ok());
-  constexpr int kDenials = 100000;
-  EXPECT_EQ(ask_text(host, "app/f", "deny app/secret " + std::to_string(kDenials)),
-            "denied " + std::to_string(kDenials));
-  host.shutdown();  // writes the summaries and flushes the file
-  EXPECT_EQ(host.audit_denials(), static_cast<std::uint64_t>(kDenials));
+// What an audit file says after a guest with no capabilities ran `command`.
+struct AuditFile {
+  std::vector<std::string> lines;
+  std::uint64_t decisions = 0;  // each line's count (1 for a record in full)
+  std::uint64_t summaries = 0;
+  std::uint64_t denials = 0;  // Host::audit_denials()
+};
 
+AuditFile audit_flood(const std::string& command, const std::string& expected_reply) {
+  auto path = std::filesystem::temp_directory_path() /
+              ("wasmhive-audit-" + std::to_string(getpid()) + ".jsonl");
+  std::filesystem::remove(path);
+  AuditFile out;
+  {
+    auto created = host::Host::create({.workers = 1, .audit_file = path.string()});
+    EXPECT_TRUE(created.ok()) << created.error().describe();
+    if (!created.ok()) return out;
+    auto& host = **created;
+    auto spec = guest_spec("app/f", "flooder");
+    spec.capabilities = {};  // nothing at all: every send is a denial
+    spec.limits.call_timeout = 20s;
+    EXPECT_TRUE(host.spawn(std::move(spec)).ok());
+    EXPECT_EQ(ask_text(host, "app/f", command), expected_reply);
+    host.shutdown();  // writes the summaries and flushes the file
+    out.denials = host.audit_denials();
+  }
   std::ifstream file(path);
-  std::uint64_t lines = 0, decisions = 0, summaries = 0;
-  for (std::string line; std::getline(file, line); ++lines) {
+  for (std::string line; std::getline(file, line);) {
+    auto count = line.find("\"count\":");
+    out.summaries += count != std::string::npos;
+    out.decisions += count == std::string::npos ? 1 : std::stoull(line.substr(count + 8));
+    out.lines.push_back(line);
+  }
+  std::filesystem::remove(path);
+  return out;
+}
+
+constexpr int kDenials = 100000;
+
+TEST(CapabilityAudit, AFloodOfDenialsIsCountedNotWrittenOneByOne) {
+  auto audit = audit_flood("deny app/secret " + std::to_string(kDenials),
+                           "denied " + std::to_string(kDenials));
+  EXPECT_EQ(audit.denials, static_cast<std::uint64_t>(kDenials));
+  for (const auto& line : audit.lines)
     EXPECT_NE(line.find(R"("component":"app/f","capability":"send","target":"app/secret")"),
               std::string::npos)
         << line;
-    auto count = line.find("\"count\":");
-    if (count == std::string::npos) {
-      ++decisions;
-      continue;
-    }
-    ++summaries;
-    decisions += std::stoull(line.substr(count + 8));
-  }
-  std::filesystem::remove(path);
-  EXPECT_EQ(decisions, static_cast<std::uint64_t>(kDenials));  // every one accounted for
-  EXPECT_GE(summaries, 1u);
-  EXPECT_LE(lines, 10u + summaries);  // the first ten in full, then summaries
-  EXPECT_LT(lines, 100u);
+  EXPECT_EQ(audit.decisions, static_cast<std::uint64_t>(kDenials));  // every one accounted for
+  EXPECT_GE(audit.summaries, 1u);
+  EXPECT_LE(audit.lines.size(), 10u + audit.summaries);  // the first ten in full, then summaries
+  EXPECT_LT(audit.lines.size(), 100u);
 }
 
 // Outside testing: cycling through 10,000 forbidden names made one summary per
 // name per second. Targets past the first few per (component, capability) are
 // counted together.
 TEST(CapabilityAudit, CyclingThroughNamesDoesNotMultiplyTheRecords) {
-  auto path = std::filesystem::temp_directory_path() /
-              ("wasmhive-audit-cycle-" + std::to_string(getpid()) + ".jsonl");
-  std::filesystem::remove(path);
-  auto created = host::Host::create({.workers = 1, .audit_file = path.string()});
-  ASSERT_TRUE(created.ok()) << created.error().describe();
-  auto& host = **created;
-  auto spec = guest_spec("app/f", "flooder");
-  spec.capabilities = {};
-  spec.limits.call_timeout = 20s;
-  ASSERT_TRUE(host.spawn(std::move(spec)).ok());
-  constexpr int kDenials = 100000;
-  EXPECT_EQ(ask_text(host, "app/f", "cycle " + std::to_string(kDenials)),
-            "cycled " + std::to_string(kDenials));
-  host.shutdown();
-  std::ifstream file(path);
-  std::uint64_t lines = 0, decisions = 0;
+  auto audit =
+      audit_flood("cycle " + std::to_string(kDenials), "cycled " + std::to_string(kDenials));
+  EXPECT_EQ(audit.decisions, static_cast<std::uint64_t>(kDenials));
   bool other_targets = false;
-  for (std::string line; std::getline(file, line); ++lines) {
-    auto count = line.find("\"count\":");
-    decisions += count == std::string::npos ? 1 : std::stoull(line.substr(count + 8));
+  for (const auto& line : audit.lines)
     other_targets |= line.find("\"target\":\"(other targets)\"") != std::string::npos;
-  }
-  std::filesystem::remove(path);
-  EXPECT_EQ(decisions, static_cast<std::uint64_t>(kDenials));
   EXPECT_TRUE(other_targets);
   const AuditPolicy policy;
   // In full: the first ten of each tracked target; then a summary per key per second.
-  EXPECT_LT(lines, policy.max_targets * policy.exact_per_key + 4 * (policy.max_targets + 1));
+  EXPECT_LT(audit.lines.size(),
+            policy.max_targets * policy.exact_per_key + 4 * (policy.max_targets + 1));
 }
 
 }  // namespace

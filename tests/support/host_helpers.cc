@@ -65,40 +65,49 @@ std::size_t Inbox::count(const std::string& prefix) const {
   return n;
 }
 
-host::Reply ask(host::Host& host, std::string_view target, std::string_view payload,
-                std::chrono::milliseconds timeout) {
-  auto future = host.request(target, to_bytes(payload), timeout, {.wait_for_room = timeout});
+namespace {
+
+// A request as the host, and its reply once `ready` returns true; `ready` is
+// how the caller lets the host work (waiting, or stepping it).
+host::Reply request_and(host::Host& host, std::string_view target, std::string_view payload,
+                        std::chrono::milliseconds timeout, host::SendOptions options,
+                        const std::function<bool(std::future<host::Reply>&)>& ready) {
+  auto future = host.request(target, to_bytes(payload), timeout, options);
   if (!future) {
     ADD_FAILURE() << "request to " << target << ": " << future.error().describe();
     return {abi::kStatusUnknownTarget, {}};
   }
-  if (future->wait_for(timeout + kPatience) != std::future_status::ready) {
+  if (!ready(*future)) {
     ADD_FAILURE() << "request to " << target << " never completed";
     return {abi::kStatusTimeout, {}};
   }
   return future->get();
 }
 
-std::string ask_text(host::Host& host, std::string_view target, std::string_view payload) {
-  host::Reply reply = ask(host, target, payload);
-  EXPECT_EQ(reply.status, abi::kStatusOk) << "request to " << target;
-  return {reply.payload.begin(), reply.payload.end()};
+}  // namespace
+
+host::Reply ask(host::Host& host, std::string_view target, std::string_view payload,
+                std::chrono::milliseconds timeout) {
+  return request_and(host, target, payload, timeout, {.wait_for_room = timeout},
+                     [&](std::future<host::Reply>& future) {
+                       return future.wait_for(timeout + kPatience) == std::future_status::ready;
+                     });
 }
 
 host::Reply ask_stepped(host::Host& host, std::string_view target, std::string_view payload,
                         std::chrono::milliseconds timeout) {
-  auto future = host.request(target, to_bytes(payload), timeout);
-  if (!future) {
-    ADD_FAILURE() << "request to " << target << ": " << future.error().describe();
-    return {abi::kStatusUnknownTarget, {}};
-  }
-  while (future->wait_for(0s) != std::future_status::ready && host.step()) {
-  }
-  if (future->wait_for(0s) != std::future_status::ready) {
-    ADD_FAILURE() << "request to " << target << " not answered once the host was idle";
-    return {abi::kStatusTimeout, {}};
-  }
-  return future->get();
+  // Stepped until answered: what else is queued may still wait.
+  return request_and(host, target, payload, timeout, {}, [&](std::future<host::Reply>& future) {
+    while (future.wait_for(0s) != std::future_status::ready && host.step()) {
+    }
+    return future.wait_for(0s) == std::future_status::ready;
+  });
+}
+
+std::string ask_text(host::Host& host, std::string_view target, std::string_view payload) {
+  host::Reply reply = ask(host, target, payload);
+  EXPECT_EQ(reply.status, abi::kStatusOk) << "request to " << target;
+  return {reply.payload.begin(), reply.payload.end()};
 }
 
 std::string ask_text_stepped(host::Host& host, std::string_view target, std::string_view payload) {
