@@ -165,9 +165,14 @@ TEST_F(Lifetime, SpawningAndRemovingComponentsDoesNotGrowTheHost) {
   EXPECT_EQ(host->outstanding_requests(), 0u);
   EXPECT_EQ(*host->publish("churn.x", to_bytes("x")), 0u);
   std::size_t growth = end > halfway ? end - halfway : 0;
+  RecordProperty("rss_growth_bytes", std::to_string(growth));
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer keeps freed memory in quarantine (256 MiB), so resident
+  // memory says nothing here; its leak check at exit does the job instead.
+  GTEST_SKIP() << "resident memory is not checked under AddressSanitizer";
+#endif
   EXPECT_LT(growth, 10u << 20) << "resident memory grew by " << growth << " bytes over the last "
                                << cycles / 2 << " cycles";
-  RecordProperty("rss_growth_bytes", std::to_string(growth));
 }
 
 }  // namespace
