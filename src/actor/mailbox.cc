@@ -40,13 +40,10 @@ Mailbox::Push Mailbox::admit(Message&& message, std::size_t bytes, Limit limit) 
 
 Mailbox::Push Mailbox::try_push(Message&& message, Limit limit) {
   std::size_t bytes = footprint(message);
-  Push pushed;
-  {
-    std::lock_guard lock(mutex_);
-    if (closed_) return Push::closed;
-    if (!has_room(bytes, limit)) return Push::full;
-    pushed = admit(std::move(message), bytes, limit);
-  }
+  std::lock_guard lock(mutex_);
+  if (closed_) return Push::closed;
+  if (!has_room(bytes, limit)) return Push::full;
+  Push pushed = admit(std::move(message), bytes, limit);
   if (pushed == Push::accepted) notify_if_ready();
   return pushed;
 }
@@ -55,12 +52,15 @@ bool Mailbox::claim() {
   return handling_.load() && size_.load() > 0 && !scheduled_.exchange(true);
 }
 
+// Called with mutex_ held: close() takes it too, so once a mailbox is closed
+// no hand-off is still on its way to a worker (Host::remove relies on it).
 void Mailbox::notify_if_ready() {
   // An already scheduled mailbox needs nothing: the common case, one load.
   if (!scheduled_.load() && claim() && on_ready_) on_ready_();
 }
 
 void Mailbox::resume() {
+  std::lock_guard lock(mutex_);
   handling_ = true;
   notify_if_ready();
 }
@@ -68,22 +68,20 @@ void Mailbox::resume() {
 bool Mailbox::end_turn() {
   scheduled_ = false;
   // A message may have arrived between the last pop and clearing the flag.
+  // (On the worker's own thread, where close() runs too: no lock needed.)
   return claim();
 }
 
 Mailbox::Push Mailbox::push_until(Message&& message,
                                   std::chrono::steady_clock::time_point deadline) {
   std::size_t bytes = footprint(message);
-  Push pushed;
-  {
-    std::unique_lock lock(mutex_);
-    ++waiting_for_room_;
-    room_.wait_until(lock, deadline, [&] { return closed_ || has_room(bytes, Limit::all); });
-    --waiting_for_room_;
-    if (closed_) return Push::closed;
-    if (!has_room(bytes, Limit::all)) return Push::full;
-    pushed = admit(std::move(message), bytes, Limit::all);
-  }
+  std::unique_lock lock(mutex_);
+  ++waiting_for_room_;
+  room_.wait_until(lock, deadline, [&] { return closed_ || has_room(bytes, Limit::all); });
+  --waiting_for_room_;
+  if (closed_) return Push::closed;
+  if (!has_room(bytes, Limit::all)) return Push::full;
+  Push pushed = admit(std::move(message), bytes, Limit::all);
   if (pushed == Push::accepted) notify_if_ready();
   return pushed;
 }

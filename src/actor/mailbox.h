@@ -80,7 +80,8 @@ class Mailbox {
   std::optional<Message> try_pop();
 
   // The hand-off to the worker. `on_ready` runs on the thread that made the
-  // mailbox ready (a sender, or resume()); set it before the first push.
+  // mailbox ready (a sender, or resume()), under the mailbox's lock, so that
+  // after close() no hand-off is still under way; set it before the first push.
   void set_on_ready(std::function<void()> on_ready) { on_ready_ = std::move(on_ready); }
   // Handling may start / must stop (its component is up / down).
   void resume();

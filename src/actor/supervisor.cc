@@ -29,6 +29,8 @@ Group* Supervisor::find_group(std::string_view name) {
 
 void Supervisor::add_child(Group& group, Component& component) {
   std::lock_guard lock(mutex_);
+  // Removed while it was being spawned: it must not be named again.
+  if (component.retired()) return;
   component.set_group(&group);
   group.children.push_back({&component, nullptr});
 }

@@ -51,6 +51,7 @@ class Supervisor {
   Group& root() { return *groups_.front(); }
   Result<Group*> add_group(GroupSpec spec, Group& parent);
   Group* find_group(std::string_view name);
+  // A retired component is not added (it was removed while spawning).
   void add_child(Group& group, Component& component);
   // The component leaves its group: no decision names it again.
   void remove_child(Component& component);

@@ -144,6 +144,9 @@ class HostImpl final : public Host, public actor::Lifecycle, public actor::Super
   Result<void> remove(std::string_view name) override {
     auto component = router_->unregister(name);
     if (!component) return make_error(Errc::not_found, "no component '" + std::string(name) + "'");
+    // Retired before it leaves its group: a spawn of it still under way then
+    // does not add it back (Supervisor::add_child).
+    component->retire();
     supervisor_->remove_child(*component);
     stop_for_good(*component, "component removed", "removed by the host");
     // Its mailbox is closed: it cannot be queued again. Drop it from its

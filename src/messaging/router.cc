@@ -140,7 +140,9 @@ std::int64_t Router::request(const Sender& from, std::string_view target, abi::B
     pending_.complete(id, abi::kStatusUnknownTarget, {});
     return static_cast<std::int64_t>(id);
   }
-  pending_.cancel(id);
+  // Its timer may have completed it meanwhile: then its callback is on the
+  // way, and the request stands.
+  if (!pending_.cancel(id)) return static_cast<std::int64_t>(id);
   return delivered;
 }
 
