@@ -10,9 +10,10 @@ using actor::Message;
 
 namespace {
 
-Sender sender_of(const actor::Component& component) {
+Sender sender_of(actor::Component& component) {
   const auto& spec = component.spec();
-  return {spec.name, spec.native ? nullptr : &spec.capabilities, spec.limits.max_payload};
+  return {spec.name, spec.native ? nullptr : &spec.capabilities, spec.limits.max_payload,
+          &component};
 }
 
 }  // namespace
@@ -77,14 +78,8 @@ std::string_view ComponentPort::self_id() const {
   return owner_.name();
 }
 
-std::int32_t ComponentPort::counted(std::int32_t result, std::int32_t accepted) {
-  for (std::int32_t i = 0; i < accepted; ++i) owner_.count_sent();
-  return result;
-}
-
 std::int32_t ComponentPort::send(std::string_view target, abi::Bytes payload) {
-  std::int32_t result = router_.send(sender_, target, payload, {.memo = &memo_});
-  return counted(result, result == abi::kOk);
+  return router_.send(sender_, target, payload, {.memo = &memo_});
 }
 
 Completion ComponentPort::completion_for(std::string_view target) {
@@ -111,10 +106,7 @@ std::int64_t ComponentPort::request(std::string_view target, abi::Bytes payload,
   ++outstanding_;
   std::int64_t id = router_.request(sender_, target, payload, timeout_ms, completion_for(target),
                                     this, at_quota, {.memo = &memo_});
-  if (id < 0) {
-    --outstanding_;  // refused before it was registered
-    return id;
-  }
+  if (id < 0) --outstanding_;  // refused before it was registered
   return id;
 }
 
@@ -133,13 +125,11 @@ std::int32_t ComponentPort::cancel(std::int64_t id) {
 std::int32_t ComponentPort::broadcast(std::string_view targets, abi::Bytes payload) {
   std::vector<std::string_view> names;
   if (std::int32_t rc = split_targets(targets, names); rc != abi::kOk) return rc;
-  std::int32_t result = router_.broadcast(sender_, names, payload);
-  return counted(result, std::max(result, 0));
+  return router_.broadcast(sender_, names, payload);
 }
 
 std::int32_t ComponentPort::publish(std::string_view topic, abi::Bytes payload) {
-  std::int32_t result = router_.publish(sender_, topic, payload);
-  return counted(result, std::max(result, 0));
+  return router_.publish(sender_, topic, payload);
 }
 
 std::int32_t ComponentPort::subscribe(std::string_view pattern) {

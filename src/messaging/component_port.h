@@ -44,8 +44,6 @@ class ComponentPort final : public actor::Port {
  private:
   bool owes_reply() const;
   bool trusted() const;
-  // Counts accepted messages as the component's sent ones.
-  std::int32_t counted(std::int32_t result, std::int32_t accepted);
   Completion completion_for(std::string_view target);
 
   Router& router_;

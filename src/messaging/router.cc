@@ -111,7 +111,7 @@ std::int32_t Router::send(const Sender& from, std::string_view target, abi::Byte
                from.capabilities && security::may_send(*from.capabilities, target)))
     return abi::kErrDenied;
   Message message{abi::kKindSend, std::string(from.name), {}, {payload.begin(), payload.end()}, 0};
-  return deliver(std::move(message), target, route);
+  return deliver(from, std::move(message), target, route);
 }
 
 std::int64_t Router::request(const Sender& from, std::string_view target, abi::Bytes payload,
@@ -133,7 +133,7 @@ std::int64_t Router::request(const Sender& from, std::string_view target, abi::B
   }
   Message message{
       abi::kKindRequest, std::string(from.name), {}, {payload.begin(), payload.end()}, id};
-  std::int32_t delivered = deliver(std::move(message), target, route);
+  std::int32_t delivered = deliver(from, std::move(message), target, route);
   if (delivered == abi::kOk) return static_cast<std::int64_t>(id);
   if (delivered == abi::kErrNotFound && owner) {
     // Known only now, told the ABI way: a callback with status unknown_target.
@@ -181,7 +181,7 @@ std::int32_t Router::broadcast(const Sender& from, std::span<const std::string_v
   for (std::string_view name : names) {
     Message message{
         abi::kKindSend, std::string(from.name), {}, {payload.begin(), payload.end()}, 0};
-    if (deliver(std::move(message), name, {}) == abi::kOk) ++delivered;
+    if (deliver(from, std::move(message), name, {}) == abi::kOk) ++delivered;
   }
   return delivered;
 }
@@ -199,7 +199,7 @@ std::int32_t Router::publish(const Sender& from, std::string_view topic, abi::By
                     std::string(topic),
                     {payload.begin(), payload.end()},
                     0};
-    if (deliver(std::move(message), subscriber, {}) == abi::kOk) ++delivered;
+    if (deliver(from, std::move(message), subscriber, {}) == abi::kOk) ++delivered;
   }
   return delivered;
 }
@@ -244,9 +244,11 @@ Component* Router::resolve(std::string_view target, RouteMemo* memo,
 }
 
 // Puts a message in the target's mailbox; every refusal is a dead letter.
-std::int32_t Router::deliver(Message message, std::string_view target, const Route& route) {
+std::int32_t Router::deliver(const Sender& from, Message message, std::string_view target,
+                             const Route& route) {
   if (target == actor::kHostSender && config_.host_inbox && message.kind != abi::kKindRequest) {
     config_.host_inbox(message);
+    if (from.component) from.component->count_sent();
     return abi::kOk;
   }
   std::shared_ptr<Component> hold;
@@ -259,7 +261,10 @@ std::int32_t Router::deliver(Message message, std::string_view target, const Rou
                     ? component->offer_until(std::move(message), std::chrono::steady_clock::now() +
                                                                      *route.wait_for_room)
                     : component->offer(std::move(message));
-  if (pushed == actor::Mailbox::Push::accepted) return abi::kOk;
+  if (pushed == actor::Mailbox::Push::accepted) {
+    if (from.component) from.component->count_sent();
+    return abi::kOk;
+  }
   // Refused: `message` is still whole.
   component->count_dead_letter();
   switch (pushed) {

@@ -48,6 +48,8 @@ struct Sender {
   // Null: trusted (the host application, native components): not checked.
   const security::Capabilities* capabilities = nullptr;
   std::size_t max_payload = SIZE_MAX;  // its own cap; the router's applies too
+  // The sending component, whose `sent` counts every message a mailbox took.
+  actor::Component* component = nullptr;
 };
 
 // A sender's memo of its last resolved target: repeat sends skip the registry
@@ -152,7 +154,8 @@ class Router {
   const RouterConfig& config() const { return config_; }
 
  private:
-  std::int32_t deliver(actor::Message message, std::string_view target, const Route& route);
+  std::int32_t deliver(const Sender& from, actor::Message message, std::string_view target,
+                       const Route& route);
   // The target, and what keeps it alive while it is used (nothing when the
   // memo vouches for it).
   actor::Component* resolve(std::string_view target, RouteMemo* memo,

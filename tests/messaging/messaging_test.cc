@@ -325,5 +325,17 @@ TEST_F(Messaging, WhatInitSendsToItselfReachesIt) {
   EXPECT_EQ(host->dead_letters().count(), 0u);
 }
 
+// A delivered request counts as sent, as a send does (the router counts both).
+TEST_F(Messaging, ADeliveredRequestCountsAsSent) {
+  start();
+  spawn("app/a", "relay");
+  spawn("app/b", "echo");
+  std::int64_t id = command("app/a", "req app/b 5000 hi");
+  ASSERT_GT(id, 0);
+  ASSERT_TRUE(inbox.wait_for("cb|" + std::to_string(id) + "|0|hi"));
+  // The request, then the report of its callback to @host.
+  EXPECT_TRUE(testing::eventually([&] { return host->status("app/a")->sent == 2; }));
+}
+
 }  // namespace
 }  // namespace wasmhive
