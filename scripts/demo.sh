@@ -7,7 +7,11 @@ build="${WASMHIVE_BUILD_DIR:-$root/build}"
 "$root/scripts/setup.sh"
 "$root/scripts/build.sh"
 echo
-exec "$build/wasmhive" run "$build/examples/shop/app.toml" --until-idle \
+# A fresh data directory each time, so the stock starts full and the output
+# does not drift from run to run.
+data="$(mktemp -d)"
+trap 'rm -rf "$data"' EXIT
+"$build/wasmhive" run "$build/examples/shop/app.toml" --until-idle --data-dir "$data" \
   --send "shop/gateway=o-1 apple 2" \
   --send "shop/gateway=o-2 pear 0" \
   --send "shop/gateway=o-3 durian 1" \

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang-14 (ASan + UBSan + coverage) in
 # build-fuzz/ and runs each for SECONDS (default 60), seeded with the test
-# components (module, host_call) and the demo app plus a few manifests written
-# here (manifest). Exits non-zero on the first finding (its input is saved in
-# build-fuzz/findings/).
+# components (module, host_call), the demo app plus a few manifests written
+# here (manifest), and a few metadata texts written here (metadata). Exits
+# non-zero on the first finding (its input is saved in build-fuzz/findings/).
 #   scripts/fuzz.sh [SECONDS]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,10 +12,11 @@ build="$root/build-fuzz"
 "$root/scripts/setup.sh" >/dev/null
 CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DWASMHIVE_FUZZ=ON -DWASMHIVE_SANITIZE=ON -DWASMHIVE_BUILD_BENCH=OFF >/dev/null
-targets="module_fuzzer host_call_fuzzer manifest_fuzzer"
+targets="module_fuzzer host_call_fuzzer manifest_fuzzer metadata_fuzzer"
 # shellcheck disable=SC2086
 cmake --build "$build" --target $targets guests
-mkdir -p "$build/corpus/module" "$build/corpus/host_call" "$build/corpus/manifest" "$build/findings"
+mkdir -p "$build/corpus/module" "$build/corpus/host_call" "$build/corpus/manifest" \
+  "$build/corpus/metadata" "$build/findings"
 cp "$build"/guests/*.wasm "$build/corpus/module/"
 
 # Manifest seeds: the demo app and one of each kind of section and key.
@@ -81,6 +82,15 @@ cat >"$build/manifest.dict" <<'DICT'
 "GiB"
 DICT
 
+# Metadata seeds (docs/abi.md §9): every key, CRLF lines and an unknown key.
+metadata="$build/corpus/metadata"
+printf 'name=shop/cart\nversion=1.2.0\ndescription=Keeps the cart \xe2\x80\x94 d\xc3\xa9j\xc3\xa0 vu\nauthors=Ada Lovelace, Charles Babbage\nlicense=Apache-2.0\n' \
+  >"$metadata/every_key.txt"
+printf 'name=a/b\r\nversion=0.1\r\nhomepage=https://example.org/?a=b\r\n' >"$metadata/crlf_unknown.txt"
+printf 'name=x\n\nversion=1\nversion=2' >"$metadata/twice.txt"
+printf '"name="\n"version="\n"description="\n"authors="\n"license="\n"\\x0d\\x0a"\n"\\xc2\\x9b"\n' \
+  >"$build/metadata.dict"
+
 for target in $targets; do
   corpus="$build/corpus/${target%_fuzzer}"
   # V8 keeps process-wide caches (compiled modules, import wrappers) across
@@ -91,6 +101,7 @@ for target in $targets; do
   [ "$target" = module_fuzzer ] && leaks=0
   extra=()
   [ "$target" = manifest_fuzzer ] && extra=(-dict="$build/manifest.dict")
+  [ "$target" = metadata_fuzzer ] && extra=(-dict="$build/metadata.dict")
   echo "fuzz: $target for ${seconds}s"
   ASAN_OPTIONS="detect_leaks=$leaks" "$build/fuzz/$target" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
     -detect_leaks=$leaks -artifact_prefix="$build/findings/$target-" -print_final_stats=1 "${extra[@]}" 2>&1 | tail -n 8

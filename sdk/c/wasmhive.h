@@ -13,8 +13,9 @@
  *          -Wl,--no-entry -Wl,--export-dynamic echo.c -o echo.wasm
  *
  * WH_ON_MESSAGE also exports the ABI version marker and the inbox; use it exactly
- * once per component. WH_ON_CALLBACK, WH_ON_INIT, WH_ON_SHUTDOWN are optional.
- * The contract itself is docs/abi.md. */
+ * once per component. WH_ON_CALLBACK, WH_ON_INIT, WH_ON_SHUTDOWN are optional,
+ * and so is WH_METADATA (at the end of this file), which describes the component
+ * to `wasmhive inspect`. The contract itself is docs/abi.md. */
 #ifndef WASMHIVE_H
 #define WASMHIVE_H
 
@@ -39,6 +40,7 @@
 #define WH_ERR_STATE (-8)
 #define WH_ERR_LIMIT (-9)
 #define WH_ERR_UNSUPPORTED (-10)
+#define WH_ERR_IO (-11)
 
 /* handle_callback status. */
 #define WH_STATUS_OK 0
@@ -52,6 +54,13 @@
 #define WH_KIND_REQUEST 1
 #define WH_KIND_PUBLISH 2
 #define WH_KIND_CALLBACK 3
+#define WH_KIND_TIMER 4
+
+/* storage_usage fields. */
+#define WH_USAGE_BYTES 0
+#define WH_USAGE_KEYS 1
+#define WH_USAGE_QUOTA_BYTES 2
+#define WH_USAGE_QUOTA_KEYS 3
 
 #define WH_LOG_TRACE 0
 #define WH_LOG_DEBUG 1
@@ -85,6 +94,21 @@ WH_IMPORT(self_id) int32_t wh_raw_self_id(void* buf, int32_t cap);
 WH_IMPORT(log) int32_t wh_raw_log(int32_t level, const void* msg, int32_t len);
 WH_IMPORT(now_ms) int64_t wh_raw_now_ms(void);
 WH_IMPORT(monotonic_ns) int64_t wh_raw_monotonic_ns(void);
+WH_IMPORT(storage_get)
+int32_t wh_raw_storage_get(const void* key, int32_t key_len, void* buf, int32_t cap);
+WH_IMPORT(storage_exists) int32_t wh_raw_storage_exists(const void* key, int32_t key_len);
+WH_IMPORT(storage_set)
+int32_t wh_raw_storage_set(const void* key, int32_t key_len, const void* value, int32_t len);
+WH_IMPORT(storage_delete) int32_t wh_raw_storage_delete(const void* key, int32_t key_len);
+WH_IMPORT(storage_list)
+int32_t wh_raw_storage_list(const void* prefix, int32_t prefix_len, const void* after,
+                            int32_t after_len, void* buf, int32_t cap);
+WH_IMPORT(storage_usage) int64_t wh_raw_storage_usage(int32_t field);
+WH_IMPORT(send_after)
+int64_t wh_raw_send_after(int64_t delay_ms, const void* payload, int32_t len);
+WH_IMPORT(cancel_timer) int32_t wh_raw_cancel_timer(int64_t id);
+WH_IMPORT(config_get)
+int32_t wh_raw_config_get(const void* key, int32_t key_len, void* buf, int32_t cap);
 
 static inline uint32_t wh_strlen(const char* s) {
   uint32_t n = 0;
@@ -159,6 +183,54 @@ static inline int32_t wh_self_id(char* buf, uint32_t cap) {
   return wh_raw_self_id(buf, (int32_t)cap);
 }
 
+/* Storage (docs/abi.md §storage): the component's own keys, kept across
+ * restarts. Writes take effect when the handler returns 0; a trap or another
+ * return value discards them. Keys are C strings here; the raw imports take
+ * any bytes. */
+/* The value's length, copied into buf; WH_ERR_NOT_FOUND, WH_ERR_RANGE (buf too small), ... */
+static inline int32_t wh_storage_get(const char* key, void* buf, uint32_t cap) {
+  return wh_raw_storage_get(key, (int32_t)wh_strlen(key), buf, (int32_t)cap);
+}
+/* The value's length (>= 0), or WH_ERR_NOT_FOUND. */
+static inline int32_t wh_storage_exists(const char* key) {
+  return wh_raw_storage_exists(key, (int32_t)wh_strlen(key));
+}
+static inline int32_t wh_storage_set(const char* key, const void* value, uint32_t len) {
+  return wh_raw_storage_set(key, (int32_t)wh_strlen(key), value, (int32_t)len);
+}
+static inline int32_t wh_storage_delete(const char* key) {
+  return wh_raw_storage_delete(key, (int32_t)wh_strlen(key));
+}
+/* A page of keys starting with `prefix` after `after` ("" for the first page),
+ * as 4-byte little-endian lengths each followed by the key's bytes; returns the
+ * bytes written, 0 when there are no more. */
+static inline int32_t wh_storage_list(const char* prefix, const void* after, uint32_t after_len,
+                                      void* buf, uint32_t cap) {
+  return wh_raw_storage_list(prefix, (int32_t)wh_strlen(prefix), after, (int32_t)after_len, buf,
+                             (int32_t)cap);
+}
+static inline int64_t wh_storage_usage(int32_t field) {
+  return wh_raw_storage_usage(field);
+}
+/* Storage of a signed 64-bit number as its decimal text. `fallback` when absent. */
+static inline int64_t wh_storage_get_i64(const char* key, int64_t fallback);
+static inline int32_t wh_storage_set_i64(const char* key, int64_t value);
+
+/* A WH_KIND_TIMER message to itself with `payload` after `delay_ms`: a timer id
+ * (> 0) or a WH_ERR_* code. Armed when the handler returns 0; dropped when the
+ * instance is (a restart). */
+static inline int64_t wh_send_after(int64_t delay_ms, const void* payload, uint32_t len) {
+  return wh_raw_send_after(delay_ms, payload, (int32_t)len);
+}
+static inline int32_t wh_cancel_timer(int64_t id) {
+  return wh_raw_cancel_timer(id);
+}
+/* Its manifest's [component.config] value for `key`, copied into buf: the length,
+ * or WH_ERR_NOT_FOUND, WH_ERR_RANGE. */
+static inline int32_t wh_config_get(const char* key, char* buf, uint32_t cap) {
+  return wh_raw_config_get(key, (int32_t)wh_strlen(key), buf, (int32_t)cap);
+}
+
 /* Small helpers for building text payloads without libc. */
 static inline uint32_t wh_append(char* out, uint32_t at, const void* src, uint32_t len) {
   __builtin_memcpy(out + at, src, len);
@@ -205,6 +277,16 @@ static inline int wh_starts_with(const void* data, uint32_t len, const char* pre
 }
 static inline int wh_equals(const void* data, uint32_t len, const char* text) {
   return len == wh_strlen(text) && wh_starts_with(data, len, text);
+}
+
+static inline int64_t wh_storage_get_i64(const char* key, int64_t fallback) {
+  char text[24];
+  int32_t n = wh_storage_get(key, text, sizeof text);
+  return n < 0 ? fallback : wh_parse_i64(text, (uint32_t)n);
+}
+static inline int32_t wh_storage_set_i64(const char* key, int64_t value) {
+  char text[24];
+  return wh_storage_set(key, text, wh_append_i64(text, 0, value));
 }
 
 /* The inbox (docs/abi.md §2): before each handle_message / handle_callback the
@@ -302,5 +384,34 @@ static inline int32_t wh_load_callback(wh_callback* c, int32_t payload_len) {
 #define WH_ON_INIT() WH_EXPORT(init) int32_t wh_init(void)
 #define WH_ON_SHUTDOWN() WH_EXPORT(shutdown) void wh_shutdown(void)
 #define WH_ON_HEALTH() WH_EXPORT(health) int32_t wh_health(void)
+
+/* Metadata (docs/abi.md §9): the component's name, version, description,
+ * authors and license, which `wasmhive inspect` shows without running it.
+ * Optional; at most once per component (in one source file), at file scope:
+ *
+ *   WH_METADATA("name=shop/cart\n"
+ *               "version=1.2.0\n"
+ *               "authors=Ada Lovelace, Charles Babbage\n"
+ *               "license=MIT\n");
+ *
+ * `text` is a string literal, or adjacent literals and macros that expand to
+ * them. Its bytes become the custom section "wasmhive_metadata" exactly, without
+ * a trailing NUL; the section takes no linear memory and no code runs for it.
+ * The assembler, not the C compiler, reads the literal: use no escapes but \n,
+ * \", \\ and \xNN (\u is not understood), and UTF-8 text as is. A module whose
+ * metadata breaks the format (a key twice, a control character, a value too
+ * long, ...) is refused at load, naming the line. Used in two files, it gives
+ * one section: the linker joins the texts, so a key given in both is refused.
+ * wasm-ld keeps the section (also with --strip-debug); wasm-strip (wabt)
+ * removes it with every other custom section.
+ *
+ * Why top-level asm: with clang-14, __attribute__((section(
+ * ".custom_section.wasmhive_metadata"), used)) on a const char array makes a
+ * data segment in linear memory (dropped altogether when the array is static),
+ * not a custom section; only the assembler's .section directive does. */
+#define WH_METADATA_STRING(text) #text
+#define WH_METADATA(text) \
+  __asm__(                \
+      ".section .custom_section.wasmhive_metadata,\"\",@\n.ascii " WH_METADATA_STRING(text) "\n")
 
 #endif /* WASMHIVE_H */

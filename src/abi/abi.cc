@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "abi/metadata.h"
 #include "engine/host_function.h"
 
 namespace wasmhive::abi {
@@ -87,7 +88,9 @@ Result<void> validate(const engine::ModuleInfo& info) {
     return make_error(Errc::invalid_module,
                       "module has a start function; wasmhive runs 'init' instead");
   if (auto r = check_exports(info); !r) return r;
-  return check_imports(info);
+  if (auto r = check_imports(info); !r) return r;
+  if (auto metadata = read_metadata(info); !metadata) return metadata.error();
+  return {};
 }
 
 }  // namespace wasmhive::abi

@@ -33,6 +33,7 @@ enum ErrorCode : std::int32_t {
   kErrState = -8,         // not valid now (no current message, nothing to reply to)
   kErrLimit = -9,         // a per-component quota is used up (requests, subscriptions)
   kErrUnsupported = -10,  // this host does not offer the feature
+  kErrIo = -11,           // the host's storage failed (I/O): nothing changed; may pass
 };
 
 // `status` argument of handle_callback.
@@ -50,6 +51,15 @@ enum MessageKind : std::int32_t {
   kKindRequest = 1,   // reply() answers it
   kKindPublish = 2,   // msg_topic() names the topic
   kKindCallback = 3,  // inside handle_callback
+  kKindTimer = 4,     // a send_after timer fired; the sender is the component itself
+};
+
+// What storage_usage() reports.
+enum UsageField : std::int32_t {
+  kUsageBytes = 0,       // bytes its keys and values hold
+  kUsageKeys = 1,        // keys it holds
+  kUsageQuotaBytes = 2,  // the byte quota
+  kUsageQuotaKeys = 3,   // the key quota
 };
 
 enum LogLevel : std::int32_t { kTrace = 0, kDebug = 1, kInfo = 2, kWarn = 3, kError = 4 };
@@ -68,7 +78,8 @@ std::span<const FunctionSpec> exports();
 
 // Checks a module against ABI v1 without running it: version marker, memory
 // export, required exports and their types, imports limited to ABI v1, no start
-// function. Errors: abi_mismatch, missing_export, link_error, invalid_module.
+// function, well-formed metadata if any (abi/metadata.h). Errors: abi_mismatch,
+// missing_export, link_error, invalid_module.
 Result<void> validate(const engine::ModuleInfo& info);
 
 }  // namespace wasmhive::abi

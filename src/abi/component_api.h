@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "abi/abi.h"
 #include "engine/host_function.h"
@@ -45,6 +47,34 @@ class ComponentApi : public engine::HostContext {
   virtual std::int64_t now_ms() = 0;
   // Nanoseconds on the host's steady clock: only differences mean something.
   virtual std::int64_t monotonic_ns() = 0;
+
+  // ---- optional features: a host without them answers kErrUnsupported ----
+  // Storage: the component's own keys (docs/abi.md §storage). Keys and values
+  // are bytes; writes take effect when the export call returns 0.
+  virtual std::int32_t storage_get(std::string_view /*key*/, std::string& /*value*/) {
+    return kErrUnsupported;
+  }
+  // The value's length (>= 0), or an error.
+  virtual std::int32_t storage_exists(std::string_view /*key*/) { return kErrUnsupported; }
+  virtual std::int32_t storage_set(std::string_view /*key*/, Bytes /*value*/) {
+    return kErrUnsupported;
+  }
+  virtual std::int32_t storage_delete(std::string_view /*key*/) { return kErrUnsupported; }
+  // Up to `limit` keys starting with `prefix` that sort after `after`, in order.
+  virtual std::int32_t storage_list(std::string_view /*prefix*/, std::string_view /*after*/,
+                                    std::size_t /*limit*/, std::vector<std::string>& /*keys*/) {
+    return kErrUnsupported;
+  }
+  virtual std::int64_t storage_usage(UsageField /*field*/) { return kErrUnsupported; }
+  // A message to itself after `delay_ms`: a timer id (> 0) or an error.
+  virtual std::int64_t send_after(std::int64_t /*delay_ms*/, Bytes /*payload*/) {
+    return kErrUnsupported;
+  }
+  virtual std::int32_t cancel_timer(std::int64_t /*id*/) { return kErrUnsupported; }
+  // Its manifest's [component.config] value for `key` (kOk), or an error.
+  virtual std::int32_t config_get(std::string_view /*key*/, std::string_view& /*value*/) {
+    return kErrUnsupported;
+  }
 };
 
 }  // namespace wasmhive::abi

@@ -4,6 +4,7 @@
 // import cannot be declared without a binding or bound under another type.
 #include "abi/host_bindings.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -131,6 +132,73 @@ Result<std::int64_t> log(Caller& caller, Args a) {
   return api(caller).log(static_cast<LogLevel>(a[0]), *text);
 }
 
+// storage_get, config_get: (key, key_len, buf, cap) -> the value's length.
+Result<std::int64_t> storage_get(Caller& caller, Args a) {
+  auto key = guest_text(caller, a[0], a[1]);
+  if (!key) return std::int64_t{kErrFault};
+  std::string value;
+  if (std::int32_t rc = api(caller).storage_get(*key, value); rc != kOk) return std::int64_t{rc};
+  return copy_out(caller, a[2], a[3], as_bytes(value));
+}
+
+Result<std::int64_t> config_get(Caller& caller, Args a) {
+  auto key = guest_text(caller, a[0], a[1]);
+  if (!key) return std::int64_t{kErrFault};
+  std::string_view value;
+  if (std::int32_t rc = api(caller).config_get(*key, value); rc != kOk) return std::int64_t{rc};
+  return copy_out(caller, a[2], a[3], as_bytes(value));
+}
+
+Result<std::int64_t> storage_set(Caller& caller, Args a) {
+  auto key = guest_text(caller, a[0], a[1]);
+  auto value = guest_bytes(caller, a[2], a[3]);
+  if (!key || !value) return std::int64_t{kErrFault};
+  return api(caller).storage_set(*key, *value);
+}
+
+// A page of keys, each as a 4-byte little-endian length and its bytes.
+// (prefix, prefix_len, after, after_len, buf, cap) -> bytes written; 0: no more.
+Result<std::int64_t> storage_list(Caller& caller, Args a) {
+  auto prefix = guest_text(caller, a[0], a[1]);
+  auto after = guest_text(caller, a[2], a[3]);
+  if (!prefix || !after) return std::int64_t{kErrFault};
+  auto destination = caller.memory().span(u32(a[4]), u32(a[5]));
+  if (!destination) return std::int64_t{kErrFault};
+  // Every entry takes at least 5 bytes: no more keys than that could fit
+  // (and one, to tell a buffer too small for it from nothing left).
+  constexpr std::size_t kMaxPage = 1024;
+  std::size_t limit = std::clamp<std::size_t>(destination->size() / 5, 1, kMaxPage);
+  std::vector<std::string> keys;
+  if (std::int32_t rc = api(caller).storage_list(*prefix, *after, limit, keys); rc != kOk)
+    return std::int64_t{rc};
+  std::size_t used = 0;
+  for (const auto& key : keys) {
+    if (used + 4 + key.size() > destination->size()) break;
+    auto length = static_cast<std::uint32_t>(key.size());
+    for (int i = 0; i < 4; ++i)
+      (*destination)[used + i] = static_cast<std::uint8_t>(length >> (8 * i));
+    std::memcpy(destination->data() + used + 4, key.data(), key.size());
+    used += 4 + key.size();
+  }
+  if (used == 0 && !keys.empty()) return std::int64_t{kErrRange};
+  return static_cast<std::int64_t>(used);
+}
+
+Result<std::int64_t> storage_usage(Caller& caller, Args a) {
+  if (a[0] < kUsageBytes || a[0] > kUsageQuotaKeys) return std::int64_t{kErrInvalid};
+  return api(caller).storage_usage(static_cast<UsageField>(a[0]));
+}
+
+Result<std::int64_t> send_after(Caller& caller, Args a) {
+  auto payload = guest_bytes(caller, a[1], a[2]);
+  if (!payload) return std::int64_t{kErrFault};
+  return api(caller).send_after(a[0], *payload);
+}
+
+Result<std::int64_t> cancel_timer(Caller& caller, Args a) {
+  return api(caller).cancel_timer(a[0]);
+}
+
 struct Import {
   std::string_view name;
   FuncType type;
@@ -156,6 +224,15 @@ const std::vector<Import>& table() {
       {"log", {{i32, i32, i32}, {i32}}, log},
       {"now_ms", {{}, {i64}}, clock_call<&ComponentApi::now_ms>},
       {"monotonic_ns", {{}, {i64}}, clock_call<&ComponentApi::monotonic_ns>},
+      {"storage_get", {{i32, i32, i32, i32}, {i32}}, storage_get},
+      {"storage_exists", {{i32, i32}, {i32}}, text_call<&ComponentApi::storage_exists>},
+      {"storage_set", {{i32, i32, i32, i32}, {i32}}, storage_set},
+      {"storage_delete", {{i32, i32}, {i32}}, text_call<&ComponentApi::storage_delete>},
+      {"storage_list", {{i32, i32, i32, i32, i32, i32}, {i32}}, storage_list},
+      {"storage_usage", {{i32}, {i64}}, storage_usage},
+      {"send_after", {{i64, i32, i32}, {i64}}, send_after},
+      {"cancel_timer", {{i64}, {i32}}, cancel_timer},
+      {"config_get", {{i32, i32, i32, i32}, {i32}}, config_get},
   };
   return rows;
 }

@@ -29,6 +29,9 @@ class Behaviour {
   virtual Result<std::int64_t> handle_callback(const Message& callback, Port& port) = 0;
   virtual bool has_shutdown() const = 0;
   virtual Result<void> shutdown(std::chrono::nanoseconds timeout) = 0;
+  // The optional health export: 0 healthy, 1 degraded, 2 unhealthy (while alive).
+  virtual bool has_health() const = 0;
+  virtual Result<std::int64_t> health() = 0;
   // True while it holds what start() built (an instance).
   virtual bool alive() const = 0;
   virtual void discard() = 0;
@@ -48,6 +51,8 @@ class NativeBehaviour final : public Behaviour {
   Result<std::int64_t> handle_callback(const Message&, Port&) override { return std::int64_t{0}; }
   bool has_shutdown() const override { return false; }
   Result<void> shutdown(std::chrono::nanoseconds) override { return {}; }
+  bool has_health() const override { return false; }
+  Result<std::int64_t> health() override { return std::int64_t{0}; }
   // Nothing is built, so a stop or restart leaves its subscriptions alone.
   bool alive() const override { return false; }
   void discard() override {}

@@ -75,7 +75,17 @@ Result<void> Component::start(engine::Engine& engine) {
   // A new generation before init: requests made in init are this instance's,
   // so their callbacks are delivered to it.
   ++generation_;
-  if (auto started = behaviour_->start(engine, *port_); !started) return started;
+  unhealthy_in_a_row_ = 0;
+  // init is a call like any other: its writes and output take effect if it
+  // succeeds, and before any message is handled.
+  port_->begin_call();
+  auto started = behaviour_->start(engine, *port_);
+  port_->end(abi::kStatusTargetError, started.ok());
+  if (!started) return started;
+  if (auto flushed = port_->flush(); !flushed) {
+    behaviour_->discard();
+    return flushed.error();
+  }
   state_ = ComponentState::running;
   mailbox_.resume();
   return {};
@@ -84,18 +94,26 @@ Result<void> Component::start(engine::Engine& engine) {
 bool Component::run_turn(std::size_t budget) {
   for (std::size_t i = 0; i < budget && state() == ComponentState::running; ++i) {
     auto message = mailbox_.try_pop();
-    if (!message) return false;
+    if (!message) break;
     handle(*message);
   }
+  commit_turn();
   return state() == ComponentState::running && mailbox_.size() > 0;
+}
+
+void Component::commit_turn() {
+  if (state() != ComponentState::running) return;  // a failure committed already
+  if (auto flushed = port_->flush(); !flushed) fail(nullptr, flushed.error());
 }
 
 void Component::handle(Message& message) {
   if (message.kind == abi::kKindCallback) return handle_callback(message);
+  if (message.kind == abi::kKindTimer && message.generation != generation_)
+    return port_->dead_letter(message, "timer of an instance since restarted");
   port_->begin(message);
   auto result = behaviour_->handle(*port_);
   // A request handled without a reply still gets exactly one answer.
-  port_->end(abi::kStatusTargetError);
+  port_->end(abi::kStatusTargetError, result && *result == 0);
   if (!result) return fail(&message, result.error());
   ++handled_;
   if (*result != 0) ++handler_errors_;
@@ -109,7 +127,7 @@ void Component::handle_callback(Message& message) {
     return port_->dead_letter(message, "requester has no handle_callback export");
   port_->begin(message);
   auto result = behaviour_->handle_callback(message, *port_);
-  port_->end(abi::kStatusTargetError);
+  port_->end(abi::kStatusTargetError, result && *result == 0);
   if (!result) return fail(&message, result.error());
   ++handled_;
   if (*result != 0) ++handler_errors_;
@@ -124,6 +142,9 @@ void Component::fail(const Message* message, const Error& error) {
 }
 
 void Component::discard(ComponentState next) {
+  // The turn's kept writes commit first; a failure to commit loses them, with
+  // what they held back (dead letters tell).
+  (void)port_->flush();
   if (behaviour_->alive()) port_->instance_gone();
   behaviour_->discard();
   mailbox_.pause();
@@ -135,9 +156,30 @@ void Component::prepare_restart() {
   mailbox_.reopen();
 }
 
+void Component::check_health() {
+  if (state() != ComponentState::running || !behaviour_->alive() || !behaviour_->has_health())
+    return;
+  port_->begin_call();
+  auto answer = behaviour_->health();
+  port_->end(abi::kStatusTargetError, answer && *answer == 0);
+  if (!answer) return fail(nullptr, answer.error());
+  commit_turn();
+  constexpr std::int64_t kUnhealthy = 2;
+  unhealthy_in_a_row_ = *answer >= kUnhealthy ? unhealthy_in_a_row_ + 1 : 0;
+  if (unhealthy_in_a_row_ < spec_.health.failures) return;
+  unhealthy_in_a_row_ = 0;
+  fail(nullptr, make_error(Errc::unhealthy, "health() answered unhealthy " +
+                                                std::to_string(spec_.health.failures) +
+                                                " time(s) in a row"));
+}
+
 Result<void> Component::call_shutdown(std::chrono::nanoseconds budget) {
-  return behaviour_->shutdown(
-      std::min<std::chrono::nanoseconds>(budget, spec_.limits.call_timeout));
+  port_->begin_call();
+  auto called =
+      behaviour_->shutdown(std::min<std::chrono::nanoseconds>(budget, spec_.limits.call_timeout));
+  port_->end(abi::kStatusTargetError, called.ok());
+  if (auto flushed = port_->flush(); !flushed) return flushed.error();
+  return called;
 }
 
 std::size_t Component::stop(std::string_view reason) {
@@ -153,9 +195,10 @@ std::size_t Component::stop(std::string_view reason) {
 void Component::drain(std::chrono::steady_clock::time_point deadline) {
   while (state() == ComponentState::running && std::chrono::steady_clock::now() < deadline) {
     auto message = mailbox_.try_pop();
-    if (!message) return;
+    if (!message) break;
     handle(*message);
   }
+  commit_turn();
 }
 
 }  // namespace wasmhive::actor

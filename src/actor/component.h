@@ -94,6 +94,10 @@ class Component : public std::enable_shared_from_this<Component> {
   // restarting, mailbox open (a group stop had closed it).
   void prepare_restart();
   bool has_shutdown_export() const { return behaviour_->has_shutdown(); }
+  bool has_health_export() const { return behaviour_->has_health(); }
+  // Calls the health export while running: spec().health.failures unhealthy
+  // answers in a row (or a trap) fail the component, to be restarted.
+  void check_health();
   // Calls the shutdown export, if it has one, for at most `budget` (and never
   // longer than its call timeout).
   Result<void> call_shutdown(std::chrono::nanoseconds budget);
@@ -110,6 +114,8 @@ class Component : public std::enable_shared_from_this<Component> {
  private:
   void handle(Message& message);
   void handle_callback(Message& message);
+  // Commits the turn's writes; a failed commit fails the component.
+  void commit_turn();
   void fail(const Message* message, const Error& error);
   // Drops the instance (if any) and moves to `next` (restarting or stopped).
   void discard(ComponentState next);
@@ -125,6 +131,7 @@ class Component : public std::enable_shared_from_this<Component> {
   std::atomic<std::uint64_t> epoch_{0};
   std::atomic<bool> retired_{false};
   Group* group_ = nullptr;
+  int unhealthy_in_a_row_ = 0;  // worker thread only
   std::atomic<std::uint64_t> handled_{0}, handler_errors_{0}, sent_{0}, failures_{0}, restarts_{0},
       dead_letters_{0};
 };

@@ -21,10 +21,18 @@ class Component;
 
 class Port : public abi::ComponentApi {
  public:
-  // The message the component starts handling (the guest's current message).
+  // A call begins: the component starts handling `message` (the guest's
+  // current message), or, without one, runs init, shutdown or health.
   virtual void begin(const Message& message) = 0;
-  // Handling ended: a request still owed an answer gets `unanswered`.
-  virtual void end(abi::CallbackStatus unanswered) = 0;
+  virtual void begin_call() = 0;
+  // The call ended. `kept` (it returned 0): its storage writes, held output
+  // and timers stay for the turn's commit; otherwise they vanish. A request
+  // still owed an answer gets `unanswered`.
+  virtual void end(abi::CallbackStatus unanswered, bool kept) = 0;
+  // The turn is over: its writes are committed together, then the output they
+  // held back leaves. On a failed commit all of it is dropped and the error
+  // returned (the instance's memory no longer matches its storage).
+  virtual Result<void> flush() = 0;
   // A message that will not be handled, recorded with `reason`.
   virtual void dead_letter(const Message& message, std::string reason) = 0;
   // The same, and a request among them is answered with unknown_target.

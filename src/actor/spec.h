@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,6 +45,17 @@ struct ComponentLimits {
   std::size_t max_payload = 1 << 20;  // what it may send (and the host's own cap applies too)
   std::size_t max_outstanding_requests = 10000;
   std::size_t max_subscriptions = 100;
+  std::size_t max_timers = 100;  // send_after timers pending at once
+  // Its storage's quotas (keys and values together, and keys).
+  std::uint64_t storage_quota_bytes = 1 << 20;
+  std::uint64_t storage_quota_keys = 10'000;
+};
+
+// Polling the optional `health` export: every `interval` (zero: never), and
+// `failures` unhealthy answers in a row restart the component.
+struct HealthCheck {
+  std::chrono::milliseconds interval = 10'000ms;
+  int failures = 3;
 };
 
 // A component written in C++ instead of wasm: the same mailbox, scheduling,
@@ -65,6 +77,9 @@ struct ComponentSpec {
   security::Capabilities capabilities{};
   RestartPolicy restart = RestartPolicy::permanent;
   std::optional<std::size_t> worker{};  // pin to a worker; default: round robin
+  // Settings its guest reads with config_get ([component.config]).
+  std::map<std::string, std::string, std::less<>> config{};
+  HealthCheck health{};
 };
 
 struct GroupSpec {

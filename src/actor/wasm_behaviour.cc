@@ -70,4 +70,8 @@ Result<void> WasmBehaviour::shutdown(std::chrono::nanoseconds timeout) {
   return {};
 }
 
+Result<std::int64_t> WasmBehaviour::health() {
+  return instance_->call("health", {}, {.timeout = call_timeout_});
+}
+
 }  // namespace wasmhive::actor

@@ -1,5 +1,5 @@
 // A component's wasm side under ABI v1: one instance of its module, the
-// exports it calls (handle_message, handle_callback, init, shutdown) and the
+// exports it calls (handle_message, handle_callback, init, shutdown, health) and the
 // optional inbox it fills before each call. Calls run under the component's
 // call timeout.
 #pragma once
@@ -24,6 +24,8 @@ class WasmBehaviour final : public Behaviour {
   Result<std::int64_t> handle_callback(const Message& callback, Port& port) override;
   bool has_shutdown() const override;
   Result<void> shutdown(std::chrono::nanoseconds timeout) override;
+  bool has_health() const override { return module_->info().find_export("health") != nullptr; }
+  Result<std::int64_t> health() override;
   bool alive() const override { return instance_ != nullptr; }
   void discard() override { instance_.reset(); }
 

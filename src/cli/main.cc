@@ -2,13 +2,17 @@
 //
 // Exit codes: 0 success (also after a clean stop on SIGINT/SIGTERM), 1 runtime
 // failure (a component failed to start, a --send or --request failed, the root
-// supervision group gave up), 2 usage error, 3 invalid manifest or module.
+// supervision group gave up), 2 usage error, 3 invalid manifest or module,
+// 4 unusable data directory or database (missing, not writable, corrupt, or
+// written by a newer wasmhive).
 #include <signal.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <mutex>
 #include <span>
@@ -17,6 +21,7 @@
 
 #include "abi/abi.h"
 #include "abi/loader.h"
+#include "abi/metadata.h"
 #include "cli/manifest.h"
 #include "host/host.h"
 #include "util/file.h"
@@ -27,7 +32,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-enum Exit { kSuccess = 0, kRuntimeFailure = 1, kUsage = 2, kInvalid = 3 };
+enum Exit { kSuccess = 0, kRuntimeFailure = 1, kUsage = 2, kInvalid = 3, kDataError = 4 };
 
 // SIGINT/SIGTERM are blocked in every thread and taken by one waiting thread,
 // so a signal during load or run always leads to a clean, reported stop. A
@@ -114,6 +119,8 @@ struct RunOptions {
   std::int64_t drain_ms = 5000;
   std::size_t dead_letter_rows = 20;
   bool until_idle = false;
+  std::string data_dir;  // empty: the manifest's
+  bool in_memory = false;
 };
 
 std::vector<std::uint8_t> bytes_of(std::string_view text) {
@@ -142,8 +149,37 @@ int fail(int code, const std::string& message) {
   return code;
 }
 
+// The app's database file: "<data dir>/<manifest name>.db". A data directory
+// named by --data-dir or [host] data_dir must exist (a typo must not start the
+// app afresh with empty state); the default one is created.
+Result<std::filesystem::path> data_file(const Manifest& manifest, const RunOptions& options) {
+  if (options.in_memory) return std::filesystem::path{};
+  bool explicit_dir = !options.data_dir.empty() || manifest.data_dir_explicit;
+  std::filesystem::path dir =
+      options.data_dir.empty() ? manifest.data_dir : std::filesystem::absolute(options.data_dir);
+  std::error_code ec;
+  auto status = std::filesystem::status(dir, ec);
+  if (status.type() == std::filesystem::file_type::not_found) {
+    if (explicit_dir)
+      return make_error(Errc::storage_failed, "data directory " + dir.string() +
+                                                  " does not exist (create it, or pass "
+                                                  "--in-memory to keep storage in memory)");
+    if (!std::filesystem::create_directory(dir, ec))
+      return make_error(Errc::storage_failed,
+                        "cannot create data directory " + dir.string() + ": " + ec.message());
+  } else if (status.type() != std::filesystem::file_type::directory) {
+    return make_error(Errc::storage_failed, "data directory " + dir.string() +
+                                                (ec ? ": " + ec.message() : " is not a directory"));
+  }
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    return make_error(Errc::storage_failed, "data directory " + dir.string() + " is not writable");
+  return dir / (manifest.path.stem().string() + ".db");
+}
+
 Result<std::unique_ptr<host::Host>> make_host(const Manifest& manifest, const RunOptions& options,
                                               StopSignal& stop) {
+  auto file = data_file(manifest, options);
+  if (!file) return file.error();
   host::HostConfig config{.workers = manifest.workers,
                           .max_payload = manifest.max_payload,
                           .max_queued_bytes = manifest.max_queued_bytes,
@@ -152,6 +188,8 @@ Result<std::unique_ptr<host::Host>> make_host(const Manifest& manifest, const Ru
   config.log_format = options.log_format;
   config.audit_file = options.audit_file;
   config.audit_grants = options.audit_grants;
+  config.data_file = *file;
+  config.durability = manifest.durability;
   config.on_message = [](const host::HostMessage& m) {
     print_line("@host <- " + escape_text(m.sender) + ": " + escape_text(text_of(m.payload)));
   };
@@ -277,7 +315,9 @@ int run(const RunOptions& options) {
   if (!manifest) return fail(kInvalid, manifest.error().message);
   if (int rc = validate_modules(*manifest, false); rc != kSuccess) return rc;
   auto host = make_host(*manifest, options, stop);
-  if (!host) return fail(kRuntimeFailure, host.error().describe());
+  if (!host)
+    return fail(host.error().code == Errc::storage_failed ? kDataError : kRuntimeFailure,
+                host.error().message);
   stop.set_hurry([h = host->get()] { h->hurry_shutdown(); });
   if (auto started = start_all(**host, *manifest, stop); !started) {
     bool interrupted = started.error().code == Errc::interrupted;
@@ -316,17 +356,39 @@ int check(const std::string& path) {
   return rc;
 }
 
+// Prints the module's metadata (docs/abi.md §9), escaped: every value is the
+// guest's text. Nothing when it has none; malformed metadata is left to the
+// load check, which reports it.
+void print_metadata(const engine::ModuleInfo& info) {
+  auto metadata = abi::read_metadata(info);
+  if (!metadata || !*metadata) return;
+  const abi::Metadata& m = **metadata;
+  auto field = [](const char* label, const std::string& value) {
+    if (!value.empty()) std::printf("%-15s%s\n", label, escape_text(value).c_str());
+  };
+  std::printf("metadata:\n");
+  field("  name:", m.name);
+  field("  version:", m.version);
+  field("  description:", m.description);
+  std::string authors;
+  for (const auto& author : m.authors) authors += (authors.empty() ? "" : ", ") + author;
+  field("  authors:", authors);
+  field("  license:", m.license);
+}
+
 int inspect(const std::string& path) {
   auto bytes = read_file(path);
   if (!bytes) return fail(kInvalid, bytes.error().message);
   std::printf("module:  %s (%zu bytes)\n", path.c_str(), bytes->size());
   auto info = engine::read_module_info(*bytes);
-  if (!info) return std::printf("loads:   no: %s\n", info.error().describe().c_str()), kInvalid;
+  if (!info)
+    return std::printf("loads:   no: %s\n", escape_text(info.error().describe()).c_str()), kInvalid;
+  print_metadata(*info);
   std::string abi = "none declared";
   for (const auto& e : info->exports)
     if (e.name.starts_with(abi::kVersionMarkerPrefix))
       abi = "v" + e.name.substr(abi::kVersionMarkerPrefix.size());
-  std::printf("abi:     %s\n", abi.c_str());
+  std::printf("abi:     %s\n", escape_text(abi).c_str());
   if (info->memory)
     std::printf(
         "memory:  %u page(s) at start, maximum %s (the host caps it, 256 pages by default)\n",
@@ -335,18 +397,21 @@ int inspect(const std::string& path) {
                                 : "none");
   std::printf("exports:\n");
   for (const auto& e : info->exports)
-    std::printf("  %-24s %s %s\n", e.name.c_str(), std::string(to_string(e.kind)).c_str(),
+    std::printf("  %-24s %s %s\n", escape_text(e.name).c_str(),
+                std::string(to_string(e.kind)).c_str(),
                 e.kind == engine::ExternKind::function ? e.type.to_string().c_str() : "");
   std::printf("imports:\n");
   for (const auto& i : info->imports)
-    std::printf("  %-24s %s %s\n", (i.module + "." + i.name).c_str(),
+    std::printf("  %-24s %s %s\n", escape_text(i.module + "." + i.name).c_str(),
                 std::string(to_string(i.kind)).c_str(),
                 i.kind == engine::ExternKind::function ? i.type.to_string().c_str() : "");
   auto engine = engine::create_engine();
   if (!engine) return fail(kRuntimeFailure, engine.error().describe());
   auto module = abi::load_module(**engine, *bytes);
   auto loaded = module ? abi::check_instantiation(**engine, *module) : Result<void>(module.error());
-  if (!loaded) return std::printf("loads:   no: %s\n", loaded.error().describe().c_str()), kInvalid;
+  if (!loaded)
+    return std::printf("loads:   no: %s\n", escape_text(loaded.error().describe()).c_str()),
+           kInvalid;
   std::printf("loads:   yes\n");
   return kSuccess;
 }
@@ -360,7 +425,8 @@ int main(int argc, char** argv) {
       "wasmhive: runs sandboxed WebAssembly components as supervised actors.\n"
       "Exit codes: 0 success (also after a clean stop on SIGINT/SIGTERM), 1 runtime failure\n"
       "(a component failed to start, a --send or --request failed, the root supervision group\n"
-      "gave up), 2 usage error, 3 invalid manifest or module."};
+      "gave up), 2 usage error, 3 invalid manifest or module, 4 unusable data directory or\n"
+      "database (missing, not writable, corrupt, or written by a newer wasmhive)."};
   app.require_subcommand(1);
   RunOptions options;
   auto* run_cmd =
@@ -401,6 +467,11 @@ int main(int argc, char** argv) {
       ->add_option("--dead-letters", options.dead_letter_rows,
                    "Rows of the dead-letter report at the end, most frequent first (0: all)")
       ->capture_default_str();
+  run_cmd->add_option("--data-dir", options.data_dir,
+                      "Where component storage lives (overrides [host] data_dir; must exist). "
+                      "Default: wasmhive-data/ beside the manifest, created if missing");
+  run_cmd->add_flag("--in-memory", options.in_memory,
+                    "Keep component storage in memory: nothing is read from or written to disk");
   run_cmd->add_flag(
       "--until-idle", options.until_idle,
       "Stop once nothing is queued, pending, restarting or running and nothing ran for 200 ms");

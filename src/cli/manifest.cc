@@ -102,7 +102,7 @@ void read_capabilities(Reader& r, const toml::table& component, const std::strin
   const toml::table* table = node->as_table();
   if (!table) return r.fail(node->source(), owner + ".capabilities: expected a table");
   std::string where = owner + ".capabilities";
-  r.known_keys(*table, {"send", "publish", "subscribe", "clock", "log"}, where);
+  r.known_keys(*table, {"send", "publish", "subscribe", "clock", "log", "storage"}, where);
   caps.send = strings(r, *table, "send", where, valid_name_glob,
                       "component names or well-formed globs such as \"shop/*\" or \"shop/[ab]*\"");
   caps.publish = strings(r, *table, "publish", where, messaging::is_valid_pattern,
@@ -117,6 +117,31 @@ void read_capabilities(Reader& r, const toml::table& component, const std::strin
                                             {"warn", abi::kWarn},
                                             {"error", abi::kError}}))
     caps.log = *level;
+  using security::StorageAccess;
+  if (auto access = r.choice<StorageAccess>(*table, "storage", where,
+                                            {{"none", StorageAccess::none},
+                                             {"read", StorageAccess::read},
+                                             {"read-write", StorageAccess::read_write}}))
+    caps.storage = *access;
+}
+
+// [component.config]: string settings its guest reads with config_get.
+void read_config(Reader& r, const toml::table& component, const std::string& owner,
+                 std::map<std::string, std::string, std::less<>>& config) {
+  const toml::node* node = component.get("config");
+  if (!node) return;
+  const toml::table* table = node->as_table();
+  if (!table) return r.fail(node->source(), owner + ".config: expected a table");
+  for (const auto& [key, value] : *table) {
+    auto text = value.value_exact<std::string>();
+    if (!text)
+      return r.fail(value.source(),
+                    owner + ".config." + std::string(key.str()) + ": values are strings; quote it");
+    if (text->size() > kMaxConfigValueBytes)
+      return r.fail(value.source(), owner + ".config." + std::string(key.str()) + ": longer than " +
+                                        std::to_string(kMaxConfigValueBytes) + " bytes");
+    config.emplace(std::string(key.str()), *text);
+  }
 }
 
 // The table under a top-level key, null if absent or (an error) not a table.
@@ -131,11 +156,21 @@ const toml::table* section(Reader& r, const toml::table& doc, std::string_view k
 void read_host(Reader& r, const toml::table& doc, Manifest& m) {
   const toml::table* host = section(r, doc, "host");
   if (!host) return;
-  r.known_keys(*host, {"workers", "max_payload", "max_queued_bytes"}, "[host]");
+  r.known_keys(*host, {"workers", "max_payload", "max_queued_bytes", "data_dir", "durability"},
+               "[host]");
   if (auto v = r.integer(*host, "workers", "host", 1, 256))
     m.workers = static_cast<std::size_t>(*v);
   if (auto v = r.size(*host, "max_payload", "host")) m.max_payload = *v;
   if (auto v = r.size(*host, "max_queued_bytes", "host")) m.max_queued_bytes = *v;
+  if (auto dir = r.get<std::string>(*host, "data_dir", "host", "a path string")) {
+    if (dir->empty()) return r.fail(host->get("data_dir")->source(), "host.data_dir: empty");
+    m.data_dir = m.path.parent_path() / *dir;
+    m.data_dir_explicit = true;
+  }
+  using storage::Durability;
+  if (auto d = r.choice<Durability>(*host, "durability", "host",
+                                    {{"normal", Durability::normal}, {"full", Durability::full}}))
+    m.durability = *d;
 }
 
 void read_supervisor(Reader& r, const toml::table& doc, Manifest& m) {
@@ -231,6 +266,19 @@ void read_limits(Reader& r, const toml::table& table, const std::string& where,
     limits.max_outstanding_requests = static_cast<std::size_t>(*v);
   if (auto v = r.integer(table, "max_subscriptions", where, 0, 1'000'000))
     limits.max_subscriptions = static_cast<std::size_t>(*v);
+  if (auto v = r.integer(table, "max_timers", where, 0, 1'000'000))
+    limits.max_timers = static_cast<std::size_t>(*v);
+  if (auto v = r.size(table, "storage_quota", where)) limits.storage_quota_bytes = *v;
+  if (auto v = r.integer(table, "storage_keys", where, 1, 1'000'000'000))
+    limits.storage_quota_keys = static_cast<std::uint64_t>(*v);
+}
+
+void read_health(Reader& r, const toml::table& table, const std::string& where,
+                 actor::HealthCheck& health) {
+  if (auto v = r.integer(table, "health_interval_ms", where, 0, 86'400'000))
+    health.interval = std::chrono::milliseconds(*v);
+  if (auto v = r.integer(table, "health_failures", where, 1, 1000))
+    health.failures = static_cast<int>(*v);
 }
 
 // Without [host] workers the count is the machine's, so a pinned index could
@@ -264,7 +312,8 @@ void read_components(Reader& r, const toml::table& doc, Manifest& m,
     r.known_keys(table,
                  {"name", "wasm", "group", "memory_max", "call_timeout_ms", "mailbox",
                   "mailbox_bytes", "max_payload", "max_outstanding_requests", "max_subscriptions",
-                  "restart", "worker", "capabilities"},
+                  "max_timers", "storage_quota", "storage_keys", "health_interval_ms",
+                  "health_failures", "restart", "worker", "capabilities", "config"},
                  where);
     if (auto valid = messaging::validate_component_name(*name); !valid)
       r.fail(table.get("name")->source(), valid.error().message);
@@ -280,6 +329,8 @@ void read_components(Reader& r, const toml::table& doc, Manifest& m,
     }
     read_limits(r, table, where, entry.spec.limits);
     read_capabilities(r, table, where, entry.spec.capabilities);
+    read_config(r, table, where, entry.spec.config);
+    read_health(r, table, where, entry.spec.health);
     using actor::RestartPolicy;
     if (auto p = r.choice<RestartPolicy>(table, "restart", where,
                                          {{"permanent", RestartPolicy::permanent},
@@ -327,6 +378,7 @@ Result<Manifest> parse_manifest(std::string_view text, const std::filesystem::pa
   std::error_code ec;
   manifest.path = std::filesystem::absolute(path, ec);
   if (ec) manifest.path = path;
+  manifest.data_dir = manifest.path.parent_path() / kDefaultDataDir;
   Reader r(path);
   r.known_keys(doc, {"host", "supervisor", "group", "component"}, "the manifest");
   read_host(r, doc, manifest);

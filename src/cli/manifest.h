@@ -29,10 +29,20 @@ struct Manifest {
   std::size_t workers = 0;
   std::size_t max_payload = 1 << 20;
   std::size_t max_queued_bytes = 256 << 20;  // for HostConfig::max_queued_bytes
+  // Where the app's database lives (absolute): [host] data_dir, or the default
+  // kDefaultDataDir beside the manifest. An explicit one must exist.
+  std::filesystem::path data_dir;
+  bool data_dir_explicit = false;
+  storage::Durability durability = storage::Durability::normal;
   actor::GroupSpec root{.name = "root"};
   std::vector<GroupEntry> groups;          // in file order; parents before children
   std::vector<ComponentEntry> components;  // in file order: the start order
 };
+
+// The data directory when the manifest names none, beside the manifest.
+inline constexpr std::string_view kDefaultDataDir = "wasmhive-data";
+// The longest [component.config] value.
+inline constexpr std::size_t kMaxConfigValueBytes = 64 << 10;
 
 // The largest manifest load_manifest reads: far more than any app needs, and
 // a bound on what a mistaken path (a log, a device) can make it allocate.

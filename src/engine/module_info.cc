@@ -1,7 +1,10 @@
 #include "engine/module_info.h"
 
 #include <algorithm>
+#include <iterator>
 #include <string>
+
+#include "util/text.h"
 
 namespace wasmhive::engine {
 namespace {
@@ -72,10 +75,11 @@ class Reader {
     return failed_ ? 0 : n;
   }
 
-  void fail(std::string why) {
+  void fail(std::string why) { fail_at(offset(), std::move(why)); }
+  void fail_at(std::size_t at, std::string why) {
     if (failed_) return;
     failed_ = true;
-    error_ = "malformed module at byte " + std::to_string(offset()) + ": " + std::move(why);
+    error_ = "malformed module at byte " + std::to_string(at) + ": " + std::move(why);
   }
   Error error() const { return make_error(Errc::invalid_module, error_); }
 
@@ -154,6 +158,7 @@ void write_u32(std::vector<std::uint8_t>& out, std::uint32_t value) {
 struct RawModule {
   std::vector<FuncType> types;
   std::vector<std::uint32_t> function_types;  // imported functions first, then own
+  std::size_t custom_section_bytes = 0;       // kept so far, against kMaxHostCustomSectionBytes
   ModuleInfo info;
 };
 
@@ -240,6 +245,39 @@ void read_export_section(Reader& r, RawModule& raw) {
   }
 }
 
+bool is_host_custom_section(std::string_view name) {
+  return std::find(std::begin(kHostCustomSections), std::end(kHostCustomSections), name) !=
+         std::end(kHostCustomSections);
+}
+
+// Checks the header of any custom section; copies the contents of the ones the
+// host reads (see kHostCustomSections for why only those).
+void read_custom_section(Reader& r, RawModule& raw, std::size_t section_start) {
+  if (r.at_end()) return r.fail("custom section without a name");
+  std::uint32_t length = r.u32();
+  if (r.failed()) return;
+  std::size_t name_offset = r.offset();
+  if (length > r.remaining())
+    return r.fail("custom section name of " + std::to_string(length) +
+                  " bytes runs past the end of the section");
+  auto raw_name = r.take(length, "custom section name");
+  std::string name(raw_name.begin(), raw_name.end());
+  if (!is_valid_utf8(name)) return r.fail_at(name_offset, "custom section name is not valid UTF-8");
+  if (!is_host_custom_section(name)) return;
+  if (raw.info.find_custom_section(name))
+    return r.fail_at(section_start, "custom section '" + name + "' appears more than once");
+  raw.custom_section_bytes += r.remaining();
+  if (raw.custom_section_bytes > kMaxHostCustomSectionBytes)
+    return r.fail_at(section_start, "custom section '" + name + "' holds " +
+                                        std::to_string(r.remaining()) + " bytes; the host reads " +
+                                        std::to_string(kMaxHostCustomSectionBytes) +
+                                        " bytes of custom sections at most");
+  CustomSection section{std::move(name), r.offset(), {}};
+  auto contents = r.take(r.remaining(), "custom section");
+  section.bytes.assign(contents.begin(), contents.end());
+  raw.info.custom_sections.push_back(std::move(section));
+}
+
 // Walks the sections, calling `visit(id, reader_over_payload, payload_offset)` for each.
 template <class Visit>
 Result<void> for_each_section(std::span<const std::uint8_t> wasm, Visit&& visit) {
@@ -303,10 +341,19 @@ const ExportInfo* ModuleInfo::find_export(std::string_view name) const {
   return nullptr;
 }
 
+const CustomSection* ModuleInfo::find_custom_section(std::string_view name) const {
+  for (const auto& section : custom_sections)
+    if (section.name == name) return &section;
+  return nullptr;
+}
+
 Result<ModuleInfo> read_module_info(std::span<const std::uint8_t> wasm) {
   RawModule raw;
-  auto walked = for_each_section(wasm, [&](std::uint8_t id, Reader& section, std::size_t) {
+  auto walked = for_each_section(wasm, [&](std::uint8_t id, Reader& section, std::size_t start) {
     switch (id) {
+      case kCustom:
+        read_custom_section(section, raw, start);
+        break;
       case kType:
         read_type_section(section, raw);
         break;

@@ -16,6 +16,7 @@
 #include "messaging/names.h"
 #include "messaging/router.h"
 #include "security/gate.h"
+#include "storage/store.h"
 #include "util/line_writer.h"
 #include "util/timer_service.h"
 
@@ -44,7 +45,10 @@ messaging::RouterConfig router_config(const HostConfig& config) {
   return out;
 }
 
-class HostImpl final : public Host, public actor::Lifecycle, public actor::SupervisorActions {
+class HostImpl final : public Host,
+                       public actor::Lifecycle,
+                       public actor::SupervisorActions,
+                       public messaging::GuestServices {
  public:
   explicit HostImpl(HostConfig config)
       : config_(std::move(config)),
@@ -57,15 +61,16 @@ class HostImpl final : public Host, public actor::Lifecycle, public actor::Super
         queue_budget_(std::make_shared<actor::ByteBudget>(config_.max_queued_bytes)),
         cache_(std::make_shared<engine::ModuleCache>()),
         timers_(std::make_unique<TimerService>(clock_)),
-        router_(std::make_unique<messaging::Router>(router_config(config_), *timers_, gate_,
-                                                    guest_log_, logger_)),
+        router_(std::make_unique<messaging::Router>(router_config(config_), *timers_, gate_, *this,
+                                                    logger_)),
         supervisor_(std::make_unique<actor::Supervisor>(config_.root, clock_, *this)) {}
 
   ~HostImpl() override {
     shutdown(std::chrono::milliseconds(0));
-    timers_.reset();   // no timer callback runs (or posts to a worker) after this
+    timers_->stop();   // no timer callback runs (or posts to a worker) after this
     workers_.clear();  // no turn runs after this: their queues do not own components
-    router_.reset();   // the components go last
+    router_.reset();   // the components go last (their timers cancel into timers_)
+    timers_.reset();
     summarize();
     gate_.audit().flush();
     log_writer_->flush();
@@ -78,6 +83,22 @@ class HostImpl final : public Host, public actor::Lifecycle, public actor::Super
                         "cannot open audit file: " + opened.error().message);
     return {};
   }
+
+  Result<void> open_store() {
+    auto store =
+        storage::Store::open({config_.data_file, config_.durability, config_.storage_busy_timeout});
+    if (!store) return Error{Errc::storage_failed, store.error().message};
+    store_ = std::move(*store);
+    return {};
+  }
+
+  // ---- GuestServices ----
+
+  std::int32_t log(std::string_view component, abi::LogLevel level, std::string_view line,
+                   bool limited) override {
+    return guest_log_.log(component, level, line, limited);
+  }
+  storage::Store* store() override { return store_.get(); }
 
   Result<void> start_workers() {
     std::size_t n =
@@ -131,6 +152,8 @@ class HostImpl final : public Host, public actor::Lifecycle, public actor::Super
     }
     supervisor_->add_child(*group, **component);
     emit({Event::Kind::started, name, "worker " + std::to_string(worker)});
+    if ((*component)->has_health_export() && (*component)->spec().health.interval.count() > 0)
+      poll_health(**component);
     return {};
   }
 
@@ -362,6 +385,19 @@ class HostImpl final : public Host, public actor::Lifecycle, public actor::Super
           "restart " + std::to_string(component.status().restarts)});
   }
 
+  // Every health interval, on its worker, for as long as the component exists.
+  void poll_health(Component& component) {
+    timers_->schedule_after(component.spec().health.interval,
+                            [this, weak = component.weak_from_this()] {
+                              auto target = weak.lock();
+                              if (!target || target->retired() || stopping_) return;
+                              workers_[target->worker()]->post([weak](engine::Engine&) {
+                                if (auto alive = weak.lock()) alive->check_health();
+                              });
+                              poll_health(*target);
+                            });
+  }
+
   // Retires the component and stops it on its worker (shutdown export first).
   void stop_for_good(Component& component, std::string_view reason, std::string_view event) {
     component.retire();
@@ -405,6 +441,7 @@ class HostImpl final : public Host, public actor::Lifecycle, public actor::Super
   std::shared_ptr<actor::ByteBudget> queue_budget_;
   std::shared_ptr<engine::ModuleCache> cache_;
   std::unique_ptr<TimerService> timers_;
+  std::unique_ptr<storage::Store> store_;  // outlives the components (router_)
   std::unique_ptr<messaging::Router> router_;
   std::unique_ptr<actor::Supervisor> supervisor_;
   std::vector<std::unique_ptr<actor::Worker>> workers_;
@@ -422,6 +459,7 @@ class HostImpl final : public Host, public actor::Lifecycle, public actor::Super
 Result<std::unique_ptr<Host>> Host::create(HostConfig config) {
   auto host = std::make_unique<HostImpl>(std::move(config));
   if (auto audit = host->open_audit_file(); !audit) return audit.error();
+  if (auto store = host->open_store(); !store) return store.error();
   if (auto started = host->start_workers(); !started) return started.error();
   host->start_summaries();
   return std::unique_ptr<Host>(std::move(host));

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <future>
 #include <memory>
@@ -17,6 +18,7 @@
 #include "actor/spec.h"
 #include "messaging/dead_letters.h"
 #include "security/audit.h"
+#include "storage/store.h"
 #include "util/clock.h"
 
 namespace wasmhive::host {
@@ -66,6 +68,16 @@ struct HostConfig {
   bool audit_grants = false;
   // Also append audit records to this file as JSON lines (empty: memory only).
   std::string audit_file{};
+  // Component storage: the app's database file, created if missing (its
+  // directory must exist); empty: in memory, gone when the host is. create()
+  // fails on a file that cannot be opened, is corrupt or has a newer schema.
+  std::filesystem::path data_file{};
+  // What a commit waits for: normal (survives a process crash) or full (also
+  // a power loss: an fsync per commit).
+  storage::Durability durability = storage::Durability::normal;
+  // How long a commit waits for the database when another process holds it
+  // (a backup, say); past it the commit fails and its component restarts.
+  std::chrono::milliseconds storage_busy_timeout = std::chrono::seconds(5);
 };
 
 struct SendOptions {

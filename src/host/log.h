@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "messaging/router.h"
+#include "abi/abi.h"
 #include "util/clock.h"
 #include "util/line_writer.h"
 #include "util/rate_limiter.h"
@@ -23,7 +23,7 @@ std::shared_ptr<spdlog::logger> make_logger(const std::string& level, const std:
 // Guest log lines, as "[component] line", at most kLinesPerSecond per component
 // on average (bursts of kBurst), each at most kMaxLineBytes: a guest cannot
 // flood the log. Thread-safe.
-class GuestLog final : public messaging::GuestServices {
+class GuestLog {
  public:
   static constexpr double kLinesPerSecond = 100;
   static constexpr double kBurst = 100;
@@ -33,8 +33,9 @@ class GuestLog final : public messaging::GuestServices {
   GuestLog(std::shared_ptr<spdlog::logger> logger, Clock& clock)
       : logger_(std::move(logger)), clock_(clock) {}
 
+  // kOk, or kErrLimit past the component's rate when `limited`.
   std::int32_t log(std::string_view component, abi::LogLevel level, std::string_view line,
-                   bool limited) override;
+                   bool limited);
   // One line for each component whose lines were held back since the last call.
   void summarize();
   void forget(std::string_view component) { limiter_.forget(component); }

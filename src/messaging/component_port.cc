@@ -16,10 +16,51 @@ Sender sender_of(actor::Component& component) {
           &component};
 }
 
+std::unique_ptr<storage::ComponentStorage> storage_of(Router& router,
+                                                      const actor::Component& component) {
+  storage::Store* store = router.services().store();
+  if (!store) return nullptr;
+  const auto& limits = component.spec().limits;
+  return std::make_unique<storage::ComponentStorage>(
+      *store, component.name(),
+      storage::StorageLimits{limits.storage_quota_bytes, limits.storage_quota_keys});
+}
+
+std::int32_t code_of(storage::Outcome outcome) {
+  switch (outcome) {
+    case storage::Outcome::ok:
+      return abi::kOk;
+    case storage::Outcome::not_found:
+      return abi::kErrNotFound;
+    case storage::Outcome::invalid:
+      return abi::kErrInvalid;
+    case storage::Outcome::too_big:
+      return abi::kErrTooBig;
+    case storage::Outcome::quota:
+      return abi::kErrLimit;
+    case storage::Outcome::failed:
+      return abi::kErrIo;
+  }
+  return abi::kErrIo;
+}
+
+std::string_view as_text(abi::Bytes bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+// The longest delay send_after takes (a week): longer is a mistake, and the
+// timer would outlive any instance anyway.
+constexpr std::int64_t kMaxTimerDelayMs = 7LL * 24 * 3600 * 1000;
+
 }  // namespace
 
 ComponentPort::ComponentPort(Router& router, actor::Component& owner)
-    : router_(router), owner_(owner), sender_(sender_of(owner)) {}
+    : router_(router),
+      owner_(owner),
+      sender_(sender_of(owner)),
+      storage_(storage_of(router, owner)),
+      gate_(owner.spec().limits.mailbox_capacity, owner.spec().limits.mailbox_bytes),
+      timers_(router.timers(), owner.spec().limits.max_timers, timer_delivery()) {}
 
 bool ComponentPort::trusted() const {
   return sender_.capabilities == nullptr;
@@ -29,22 +70,57 @@ bool ComponentPort::trusted() const {
 
 void ComponentPort::begin(const Message& message) {
   if (message.kind == abi::kKindCallback) --outstanding_;
+  begin_call();
   message_ = &message;
   current_ = {message.kind, message.sender, message.topic,
               abi::Bytes(message.payload.data(), message.payload.size())};
   replied_ = false;
 }
 
+void ComponentPort::begin_call() {
+  gate_.mark_call();
+}
+
 bool ComponentPort::owes_reply() const {
   return message_ && message_->kind == abi::kKindRequest && !replied_;
 }
 
-void ComponentPort::end(abi::CallbackStatus unanswered) {
+void ComponentPort::end(abi::CallbackStatus unanswered, bool kept) {
+  if (storage_) storage_->end_call(kept);
+  timers_.end_call(kept);
+  // Its held reply (if any) becomes the error answer when dropped.
+  if (!kept) drop(gate_.take_call(), "the call that sent it failed: rolled back");
   if (owes_reply()) {
     replied_ = true;
     router_.answer(message_->correlation_id, unanswered, {});
   }
   message_ = nullptr;
+}
+
+Result<void> ComponentPort::flush() {
+  if (storage_ && storage_->dirty()) {
+    auto writes = storage_->take_turn();
+    if (auto committed = router_.services().store()->commit(writes); !committed) {
+      storage_->forget_usage();
+      drop(gate_.take_all(), "its writes failed to commit: rolled back");
+      return Error{Errc::storage_failed, committed.error().message};
+    }
+  }
+  for (auto& held : gate_.take_all()) router_.release(sender_, std::move(held));
+  return {};
+}
+
+void ComponentPort::drop(std::vector<HeldOutput> held, std::string_view why) {
+  for (auto& output : held) {
+    bool request =
+        output.kind == HeldOutput::Kind::message && output.message.kind == abi::kKindRequest;
+    // A request never sent gets no callback, as if cancelled.
+    if (request) {
+      if (router_.cancel(output.message.correlation_id, this)) --outstanding_;
+      continue;
+    }
+    router_.drop(std::move(output), why);
+  }
 }
 
 void ComponentPort::dead_letter(const Message& message, std::string reason) {
@@ -61,11 +137,13 @@ void ComponentPort::refuse(const Message& message, std::string reason) {
 
 void ComponentPort::instance_gone() {
   router_.unsubscribe_all(owner_.name());
+  timers_.cancel_all();
 }
 
 void ComponentPort::retire() {
   router_.pending().cancel_all(this);
   outstanding_ = 0;
+  timers_.cancel_all();
 }
 
 // ---- the guest's side ----
@@ -78,8 +156,13 @@ std::string_view ComponentPort::self_id() const {
   return owner_.name();
 }
 
+Route ComponentPort::route() {
+  bool holding = (storage_ && storage_->dirty()) || !gate_.empty();
+  return {.memo = &memo_, .gate = holding ? &gate_ : nullptr};
+}
+
 std::int32_t ComponentPort::send(std::string_view target, abi::Bytes payload) {
-  return router_.send(sender_, target, payload, {.memo = &memo_});
+  return router_.send(sender_, target, payload, route());
 }
 
 Completion ComponentPort::completion_for(std::string_view target) {
@@ -105,13 +188,20 @@ std::int64_t ComponentPort::request(std::string_view target, abi::Bytes payload,
                         static_cast<std::int64_t>(owner_.spec().limits.max_outstanding_requests);
   ++outstanding_;
   std::int64_t id = router_.request(sender_, target, payload, timeout_ms, completion_for(target),
-                                    this, at_quota, {.memo = &memo_});
+                                    this, at_quota, route());
   if (id < 0) --outstanding_;  // refused before it was registered
   return id;
 }
 
 std::int32_t ComponentPort::reply(abi::Bytes payload) {
   if (!owes_reply()) return abi::kErrState;
+  if (Route gated = route(); gated.gate) {
+    Message answer{
+        abi::kKindCallback, {}, {}, {payload.begin(), payload.end()}, message_->correlation_id};
+    if (!gate_.hold({HeldOutput::Kind::answer, std::move(answer), {}})) return abi::kErrLimit;
+    replied_ = true;
+    return abi::kOk;
+  }
   replied_ = true;
   return router_.answer(message_->correlation_id, abi::kStatusOk, {payload.begin(), payload.end()});
 }
@@ -125,11 +215,11 @@ std::int32_t ComponentPort::cancel(std::int64_t id) {
 std::int32_t ComponentPort::broadcast(std::string_view targets, abi::Bytes payload) {
   std::vector<std::string_view> names;
   if (std::int32_t rc = split_targets(targets, names); rc != abi::kOk) return rc;
-  return router_.broadcast(sender_, names, payload);
+  return router_.broadcast(sender_, names, payload, route());
 }
 
 std::int32_t ComponentPort::publish(std::string_view topic, abi::Bytes payload) {
-  return router_.publish(sender_, topic, payload);
+  return router_.publish(sender_, topic, payload, route());
 }
 
 std::int32_t ComponentPort::subscribe(std::string_view pattern) {
@@ -162,6 +252,120 @@ std::int64_t ComponentPort::monotonic_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
+}
+
+// ---- storage, timers, configuration ----
+
+storage::ComponentStorage* ComponentPort::storage_for(security::StorageAccess access,
+                                                      std::int32_t& rc) {
+  rc = abi::kErrUnsupported;
+  if (!storage_) return nullptr;
+  rc = abi::kErrDenied;
+  bool write = access == security::StorageAccess::read_write;
+  if (!trusted() && !router_.gate().check(owner_.name(), "storage", write ? "write" : "read",
+                                          sender_.capabilities->storage >= access))
+    return nullptr;
+  return storage_.get();
+}
+
+std::int32_t ComponentPort::storage_get(std::string_view key, std::string& value) {
+  std::int32_t rc;
+  auto* storage = storage_for(security::StorageAccess::read, rc);
+  if (!storage) return rc;
+  std::optional<std::string> found;
+  if (auto outcome = storage->get(key, found); outcome != storage::Outcome::ok)
+    return code_of(outcome);
+  value = std::move(*found);
+  return abi::kOk;
+}
+
+std::int32_t ComponentPort::storage_exists(std::string_view key) {
+  std::int32_t rc;
+  auto* storage = storage_for(security::StorageAccess::read, rc);
+  if (!storage) return rc;
+  std::uint64_t bytes = 0;
+  if (auto outcome = storage->size(key, bytes); outcome != storage::Outcome::ok)
+    return code_of(outcome);
+  return static_cast<std::int32_t>(bytes);  // at most kMaxValueBytes
+}
+
+std::int32_t ComponentPort::storage_set(std::string_view key, abi::Bytes value) {
+  std::int32_t rc;
+  auto* storage = storage_for(security::StorageAccess::read_write, rc);
+  if (!storage) return rc;
+  return code_of(storage->set(key, as_text(value)));
+}
+
+std::int32_t ComponentPort::storage_delete(std::string_view key) {
+  std::int32_t rc;
+  auto* storage = storage_for(security::StorageAccess::read_write, rc);
+  if (!storage) return rc;
+  return code_of(storage->erase(key));
+}
+
+std::int32_t ComponentPort::storage_list(std::string_view prefix, std::string_view after,
+                                         std::size_t limit, std::vector<std::string>& keys) {
+  std::int32_t rc;
+  auto* storage = storage_for(security::StorageAccess::read, rc);
+  if (!storage) return rc;
+  if (prefix.size() > storage::kMaxKeyBytes || after.size() > storage::kMaxKeyBytes)
+    return abi::kErrTooBig;
+  return code_of(storage->keys(prefix, after, limit, keys));
+}
+
+std::int64_t ComponentPort::storage_usage(abi::UsageField field) {
+  std::int32_t rc;
+  auto* storage = storage_for(security::StorageAccess::read, rc);
+  if (!storage) return rc;
+  storage::Usage usage;
+  if (auto outcome = storage->usage(usage); outcome != storage::Outcome::ok)
+    return code_of(outcome);
+  switch (field) {
+    case abi::kUsageBytes:
+      return static_cast<std::int64_t>(usage.bytes);
+    case abi::kUsageKeys:
+      return static_cast<std::int64_t>(usage.keys);
+    case abi::kUsageQuotaBytes:
+      return static_cast<std::int64_t>(storage->limits().quota_bytes);
+    case abi::kUsageQuotaKeys:
+      return static_cast<std::int64_t>(storage->limits().quota_keys);
+  }
+  return abi::kErrInvalid;
+}
+
+SelfTimers::Fire ComponentPort::timer_delivery() {
+  // Holds the component weakly: a timer may fire as it is removed.
+  return [router = &router_, component = owner_.weak_from_this()](
+             std::int64_t id, std::uint64_t generation, std::vector<std::uint8_t> payload) {
+    auto alive = component.lock();
+    if (!alive) return;
+    Message message{
+        abi::kKindTimer, alive->name(), {}, std::move(payload), static_cast<std::uint64_t>(id)};
+    message.generation = generation;
+    if (alive->offer_callback(std::move(message)) != actor::Mailbox::Push::accepted)
+      router->dead_letter(message, alive->name(), "timer fired into a full or closed mailbox");
+  };
+}
+
+std::int64_t ComponentPort::send_after(std::int64_t delay_ms, abi::Bytes payload) {
+  if (delay_ms < 0 || delay_ms > kMaxTimerDelayMs) return abi::kErrInvalid;
+  if (payload.size() > std::min(sender_.max_payload, router_.config().max_payload))
+    return abi::kErrTooBig;
+  std::int64_t id = timers_.add(std::chrono::milliseconds(delay_ms),
+                                {payload.begin(), payload.end()}, owner_.generation());
+  return id > 0 ? id : std::int64_t{abi::kErrLimit};
+}
+
+std::int32_t ComponentPort::cancel_timer(std::int64_t id) {
+  return timers_.cancel(id) ? abi::kOk : abi::kErrNotFound;
+}
+
+std::int32_t ComponentPort::config_get(std::string_view key, std::string_view& value) {
+  const auto& config = owner_.spec().config;
+  auto it = config.find(key);
+  if (it == config.end()) return abi::kErrNotFound;
+  value = it->second;
+  return abi::kOk;
 }
 
 }  // namespace wasmhive::messaging

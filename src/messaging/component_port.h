@@ -1,13 +1,22 @@
 // One component's port: the object behind its guest's imports (ABI v1's
-// ComponentApi) and behind what the component reports about the message it
-// handles. It calls the router directly; it is the only way out of a component.
+// ComponentApi) and behind what the component reports about the calls it
+// makes. It calls the router directly; it is the only way out of a component.
+//
+// It also keeps the component's call transactions: its storage writes
+// (storage::ComponentStorage), the output they hold back (OutputGate) and the
+// timers a call makes take effect when the call returns 0 and the turn's
+// writes commit.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 
 #include "actor/port.h"
+#include "messaging/output_gate.h"
 #include "messaging/router.h"
+#include "messaging/self_timers.h"
+#include "storage/component_storage.h"
 
 namespace wasmhive::messaging {
 
@@ -17,7 +26,9 @@ class ComponentPort final : public actor::Port {
 
   // ---- the component's side ----
   void begin(const actor::Message& message) override;
-  void end(abi::CallbackStatus unanswered) override;
+  void begin_call() override;
+  void end(abi::CallbackStatus unanswered, bool kept) override;
+  Result<void> flush() override;
   void dead_letter(const actor::Message& message, std::string reason) override;
   void refuse(const actor::Message& message, std::string reason) override;
   void instance_gone() override;
@@ -38,6 +49,16 @@ class ComponentPort final : public actor::Port {
   std::int32_t log(abi::LogLevel level, std::string_view line) override;
   std::int64_t now_ms() override;
   std::int64_t monotonic_ns() override;
+  std::int32_t storage_get(std::string_view key, std::string& value) override;
+  std::int32_t storage_exists(std::string_view key) override;
+  std::int32_t storage_set(std::string_view key, abi::Bytes value) override;
+  std::int32_t storage_delete(std::string_view key) override;
+  std::int32_t storage_list(std::string_view prefix, std::string_view after, std::size_t limit,
+                            std::vector<std::string>& keys) override;
+  std::int64_t storage_usage(abi::UsageField field) override;
+  std::int64_t send_after(std::int64_t delay_ms, abi::Bytes payload) override;
+  std::int32_t cancel_timer(std::int64_t id) override;
+  std::int32_t config_get(std::string_view key, std::string_view& value) override;
 
   std::int64_t outstanding_requests() const { return outstanding_.load(); }
 
@@ -45,6 +66,13 @@ class ComponentPort final : public actor::Port {
   bool owes_reply() const;
   bool trusted() const;
   Completion completion_for(std::string_view target);
+  // How the next message leaves: through the gate while writes wait to commit.
+  Route route();
+  // Null, with `rc` set, unless storage exists and `access` is granted.
+  storage::ComponentStorage* storage_for(security::StorageAccess access, std::int32_t& rc);
+  // Drops what the gate held (see Router::drop); requests among it are cancelled.
+  void drop(std::vector<HeldOutput> held, std::string_view why);
+  SelfTimers::Fire timer_delivery();
 
   Router& router_;
   actor::Component& owner_;
@@ -55,6 +83,10 @@ class ComponentPort final : public actor::Port {
   const actor::Message* message_ = nullptr;
   abi::CurrentMessage current_;
   bool replied_ = false;
+  // The call transaction (worker thread only, but for the timers' firing).
+  std::unique_ptr<storage::ComponentStorage> storage_;  // null: no store
+  OutputGate gate_;
+  SelfTimers timers_;
 };
 
 }  // namespace wasmhive::messaging

@@ -35,6 +35,7 @@ std::int32_t split_targets(std::string_view list, std::vector<std::string_view>&
 Router::Router(RouterConfig config, TimerService& timers, security::Gate& gate,
                GuestServices& services, std::shared_ptr<spdlog::logger> logger)
     : config_(std::move(config)),
+      timers_(timers),
       gate_(gate),
       services_(services),
       logger_(std::move(logger)),
@@ -165,7 +166,7 @@ bool Router::cancel(std::uint64_t id, const void* owner) {
 }
 
 std::int32_t Router::broadcast(const Sender& from, std::span<const std::string_view> targets,
-                               abi::Bytes payload) {
+                               abi::Bytes payload, Route route) {
   std::vector<std::string_view> names;
   for (std::string_view name : targets) {
     if (!is_valid_target(name)) return malformed(name, kMaxNameLength);
@@ -181,12 +182,13 @@ std::int32_t Router::broadcast(const Sender& from, std::span<const std::string_v
   for (std::string_view name : names) {
     Message message{
         abi::kKindSend, std::string(from.name), {}, {payload.begin(), payload.end()}, 0};
-    if (deliver(from, std::move(message), name, {}) == abi::kOk) ++delivered;
+    if (deliver(from, std::move(message), name, {.gate = route.gate}) == abi::kOk) ++delivered;
   }
   return delivered;
 }
 
-std::int32_t Router::publish(const Sender& from, std::string_view topic, abi::Bytes payload) {
+std::int32_t Router::publish(const Sender& from, std::string_view topic, abi::Bytes payload,
+                             Route route) {
   if (!is_valid_topic(topic)) return malformed(topic, kMaxSubjectLength);
   if (!fits(from, payload)) return abi::kErrTooBig;
   if (!allowed(from, "publish", topic,
@@ -199,7 +201,8 @@ std::int32_t Router::publish(const Sender& from, std::string_view topic, abi::By
                     std::string(topic),
                     {payload.begin(), payload.end()},
                     0};
-    if (deliver(from, std::move(message), subscriber, {}) == abi::kOk) ++delivered;
+    if (deliver(from, std::move(message), subscriber, {.gate = route.gate}) == abi::kOk)
+      ++delivered;
   }
   return delivered;
 }
@@ -246,6 +249,7 @@ Component* Router::resolve(std::string_view target, RouteMemo* memo,
 // Puts a message in the target's mailbox; every refusal is a dead letter.
 std::int32_t Router::deliver(const Sender& from, Message message, std::string_view target,
                              const Route& route) {
+  if (route.gate) return hold(std::move(message), target, route);
   if (target == actor::kHostSender && config_.host_inbox && message.kind != abi::kKindRequest) {
     config_.host_inbox(message);
     if (from.component) from.component->count_sent();
@@ -278,6 +282,46 @@ std::int32_t Router::deliver(const Sender& from, Message message, std::string_vi
       dead_letter(message, target, "target stopped");
       return abi::kErrNotFound;
   }
+}
+
+std::int32_t Router::hold(Message message, std::string_view target, const Route& route) {
+  bool known =
+      target == actor::kHostSender && config_.host_inbox && message.kind != abi::kKindRequest;
+  if (!known) {
+    std::shared_ptr<Component> held;
+    Component* component = resolve(target, route.memo, held);
+    known = component && component->state() != actor::ComponentState::stopped;
+  }
+  if (!known) {
+    dead_letter(message, target, "unknown target");
+    return abi::kErrNotFound;
+  }
+  HeldOutput output{HeldOutput::Kind::message, std::move(message), std::string(target)};
+  if (route.gate->hold(std::move(output))) return abi::kOk;
+  dead_letter(output.message, target, "sender's held output is full (writes not yet committed)");
+  return abi::kErrLimit;
+}
+
+void Router::release(const Sender& from, HeldOutput held) {
+  if (held.kind == HeldOutput::Kind::answer) {
+    answer(held.message.correlation_id, held.message.status, std::move(held.message.payload));
+    return;
+  }
+  bool request = held.message.kind == abi::kKindRequest;
+  std::uint64_t id = held.message.correlation_id;
+  std::int32_t delivered = deliver(from, std::move(held.message), held.target, {});
+  if (request && delivered != abi::kOk)
+    pending_.complete(
+        id, delivered == abi::kErrNotFound ? abi::kStatusUnknownTarget : abi::kStatusTargetError,
+        {});
+}
+
+void Router::drop(HeldOutput held, std::string_view why) {
+  if (held.kind == HeldOutput::Kind::answer) {
+    answer(held.message.correlation_id, abi::kStatusTargetError, {});
+    return;
+  }
+  dead_letter(held.message, held.target, std::string(why));
 }
 
 // An answer whose payload does not fit by bytes becomes a target_error

@@ -27,6 +27,7 @@
 #include "actor/message.h"
 #include "actor/port.h"
 #include "messaging/dead_letters.h"
+#include "messaging/output_gate.h"
 #include "messaging/pending_requests.h"
 #include "messaging/subjects.h"
 #include "security/capabilities.h"
@@ -38,6 +39,10 @@ class logger;
 
 namespace wasmhive::actor {
 class Component;
+}
+
+namespace wasmhive::storage {
+class Store;
 }
 
 namespace wasmhive::messaging {
@@ -69,6 +74,9 @@ struct Route {
   // For a full mailbox: wait up to this long for room (host senders only).
   std::optional<std::chrono::milliseconds> wait_for_room{};
   RouteMemo* memo = nullptr;
+  // Set: the message is checked now (name, rights, target known) and held
+  // there until the sender's writes commit (see OutputGate).
+  OutputGate* gate = nullptr;
 };
 
 struct RouterConfig {
@@ -87,6 +95,8 @@ class GuestServices {
   // kErrLimit past the component's rate when `limited`.
   virtual std::int32_t log(std::string_view component, abi::LogLevel level, std::string_view line,
                            bool limited) = 0;
+  // The app's store for component storage; null: storage is unsupported.
+  virtual storage::Store* store() = 0;
 };
 
 class Router {
@@ -130,8 +140,17 @@ class Router {
   bool cancel(std::uint64_t id, const void* owner);
   // Sends once to each distinct name; returns how many took it.
   std::int32_t broadcast(const Sender& from, std::span<const std::string_view> targets,
-                         abi::Bytes payload);
-  std::int32_t publish(const Sender& from, std::string_view topic, abi::Bytes payload);
+                         abi::Bytes payload, Route route = {});
+  std::int32_t publish(const Sender& from, std::string_view topic, abi::Bytes payload,
+                       Route route = {});
+  // What a gate held leaves now (its sender's writes committed). A request
+  // that cannot be delivered then is completed with unknown_target (no such
+  // target) or target_error (its mailbox is full).
+  void release(const Sender& from, HeldOutput held);
+  // What a gate held is dropped (the call or commit failed): messages become
+  // dead letters with `why`, an answer becomes target_error. Requests are the
+  // sender's to cancel.
+  void drop(HeldOutput held, std::string_view why);
   std::int32_t subscribe(const Sender& subscriber, std::string_view pattern, std::size_t quota);
   std::int32_t unsubscribe(std::string_view subscriber, std::string_view pattern);
   void unsubscribe_all(const std::string& subscriber);
@@ -151,11 +170,14 @@ class Router {
   PendingRequests& pending() { return pending_; }
   security::Gate& gate() { return gate_; }
   GuestServices& services() { return services_; }
+  TimerService& timers() { return timers_; }
   const RouterConfig& config() const { return config_; }
 
  private:
   std::int32_t deliver(const Sender& from, actor::Message message, std::string_view target,
                        const Route& route);
+  // deliver() through a gate: checked now, sent at release().
+  std::int32_t hold(actor::Message message, std::string_view target, const Route& route);
   // The target, and what keeps it alive while it is used (nothing when the
   // memo vouches for it).
   actor::Component* resolve(std::string_view target, RouteMemo* memo,
@@ -165,6 +187,7 @@ class Router {
   bool fits(const Sender& from, abi::Bytes payload) const;
 
   const RouterConfig config_;
+  TimerService& timers_;
   security::Gate& gate_;
   GuestServices& services_;
   std::shared_ptr<spdlog::logger> logger_;

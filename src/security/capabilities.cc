@@ -10,7 +10,7 @@
 namespace wasmhive::security {
 
 Capabilities Capabilities::all() {
-  return {{"*"}, {">"}, {">"}, true, abi::kTrace};
+  return {{"*"}, {">"}, {">"}, true, abi::kTrace, StorageAccess::read_write};
 }
 
 bool may_send(const Capabilities& caps, std::string_view target) {

@@ -2,6 +2,7 @@
 // checks, no I/O; the host calls them before any work and audits denials.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +11,9 @@
 #include "abi/abi.h"
 
 namespace wasmhive::security {
+
+// What a component may do with its own storage.
+enum class StorageAccess : std::uint8_t { none, read, read_write };
 
 struct Capabilities {
   // Names this component may send, request or broadcast to: exact names or
@@ -23,6 +27,7 @@ struct Capabilities {
   bool clock = false;  // now_ms, monotonic_ns
   // The most verbose level it may log at; none: no logging.
   std::optional<abi::LogLevel> log{};
+  StorageAccess storage = StorageAccess::none;
 
   // Everything: for trusted components and tests.
   static Capabilities all();

@@ -46,6 +46,10 @@ std::string_view to_string(Errc code) {
       return "deadline_exceeded";
     case Errc::interrupted:
       return "interrupted";
+    case Errc::storage_failed:
+      return "storage_failed";
+    case Errc::unhealthy:
+      return "unhealthy";
     case Errc::internal:
       return "internal";
   }

@@ -31,6 +31,8 @@ enum class Errc : std::uint8_t {
   trap_other,
   deadline_exceeded,  // the call ran past its deadline and was interrupted
   interrupted,        // the call was interrupted on request (not by its deadline)
+  storage_failed,     // the data directory or database cannot be used, or a commit failed
+  unhealthy,          // the component's health export kept answering unhealthy
   internal,
 };
 

@@ -18,4 +18,8 @@ std::string escape_text(std::string_view text);
 // the output is always valid JSON and valid UTF-8.
 void append_json_escaped(std::string& out, std::string_view text);
 
+// Whether `text` is well-formed UTF-8 (RFC 3629: no overlong forms, no
+// surrogates, nothing past U+10FFFF). Control characters are valid UTF-8.
+bool is_valid_utf8(std::string_view text);
+
 }  // namespace wasmhive

@@ -11,12 +11,16 @@ TimerService::TimerService(Clock& clock) : clock_(clock) {
 }
 
 TimerService::~TimerService() {
+  stop();
+}
+
+void TimerService::stop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
   wake_.notify_all();
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
 }
 
 TimerService::TimerId TimerService::schedule_at(Clock::TimePoint when,

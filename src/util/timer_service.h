@@ -27,6 +27,9 @@ class TimerService {
   TimerId schedule_after(Clock::Duration delay, std::function<void()> callback);
   // True if the timer was pending and will not run.
   bool cancel(TimerId id);
+  // No callback runs after this returns (not from the timer thread); timers
+  // can still be cancelled. Lets an owner free what callbacks reach first.
+  void stop();
   std::size_t pending() const;
   // Returns once every timer due by the clock's current time has run: lets a
   // test advance a ManualClock and then observe the effects.

@@ -103,9 +103,11 @@ TEST_F(LoaderTest, FileErrorsNameTheFile) {
 // The imports docs/abi.md §4 promises, written out here rather than read from
 // the table under test.
 const std::vector<std::string_view> kDocumentedImports = {
-    "msg_sender",  "msg_payload", "msg_topic", "msg_kind",    "self_id", "send",
-    "request",     "reply",       "cancel",    "broadcast",   "publish", "subscribe",
-    "unsubscribe", "log",         "now_ms",    "monotonic_ns"};
+    "msg_sender",   "msg_payload",   "msg_topic",      "msg_kind",     "self_id",
+    "send",         "request",       "reply",          "cancel",       "broadcast",
+    "publish",      "subscribe",     "unsubscribe",    "log",          "now_ms",
+    "monotonic_ns", "storage_get",   "storage_exists", "storage_set",  "storage_delete",
+    "storage_list", "storage_usage", "send_after",     "cancel_timer", "config_get"};
 
 TEST(AbiTables, TheTableHasEveryDocumentedImportExactlyOnce) {
   ASSERT_EQ(imports().size(), kDocumentedImports.size());

@@ -31,7 +31,9 @@ class BarePort final : public Port {
                 abi::Bytes(message.payload.data(), message.payload.size())};
     has_ = true;
   }
-  void end(abi::CallbackStatus) override { has_ = false; }
+  void begin_call() override {}
+  void end(abi::CallbackStatus, bool) override { has_ = false; }
+  Result<void> flush() override { return {}; }
   void dead_letter(const Message&, std::string) override {}
   void refuse(const Message&, std::string) override {}
   void instance_gone() override {}

@@ -15,77 +15,15 @@
 #include <string>
 #include <vector>
 
+#include "support/cli_process.h"
 #include "support/guests.h"
-
-extern char** environ;
 
 namespace wasmhive {
 namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-
-// A child process running the CLI, stdout and stderr merged into one pipe.
-class Cli {
- public:
-  explicit Cli(std::vector<std::string> args) {
-    int fds[2];
-    if (pipe(fds) != 0) throw std::runtime_error("pipe");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
-    posix_spawn_file_actions_addclose(&actions, fds[0]);
-    args.insert(args.begin(), WASMHIVE_CLI);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    if (posix_spawn(&pid_, WASMHIVE_CLI, &actions, nullptr, argv.data(), environ) != 0)
-      throw std::runtime_error("spawn");
-    posix_spawn_file_actions_destroy(&actions);
-    close(fds[1]);
-    out_ = fds[0];
-  }
-  ~Cli() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    close(out_);
-  }
-
-  // Reads output until `text` appears (true) or the process ends or time runs out.
-  bool read_until(const std::string& text, std::chrono::milliseconds timeout = 20s) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (output_.find(text) == std::string::npos) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left <= 0ms) return false;
-      pollfd p{out_, POLLIN, 0};
-      if (poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
-      char buf[4096];
-      ssize_t n = read(out_, buf, sizeof buf);
-      if (n <= 0) return output_.find(text) != std::string::npos;
-      output_.append(buf, static_cast<std::size_t>(n));
-    }
-    return true;
-  }
-  void signal(int sig) { kill(pid_, sig); }
-  // Waits for the exit and returns its code (-1 if killed by a signal).
-  int wait() {
-    read_until("\x01never printed\x01", 60s);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-  const std::string& output() const { return output_; }
-
- private:
-  pid_t pid_ = -1;
-  int out_ = -1;
-  std::string output_;
-};
+using testing::Cli;
 
 struct Outcome {
   int code;
@@ -304,6 +242,46 @@ TEST_F(CliTest, InspectDescribesAModule) {
   EXPECT_NE(junk.output.find("bad magic bytes"), std::string::npos);
 }
 
+TEST_F(CliTest, InspectShowsTheMetadataEscapedAndCheckRefusesMalformedMetadata) {
+  auto out = run_cli({"inspect", testing::guest_path("described")});
+  EXPECT_EQ(out.code, 0) << out.output;
+  // Guest text is escaped for the terminal like every other: "\o/" shows as "\\o/".
+  for (const char* line : {"metadata:\n"
+                           "  name:        test/described\n"
+                           "  version:     1.2.0\n"
+                           "  description: Echoes \"every\" message back \\\\o/ — déjà vu\n"
+                           "  authors:     Ada Lovelace, Charles Babbage\n"
+                           "  license:     Apache-2.0\n"
+                           "abi:     v1\n",
+                           "loads:   yes"})
+    EXPECT_NE(out.output.find(line), std::string::npos) << line << "\n" << out.output;
+  auto plain = run_cli({"inspect", testing::guest_path("echo")});
+  EXPECT_EQ(plain.code, 0) << plain.output;
+  EXPECT_EQ(plain.output.find("metadata:"), std::string::npos) << plain.output;
+
+  auto bad = run_cli({"inspect", testing::guest_path("invalid_bad_metadata")});
+  EXPECT_EQ(bad.code, 3) << bad.output;
+  EXPECT_NE(bad.output.find("loads:   no: invalid_module: custom section 'wasmhive_metadata' at "
+                            "byte "),
+            std::string::npos)
+      << bad.output;
+  EXPECT_NE(bad.output.find(": line 3: 'version' appears twice (first on line 2)"),
+            std::string::npos)
+      << bad.output;
+  auto check = run_cli({"check", manifest(R"(
+[[component]]
+name = "app/bad"
+wasm = "$G/invalid_bad_metadata.wasm"
+)")});
+  EXPECT_EQ(check.code, 3) << check.output;
+  EXPECT_NE(check.output.find("FAIL app/bad: invalid_module: invalid_bad_metadata.wasm: custom "
+                              "section 'wasmhive_metadata' at byte "),
+            std::string::npos)
+      << check.output;
+  EXPECT_NE(check.output.find("line 3: 'version' appears twice"), std::string::npos)
+      << check.output;
+}
+
 TEST_F(CliTest, HelpDescribesEverySubcommandAndOption) {
   auto top = run_cli({"--help"});
   EXPECT_EQ(top.code, 0);
@@ -319,17 +297,27 @@ TEST_F(CliTest, HelpDescribesEverySubcommandAndOption) {
 }
 
 TEST_F(CliTest, TheDemoAppRunsToTheEndWithEveryPattern) {
-  auto out = run_cli({"run", DEMO_MANIFEST, "--until-idle", "--send", "shop/gateway=o-1 apple 2",
-                      "--send", "shop/gateway=o-2 pear 0", "--send", "shop/gateway=o-3 durian 1",
-                      "--send", "shop/gateway=o-4 glitch 1", "--send", "shop/gateway=o-5 apple 3"});
+  // A fresh data directory, as demo.sh gives it: the stock starts full.
+  auto out = run_cli({"run", DEMO_MANIFEST, "--until-idle", "--data-dir", dir.string(), "--send",
+                      "shop/gateway=o-1 apple 2", "--send", "shop/gateway=o-2 pear 0", "--send",
+                      "shop/gateway=o-3 durian 1", "--send", "shop/gateway=o-4 glitch 1", "--send",
+                      "shop/gateway=o-5 apple 3"});
   EXPECT_EQ(out.code, 0) << out.output;
   for (const char* line :
        {"orders.accepted <- o-1 accepted: reserved 2 apple, 8 left",
         "orders.rejected <- o-2 rejected: the quantity must be positive",
         "orders.failed <- o-3 failed: the inventory did not answer within 200 ms",
         "orders.failed <- o-4 failed: the inventory crashed while reserving",
-        "restarted shop/inventory", "orders.accepted <- o-5 accepted: reserved 3 apple"})
+        "restarted shop/inventory",
+        // Its stock is in storage: o-1's 2 apples stay reserved across the crash.
+        "[shop/inventory] stock: 8 apple, 5 pear, 1 durian",
+        "orders.accepted <- o-5 accepted: reserved 3 apple, 5 left"})
     EXPECT_NE(out.output.find(line), std::string::npos) << line << "\n" << out.output;
+  // Run again on the same data: the stock is as the first run left it.
+  auto again = run_cli({"run", DEMO_MANIFEST, "--until-idle", "--data-dir", dir.string()});
+  EXPECT_NE(again.output.find("[shop/inventory] stock: 5 apple, 5 pear, 1 durian"),
+            std::string::npos)
+      << again.output;
 }
 
 // ---- What outside testing found (each of these failed before its fix) ----
