@@ -6,7 +6,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 
+#include "abi/metadata.h"
 #include "actor/message.h"
 #include "actor/port.h"
 #include "actor/spec.h"
@@ -32,6 +34,8 @@ class Behaviour {
   // The optional health export: 0 healthy, 1 degraded, 2 unhealthy (while alive).
   virtual bool has_health() const = 0;
   virtual Result<std::int64_t> health() = 0;
+  // What its module says it is (docs/abi.md §9); null: nothing.
+  virtual std::shared_ptr<const abi::Metadata> metadata() const { return nullptr; }
   // True while it holds what start() built (an instance).
   virtual bool alive() const = 0;
   virtual void discard() = 0;

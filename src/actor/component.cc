@@ -63,7 +63,8 @@ ComponentStatus Component::status() const {
           .sent = sent_.load(),
           .failures = failures_.load(),
           .restarts = restarts_.load(),
-          .dead_letters = dead_letters_.load()};
+          .dead_letters = dead_letters_.load(),
+          .metadata = behaviour_->metadata()};
 }
 
 Mailbox::Push Component::offer_callback(Message&& message) {

@@ -38,6 +38,8 @@ struct ComponentStatus {
   std::uint64_t failures;        // traps, deadlines, failed inits
   std::uint64_t restarts;
   std::uint64_t dead_letters;  // messages to it that were not handled
+  // What its module says it is (docs/abi.md §9); null when it says nothing.
+  std::shared_ptr<const abi::Metadata> metadata;
 };
 
 class Component : public std::enable_shared_from_this<Component> {

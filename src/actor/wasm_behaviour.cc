@@ -16,7 +16,18 @@ Result<std::optional<abi::Inbox>> find_inbox(engine::Instance& instance,
   return std::optional<abi::Inbox>(*inbox);
 }
 
+// Loading checked the section (abi::validate): a module here reads cleanly.
+std::shared_ptr<const abi::Metadata> metadata_of(const engine::Module& module) {
+  auto metadata = abi::read_metadata(module.info());
+  if (!metadata || !*metadata) return nullptr;
+  return std::make_shared<const abi::Metadata>(std::move(**metadata));
+}
+
 }  // namespace
+
+WasmBehaviour::WasmBehaviour(std::shared_ptr<const engine::Module> module,
+                             std::chrono::milliseconds call_timeout)
+    : module_(std::move(module)), call_timeout_(call_timeout), metadata_(metadata_of(*module_)) {}
 
 Result<void> WasmBehaviour::start(engine::Engine& engine, Port& port) {
   auto instance = engine.instantiate(module_, abi::host_functions(), port);

@@ -15,8 +15,7 @@ namespace wasmhive::actor {
 class WasmBehaviour final : public Behaviour {
  public:
   WasmBehaviour(std::shared_ptr<const engine::Module> module,
-                std::chrono::milliseconds call_timeout)
-      : module_(std::move(module)), call_timeout_(call_timeout) {}
+                std::chrono::milliseconds call_timeout);
 
   Result<void> start(engine::Engine& engine, Port& port) override;
   Result<std::int64_t> handle(Port& port) override;
@@ -26,6 +25,7 @@ class WasmBehaviour final : public Behaviour {
   Result<void> shutdown(std::chrono::nanoseconds timeout) override;
   bool has_health() const override { return module_->info().find_export("health") != nullptr; }
   Result<std::int64_t> health() override;
+  std::shared_ptr<const abi::Metadata> metadata() const override { return metadata_; }
   bool alive() const override { return instance_ != nullptr; }
   void discard() override { instance_.reset(); }
 
@@ -36,6 +36,7 @@ class WasmBehaviour final : public Behaviour {
 
   const std::shared_ptr<const engine::Module> module_;
   const std::chrono::milliseconds call_timeout_;
+  const std::shared_ptr<const abi::Metadata> metadata_;
   std::unique_ptr<engine::Instance> instance_;
   engine::ExportFunction handle_message_{};
   std::optional<engine::ExportFunction> handle_callback_;

@@ -480,7 +480,8 @@ int main(int argc, char** argv) {
       "check", "Validate a manifest and every module it names, without running them");
   check_cmd->add_option("manifest", path, "The app manifest (TOML)")->required();
   auto* inspect_cmd = app.add_subcommand(
-      "inspect", "Show a module's exports, imports, memory, ABI version and whether it loads");
+      "inspect",
+      "Show a module's metadata, exports, imports, memory, ABI version and whether it loads");
   inspect_cmd->add_option("module", path, "A .wasm file")->required();
   try {
     app.parse(argc, argv);

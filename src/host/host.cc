@@ -34,6 +34,16 @@ constexpr auto kSummaryInterval = std::chrono::seconds(1);
 // The host application as a sender: trusted, under the host's payload cap.
 constexpr messaging::Sender kHostSender{actor::kHostSender};
 
+// ", module <name> <version>" from what its metadata gives, or nothing. The
+// log escapes it (guest text).
+std::string described(const std::shared_ptr<const abi::Metadata>& metadata) {
+  if (!metadata || (metadata->name.empty() && metadata->version.empty())) return {};
+  std::string out = ", module";
+  for (const std::string* part : {&metadata->name, &metadata->version})
+    if (!part->empty()) out += " " + *part;
+  return out;
+}
+
 messaging::RouterConfig router_config(const HostConfig& config) {
   messaging::RouterConfig out{.max_payload = config.max_payload,
                               .max_broadcast_targets = config.max_broadcast_targets,
@@ -151,7 +161,8 @@ class HostImpl final : public Host,
       return component.error();
     }
     supervisor_->add_child(*group, **component);
-    emit({Event::Kind::started, name, "worker " + std::to_string(worker)});
+    emit({Event::Kind::started, name,
+          "worker " + std::to_string(worker) + described((*component)->status().metadata)});
     if ((*component)->has_health_export() && (*component)->spec().health.interval.count() > 0)
       poll_health(**component);
     return {};

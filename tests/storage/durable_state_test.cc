@@ -245,6 +245,24 @@ TEST_F(DurableState, ConfigurationReachesTheGuest) {
   EXPECT_EQ(run("config missing"), "err -3");
 }
 
+TEST_F(DurableState, TheStatusAndTheStartedEventCarryTheModulesMetadata) {
+  start();
+  spawn(guest_spec("app/described", "described"));
+  spawn(ledger());
+  auto status = host->status("app/described");
+  ASSERT_TRUE(status && status->metadata);
+  EXPECT_EQ(status->metadata->name, "test/described");
+  EXPECT_EQ(status->metadata->version, "1.2.0");
+  EXPECT_EQ(status->metadata->authors,
+            (std::vector<std::string>{"Ada Lovelace", "Charles Babbage"}));
+  EXPECT_EQ(host->status("app/ledger")->metadata, nullptr);
+  bool logged = false;
+  for (const auto& event : events.all())
+    logged |= event.kind == Kind::started && event.subject == "app/described" &&
+              event.detail == "worker 0, module test/described 1.2.0";
+  EXPECT_TRUE(logged);
+}
+
 class Timers : public DurableState {
  protected:
   void SetUp() override {
