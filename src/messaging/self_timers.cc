@@ -20,6 +20,7 @@ std::int64_t SelfTimers::add(Clock::Duration delay, std::vector<std::uint8_t> pa
 }
 
 void SelfTimers::end_call(bool kept) {
+  if (unarmed_.empty()) return;  // the common case: no lock on every message
   if (kept) {
     std::lock_guard lock(armed_->mutex);
     for (auto& timer : unarmed_) {
