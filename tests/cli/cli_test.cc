@@ -17,6 +17,7 @@
 
 #include "support/cli_process.h"
 #include "support/guests.h"
+#include "support/temp_dir.h"
 
 namespace wasmhive {
 namespace {
@@ -38,14 +39,6 @@ Outcome run_cli(std::vector<std::string> args) {
 
 class CliTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir = fs::temp_directory_path() /
-          ("wasmhive-cli-" + std::to_string(getpid()) + "-" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir);
-  }
-  void TearDown() override { fs::remove_all(dir); }
-
   // Writes a manifest; "$G/" in it stands for the guest module directory.
   std::string manifest(std::string text, const std::string& name = "app.toml") {
     for (std::size_t at; (at = text.find("$G/")) != std::string::npos;)
@@ -55,7 +48,8 @@ class CliTest : public ::testing::Test {
     return path.string();
   }
 
-  fs::path dir;
+  testing::TempDir temp{"wasmhive-cli"};
+  const fs::path& dir = temp.path();
 };
 
 constexpr const char* kEchoApp = R"(

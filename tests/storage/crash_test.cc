@@ -9,6 +9,7 @@
 
 #include "storage/store.h"
 #include "support/cli_process.h"
+#include "support/temp_dir.h"
 
 namespace wasmhive {
 namespace {
@@ -41,16 +42,13 @@ mode = ")" +
 
 class Crash : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir = fs::temp_directory_path() / ("wasmhive-crash-" + std::to_string(getpid()));
-    fs::create_directories(dir / "data");
-  }
-  void TearDown() override { fs::remove_all(dir); }
+  void SetUp() override { fs::create_directories(dir / "data"); }
   std::string write(const std::string& name, const std::string& text) {
     std::ofstream(dir / name) << text;
     return (dir / name).string();
   }
-  fs::path dir;
+  testing::TempDir temp{"wasmhive-crash"};
+  const fs::path& dir = temp.path();
 };
 
 std::int64_t read_number(storage::Store& store, const std::string& key) {

@@ -9,6 +9,7 @@
 
 #include "storage/store.h"
 #include "support/cli_process.h"
+#include "support/temp_dir.h"
 
 namespace wasmhive {
 namespace {
@@ -25,14 +26,6 @@ struct Outcome {
 
 class DataDir : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir = fs::temp_directory_path() /
-          ("wasmhive-data-" + std::to_string(getpid()) + "-" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir);
-  }
-  void TearDown() override { fs::remove_all(dir); }
-
   // An app whose one component counts its boots in storage.
   std::string manifest(const std::string& host_keys = "") {
     std::ofstream(dir / "app.toml") << "[host]\nworkers = 1\n"
@@ -48,7 +41,8 @@ class DataDir : public ::testing::Test {
     int code = cli.wait();
     return {code, cli.output()};
   }
-  fs::path dir;
+  testing::TempDir temp{"wasmhive-data"};
+  const fs::path& dir = temp.path();
 };
 
 void expect_refused(const Outcome& out, const std::string& says) {

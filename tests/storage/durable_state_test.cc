@@ -7,6 +7,7 @@
 
 #include "host/host.h"
 #include "support/host_helpers.h"
+#include "support/temp_dir.h"
 #include "util/clock.h"
 
 namespace wasmhive {
@@ -16,26 +17,8 @@ using namespace std::chrono_literals;
 using testing::ask;
 using testing::ask_text;
 using testing::guest_spec;
+using testing::TempDir;
 using Kind = actor::Event::Kind;
-
-// A fresh directory under the system's temp dir, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    path_ = std::filesystem::temp_directory_path() /
-            ("wasmhive-state-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  static int& counter() {
-    static int n = 0;
-    return n;
-  }
-  std::filesystem::path path_;
-};
 
 class DurableState : public ::testing::Test {
  protected:
