@@ -64,6 +64,7 @@ ComponentStatus Component::status() const {
           .failures = failures_.load(),
           .restarts = restarts_.load(),
           .dead_letters = dead_letters_.load(),
+          .timers = port_ ? port_->pending_timers() : 0,
           .metadata = behaviour_->metadata()};
 }
 

@@ -38,6 +38,7 @@ struct ComponentStatus {
   std::uint64_t failures;        // traps, deadlines, failed inits
   std::uint64_t restarts;
   std::uint64_t dead_letters;  // messages to it that were not handled
+  std::size_t timers;          // send_after timers pending (made, armed, or fired and queued)
   // What its module says it is (docs/abi.md §9); null when it says nothing.
   std::shared_ptr<const abi::Metadata> metadata;
 };
@@ -68,6 +69,12 @@ class Component : public std::enable_shared_from_this<Component> {
   // (callbacks are bounded by its requests); one with a payload may be refused
   // for bytes, one without never.
   Mailbox::Push offer_callback(Message&& message);
+  // A timer's message to itself: bounded in number by its timers, by bytes here.
+  Mailbox::Push offer_timer(Message&& message) {
+    return mailbox_.try_push(std::move(message), Mailbox::Limit::bytes);
+  }
+  // The host's byte budget its mailbox shares with every other.
+  const std::shared_ptr<ByteBudget>& queue_budget() const { return mailbox_.budget(); }
   Mailbox::Push offer_until(Message&& message, std::chrono::steady_clock::time_point deadline) {
     return mailbox_.push_until(std::move(message), deadline);
   }

@@ -102,6 +102,7 @@ class Mailbox {
   std::size_t size() const { return size_.load(); }
   std::size_t bytes() const { return bytes_.load(); }
   std::size_t capacity() const { return bounds_.count; }
+  const std::shared_ptr<ByteBudget>& budget() const { return budget_; }
 
  private:
   bool has_room(std::size_t bytes, Limit limit) const;

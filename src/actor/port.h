@@ -42,6 +42,8 @@ class Port : public abi::ComponentApi {
   virtual void instance_gone() = 0;
   // The component is removed for good: its outstanding requests are forgotten.
   virtual void retire() = 0;
+  // Its send_after timers made, armed, or fired and still queued (any thread).
+  virtual std::size_t pending_timers() const = 0;
 };
 
 class Lifecycle {

@@ -239,8 +239,8 @@ int inject(host::Host& host, const RunOptions& options) {
   return kSuccess;
 }
 
-// Idle: no queued message, no outstanding request, nothing waiting to restart,
-// and no message handled for a while.
+// Idle: no queued message, no outstanding request, no pending timer, nothing
+// waiting to restart, and no message handled for a while.
 bool wait_until_idle(host::Host& host, StopSignal& stop) {
   std::uint64_t last_handled = ~0ull;
   int quiet = 0;
@@ -249,7 +249,8 @@ bool wait_until_idle(host::Host& host, StopSignal& stop) {
     bool busy = host.outstanding_requests() > 0;
     for (const auto& s : host.statuses()) {
       handled += s.handled + s.failures;
-      busy |= s.busy || s.mailbox_size > 0 || s.state == actor::ComponentState::restarting;
+      busy |= s.busy || s.mailbox_size > 0 || s.timers > 0 ||
+              s.state == actor::ComponentState::restarting;
     }
     quiet = (!busy && handled == last_handled) ? quiet + 1 : 0;
     last_handled = handled;
@@ -467,14 +468,22 @@ int main(int argc, char** argv) {
       ->add_option("--dead-letters", options.dead_letter_rows,
                    "Rows of the dead-letter report at the end, most frequent first (0: all)")
       ->capture_default_str();
-  run_cmd->add_option("--data-dir", options.data_dir,
-                      "Where component storage lives (overrides [host] data_dir; must exist). "
-                      "Default: wasmhive-data/ beside the manifest, created if missing");
-  run_cmd->add_flag("--in-memory", options.in_memory,
-                    "Keep component storage in memory: nothing is read from or written to disk");
+  auto* data_dir =
+      run_cmd
+          ->add_option("--data-dir", options.data_dir,
+                       "Where component storage lives (overrides [host] data_dir; must exist). "
+                       "Default: wasmhive-data/ beside the manifest, created if missing")
+          ->check([](const std::string& dir) {
+            return dir.empty() ? std::string("the data directory is empty") : std::string();
+          });
+  run_cmd
+      ->add_flag("--in-memory", options.in_memory,
+                 "Keep component storage in memory: nothing is read from or written to disk")
+      ->excludes(data_dir);
   run_cmd->add_flag(
       "--until-idle", options.until_idle,
-      "Stop once nothing is queued, pending, restarting or running and nothing ran for 200 ms");
+      "Stop once nothing is queued, pending (requests, timers), restarting or running and "
+      "nothing ran for 200 ms");
   std::string path;
   auto* check_cmd = app.add_subcommand(
       "check", "Validate a manifest and every module it names, without running them");

@@ -60,7 +60,8 @@ ComponentPort::ComponentPort(Router& router, actor::Component& owner)
       sender_(sender_of(owner)),
       storage_(storage_of(router, owner)),
       gate_(owner.spec().limits.mailbox_capacity, owner.spec().limits.mailbox_bytes),
-      timers_(router.timers(), owner.spec().limits.max_timers, timer_delivery()) {}
+      timers_(router.timers(), {owner.spec().limits.max_timers, owner.spec().limits.mailbox_bytes},
+              owner.queue_budget(), timer_delivery()) {}
 
 bool ComponentPort::trusted() const {
   return sender_.capabilities == nullptr;
@@ -70,6 +71,7 @@ bool ComponentPort::trusted() const {
 
 void ComponentPort::begin(const Message& message) {
   if (message.kind == abi::kKindCallback) --outstanding_;
+  if (message.kind == abi::kKindTimer) timers_.taken();
   begin_call();
   message_ = &message;
   current_ = {message.kind, message.sender, message.topic,
@@ -125,6 +127,7 @@ void ComponentPort::drop(std::vector<HeldOutput> held, std::string_view why) {
 
 void ComponentPort::dead_letter(const Message& message, std::string reason) {
   if (message.kind == abi::kKindCallback) --outstanding_;
+  if (message.kind == abi::kKindTimer) timers_.taken();
   owner_.count_dead_letter();
   router_.dead_letter(message, owner_.name(), std::move(reason));
 }

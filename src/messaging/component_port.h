@@ -33,6 +33,7 @@ class ComponentPort final : public actor::Port {
   void refuse(const actor::Message& message, std::string reason) override;
   void instance_gone() override;
   void retire() override;
+  std::size_t pending_timers() const override { return timers_.pending(); }
 
   // ---- the guest's side (abi::ComponentApi) ----
   const abi::CurrentMessage* current_message() const override;

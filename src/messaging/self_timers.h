@@ -1,9 +1,15 @@
 // A component's send_after timers: messages to itself, later. A timer made in
 // a call is armed when the call returns 0 (a failed call's timers never were);
-// they are bounded per component, and all are dropped when its instance goes
-// away (the new instance never asked for them).
+// all are dropped when its instance goes away (the new instance never asked
+// for them).
+//
+// Bounded per component by count and by payload bytes, from the call that
+// makes a timer until its message is taken from the mailbox (taken()), so
+// timers firing faster than they are handled cannot pile up; their payloads
+// also count against the host's shared byte budget while they wait.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -11,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "actor/mailbox.h"
 #include "util/timer_service.h"
 
 namespace wasmhive::messaging {
@@ -23,7 +30,12 @@ class SelfTimers {
   using Fire = std::function<void(std::int64_t id, std::uint64_t generation,
                                   std::vector<std::uint8_t> payload)>;
 
-  SelfTimers(TimerService& service, std::size_t max_timers, Fire fire);
+  struct Bounds {
+    std::size_t count;  // made, armed or queued
+    std::size_t bytes;  // their payloads
+  };
+  SelfTimers(TimerService& service, Bounds bounds, std::shared_ptr<actor::ByteBudget> budget,
+             Fire fire);
   ~SelfTimers();  // cancels all
   SelfTimers(const SelfTimers&) = delete;
   SelfTimers& operator=(const SelfTimers&) = delete;
@@ -37,6 +49,10 @@ class SelfTimers {
   // False if it is not pending (fired, cancelled, or never armed).
   bool cancel(std::int64_t id);
   void cancel_all();
+  // A fired timer's message left the mailbox (handled or dead-lettered), or was
+  // never queued: it no longer counts. Any thread.
+  void taken() { --armed_->queued; }
+  // Made, armed, or fired and still queued.
   std::size_t pending() const;
 
  private:
@@ -49,15 +65,21 @@ class SelfTimers {
   // What a firing timer reaches: shared with the timer callbacks, which hold
   // it weakly, so a timer firing as the component goes finds nothing.
   struct Armed {
-    explicit Armed(Fire fire) : fire(std::move(fire)) {}
+    Armed(Fire fire, std::shared_ptr<actor::ByteBudget> budget)
+        : fire(std::move(fire)), budget(std::move(budget)) {}
     void fired(std::int64_t id, std::uint64_t generation, std::vector<std::uint8_t> payload);
+    // Gives back what a timer's payload held (fired, cancelled or dropped).
+    void release(std::size_t bytes);
     const Fire fire;
+    const std::shared_ptr<actor::ByteBudget> budget;
     std::mutex mutex;
-    std::unordered_map<std::int64_t, TimerService::TimerId> timers;
+    std::unordered_map<std::int64_t, std::pair<TimerService::TimerId, std::size_t>> timers;
+    std::atomic<std::size_t> bytes{0};   // payloads of made and armed timers
+    std::atomic<std::size_t> queued{0};  // fired, not yet taken
   };
 
   TimerService& service_;
-  const std::size_t max_timers_;
+  const Bounds bounds_;
   const std::shared_ptr<Armed> armed_;
   std::vector<Unarmed> unarmed_;  // made in the call in progress (worker only)
   std::int64_t next_id_ = 1;

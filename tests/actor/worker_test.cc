@@ -38,6 +38,7 @@ class BarePort final : public Port {
   void refuse(const Message&, std::string) override {}
   void instance_gone() override {}
   void retire() override {}
+  std::size_t pending_timers() const override { return 0; }
   const abi::CurrentMessage* current_message() const override { return has_ ? &current_ : nullptr; }
   std::string_view self_id() const override { return {}; }
   std::int32_t send(std::string_view, abi::Bytes) override { return 0; }

@@ -31,7 +31,8 @@ class DataDir : public ::testing::Test {
     std::ofstream(dir / "app.toml") << "[host]\nworkers = 1\n"
                                     << host_keys << "\n[[component]]\nname = \"app/ledger\"\n"
                                     << "wasm = \"" << WASMHIVE_GUEST_DIR << "/ledger.wasm\"\n"
-                                    << "[component.capabilities]\nstorage = \"read-write\"\n";
+                                    << "[component.capabilities]\nstorage = \"read-write\"\n"
+                                    << "send = [\"@host\"]\n";
     return (dir / "app.toml").string();
   }
   Outcome run(std::vector<std::string> args) {
@@ -61,6 +62,19 @@ TEST_F(DataDir, InMemoryWritesNothing) {
   auto out = run({manifest(), "--in-memory"});
   EXPECT_EQ(out.code, 0) << out.output;
   EXPECT_FALSE(fs::exists(dir / "wasmhive-data"));
+}
+
+TEST_F(DataDir, AnEmptyDataDirOrOneWithInMemoryIsAUsageError) {
+  // An unset variable ("--data-dir $STATE") must not fall back to a fresh default.
+  EXPECT_EQ(run({manifest(), "--data-dir", ""}).code, 2);
+  EXPECT_EQ(run({manifest(), "--data-dir", dir.string(), "--in-memory"}).code, 2);
+  EXPECT_FALSE(fs::exists(dir / "wasmhive-data"));
+}
+
+TEST_F(DataDir, UntilIdleWaitsForAPendingTimer) {
+  auto out = run({manifest(), "--in-memory", "--request", "app/ledger=timer 300 T1"});
+  EXPECT_EQ(out.code, 0) << out.output;
+  EXPECT_NE(out.output.find("@host <- app/ledger: timer T1"), std::string::npos) << out.output;
 }
 
 TEST_F(DataDir, AMissingNamedDirectoryIsAnErrorNotAFreshStart) {

@@ -292,6 +292,36 @@ TEST_F(Timers, TimersAreBoundedAndBadDelaysRefused) {
   EXPECT_EQ(run("timer -1 d"), "err -1");
 }
 
+TEST_F(Timers, AFiredTimerCountsUntilItsMessageIsTaken) {
+  // Timers that fire faster than they are handled must not pile up in the
+  // mailbox: a fired one still counts against max_timers while queued.
+  auto spec = ledger();
+  spec.limits.max_timers = 3;
+  spawn(std::move(spec));
+  host->run_until_idle();
+  for (int i = 0; i < 3; ++i) EXPECT_GT(std::stoll(run("timer 1 a")), 0);
+  EXPECT_EQ(run("timer 1 b"), "err -9");
+  EXPECT_EQ(host->status("app/ledger")->timers, 3u);
+  clock.advance(1ms);  // all three fire into the mailbox
+  ASSERT_TRUE(testing::eventually([&] { return host->status("app/ledger")->mailbox_size == 3; }));
+  EXPECT_EQ(host->status("app/ledger")->timers, 3u);  // queued: they still count
+  host->run_until_idle();
+  EXPECT_EQ(inbox.count("timer a"), 3u);
+  EXPECT_EQ(host->status("app/ledger")->timers, 0u);  // handled: they count no more
+  EXPECT_GT(std::stoll(run("timer 1 c")), 0);
+}
+
+TEST_F(Timers, PendingTimerPayloadsAreBoundedInBytes) {
+  auto spec = ledger();
+  spec.limits.mailbox_bytes = 1024;  // also the bound of its timers' payloads
+  spawn(std::move(spec));
+  host->run_until_idle();
+  std::string payload(600, 'p');
+  EXPECT_GT(std::stoll(run("timer 100000 " + payload)), 0);
+  EXPECT_EQ(run("timer 100000 " + payload), "err -9");
+  EXPECT_GT(std::stoll(run("timer 100000 short")), 0);
+}
+
 TEST_F(Timers, ARestartDropsTheTimersOfTheInstanceBefore) {
   spawn(ledger());
   host->run_until_idle();
