@@ -60,6 +60,8 @@ struct Bench {
     spec.limits.call_timeout = 10s;
     spec.limits.max_outstanding_requests = 100000;
     spec.capabilities = security::Capabilities::all();  // measured code, trusted
+    // No storage writes: a writer holds each call's output until it ends.
+    spec.capabilities.storage = security::StorageAccess::read;
     must(host->spawn(std::move(spec)), name.c_str());
   }
   void send(const std::string& target, std::string_view text) {

@@ -59,6 +59,8 @@ ComponentPort::ComponentPort(Router& router, actor::Component& owner)
       owner_(owner),
       sender_(sender_of(owner)),
       storage_(storage_of(router, owner)),
+      holds_every_call_(storage_ && !trusted() &&
+                        sender_.capabilities->storage == security::StorageAccess::read_write),
       gate_(owner.spec().limits.mailbox_capacity, owner.spec().limits.mailbox_bytes),
       timers_(router.timers(), {owner.spec().limits.max_timers, owner.spec().limits.mailbox_bytes},
               owner.queue_budget(), timer_delivery()) {}
@@ -97,6 +99,13 @@ void ComponentPort::end(abi::CallbackStatus unanswered, bool kept) {
     router_.answer(message_->correlation_id, unanswered, {});
   }
   message_ = nullptr;
+  // Nothing waits for a commit: what the call held leaves as it ends.
+  if (!(storage_ && storage_->dirty())) release_held();
+}
+
+void ComponentPort::release_held() {
+  if (gate_.empty()) return;
+  for (auto& held : gate_.take_all()) router_.release(sender_, std::move(held));
 }
 
 Result<void> ComponentPort::flush() {
@@ -108,7 +117,7 @@ Result<void> ComponentPort::flush() {
       return Error{Errc::storage_failed, committed.error().message};
     }
   }
-  for (auto& held : gate_.take_all()) router_.release(sender_, std::move(held));
+  release_held();
   return {};
 }
 
@@ -160,7 +169,7 @@ std::string_view ComponentPort::self_id() const {
 }
 
 Route ComponentPort::route() {
-  bool holding = (storage_ && storage_->dirty()) || !gate_.empty();
+  bool holding = holds_every_call_ || (storage_ && storage_->dirty()) || !gate_.empty();
   return {.memo = &memo_, .gate = holding ? &gate_ : nullptr};
 }
 

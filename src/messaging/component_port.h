@@ -71,6 +71,8 @@ class ComponentPort final : public actor::Port {
   Route route();
   // Null, with `rc` set, unless storage exists and `access` is granted.
   storage::ComponentStorage* storage_for(security::StorageAccess access, std::int32_t& rc);
+  // What the gate holds leaves now (Router::release).
+  void release_held();
   // Drops what the gate held (see Router::drop); requests among it are cancelled.
   void drop(std::vector<HeldOutput> held, std::string_view why);
   SelfTimers::Fire timer_delivery();
@@ -86,6 +88,9 @@ class ComponentPort final : public actor::Port {
   bool replied_ = false;
   // The call transaction (worker thread only, but for the timers' firing).
   std::unique_ptr<storage::ComponentStorage> storage_;  // null: no store
+  // May write storage: then every call's output waits for the call's end (and
+  // for the commit, if it wrote), so a call that fails sends nothing.
+  const bool holds_every_call_;
   OutputGate gate_;
   SelfTimers timers_;
 };

@@ -37,7 +37,9 @@ class DurableState : public ::testing::Test {
     host = std::move(*created);
   }
   actor::ComponentSpec ledger(const std::string& name = "app/ledger") {
-    return guest_spec(name, "ledger");
+    auto spec = guest_spec(name, "ledger");
+    spec.capabilities.storage = security::StorageAccess::read_write;
+    return spec;
   }
   void spawn(actor::ComponentSpec spec) {
     auto spawned = host->spawn(std::move(spec));
@@ -99,6 +101,26 @@ TEST_F(DurableState, ASendMadeInACallThatTrapsIsNeverDelivered) {
   ASSERT_TRUE(inbox.wait_for("committed k2"));
   EXPECT_EQ(inbox.count("sent before a trap"), 0u);
   EXPECT_GE(host->dead_letters().count(), 1u);  // the held send, dropped with a reason
+}
+
+TEST_F(DurableState, ASendMadeBeforeAnyWriteInACallThatTrapsIsNeverDeliveredEither) {
+  // A component that may write holds every call's output until the call ends.
+  start();
+  spawn(ledger());
+  EXPECT_EQ(ask(*host, "app/ledger", "send-trap @host").status, abi::kStatusTargetError);
+  ASSERT_TRUE(events.wait_for(Kind::restarted, "app/ledger"));
+  EXPECT_EQ(run("set-send k v @host"), "ok");
+  ASSERT_TRUE(inbox.wait_for("committed k"));
+  EXPECT_EQ(inbox.count("sent before a trap"), 0u);
+}
+
+TEST_F(DurableState, AComponentThatCannotWriteSendsAtOnceAsBefore) {
+  start();
+  auto reader = ledger("app/reader");
+  reader.capabilities.storage = security::StorageAccess::read;
+  spawn(std::move(reader));
+  EXPECT_EQ(ask(*host, "app/reader", "send-trap @host").status, abi::kStatusTargetError);
+  ASSERT_TRUE(inbox.wait_for("sent before a trap"));
 }
 
 TEST_F(DurableState, ANonZeroReturnDiscardsItsWritesAndItsHeldReply) {

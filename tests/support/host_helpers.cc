@@ -130,7 +130,10 @@ actor::ComponentSpec guest_spec(const std::string& name, const std::string& gues
   spec.name = name;
   spec.wasm = guest_path(guest);
   // Test components may do anything; the capability tests grant narrowly.
+  // Storage is read-only: a component that may write holds each call's output
+  // until the call ends (docs/abi.md §10), which tests of storage ask for.
   spec.capabilities = security::Capabilities::all();
+  spec.capabilities.storage = security::StorageAccess::read;
   return spec;
 }
 

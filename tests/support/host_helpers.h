@@ -69,7 +69,8 @@ std::string ask_text_stepped(host::Host& host, std::string_view target, std::str
 bool eventually(const std::function<bool()>& condition,
                 std::chrono::milliseconds timeout = kPatience);
 
-// A spec for a test component with every capability granted.
+// A spec for a test component with every capability granted, but storage
+// writes (see guest_spec's definition).
 actor::ComponentSpec guest_spec(const std::string& name, const std::string& guest);
 
 }  // namespace wasmhive::testing

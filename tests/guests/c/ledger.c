@@ -119,6 +119,10 @@ WH_ON_MESSAGE(msg) {
     if (c.len) wh_send_n((const char*)c.at, c.len, "sent before a trap", 18);
     __builtin_trap();
   }
+  if (IS("send-trap")) { /* send-trap TARGET: send, write nothing, trap */
+    wh_send_n((const char*)a.at, a.len, "sent before a trap", 18);
+    __builtin_trap();
+  }
   if (IS("set-fail")) { /* set-fail KEY VALUE: write, reply, then return non-zero */
     wh_raw_storage_set(a.at, (int32_t)a.len, b.at, (int32_t)b.len);
     wh_reply("replied", 7);
