@@ -14,7 +14,11 @@ echo "bench: engine crossings..."
   --benchmark_format=json > "$out/engine.json"
 echo "bench: runtime..."
 "$build/bench/runtime_bench" --benchmark_format=json > "$out/runtime.json"
-python3 "$root/bench/report.py" "$out/engine.json" "$out/runtime.json" \
+# Database files go to $TMPDIR (or /tmp): keep that on the disk to measure.
+echo "bench: storage..."
+"$build/bench/storage_bench" --benchmark_repetitions=3 --benchmark_enable_random_interleaving=true \
+  --benchmark_format=json > "$out/storage.json"
+python3 "$root/bench/report.py" "$out/engine.json" "$out/runtime.json" --storage "$out/storage.json" \
   --markdown "$root/docs/benchmarks.md" --chart-data "$out/ratios.dat"
 gnuplot -e "data='$out/ratios.dat'; output='$root/docs/benchmarks.png'" "$root/bench/ratios.gp"
 echo "bench: wrote docs/benchmarks.md and docs/benchmarks.png"

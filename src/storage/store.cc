@@ -1,14 +1,19 @@
 #include "storage/store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <cstring>
 #include <iterator>
 #include <mutex>
 #include <system_error>
+#include <utility>
 
 namespace wasmhive::storage {
 namespace {
@@ -16,6 +21,10 @@ namespace {
 // PRAGMA application_id of every wasmhive database ("WHIV"): how open() tells
 // our files from other programs' SQLite files before touching them.
 constexpr std::int32_t kApplicationId = 0x57484956;
+
+// How long reads may share one read transaction (see Impl::start_reading):
+// the most by which they can miss another connection's commit.
+constexpr std::chrono::milliseconds kSnapshotReuse{10};
 
 // kMigrations[i] upgrades a database from schema i to schema i + 1; creating a
 // database is migrating it from 0.
@@ -120,6 +129,26 @@ std::string_view to_string(Durability durability) {
   return "unknown";
 }
 
+// An exclusive flock(2) on "<data file>.lock", released when closed. A lock
+// file beside the database, not the database itself: closing any descriptor
+// of the database file would drop SQLite's own POSIX locks on it.
+class FileLock {
+ public:
+  FileLock() = default;
+  explicit FileLock(int fd) : fd_(fd) {}
+  FileLock(FileLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  FileLock& operator=(FileLock&& other) noexcept {
+    std::swap(fd_, other.fd_);
+    return *this;
+  }
+  ~FileLock() {
+    if (fd_ >= 0) ::close(fd_);  // releases the flock
+  }
+
+ private:
+  int fd_ = -1;
+};
+
 struct Store::Impl {
   explicit Impl(const StoreOptions& options)
       : file(options.file), durability(options.durability), place(where(options.file)) {}
@@ -127,6 +156,7 @@ struct Store::Impl {
   Result<void> open(std::chrono::milliseconds busy_timeout);
   Result<void> check_path() const;
   Result<void> connect();
+  Result<void> lock_file();
   Result<void> check_identity();
   Result<void> check_integrity();
   Result<void> configure_journal();
@@ -142,16 +172,25 @@ struct Store::Impl {
   Error rollback(const char* action);
   int apply(const Write& write);
   int step_once(sqlite3_stmt* stmt);
+  void start_reading();
+  void stop_reading();
 
   const std::filesystem::path file;
   const Durability durability;
   const std::string place;  // "data file X", for messages
   std::mutex mutex;
+  // Held while the store is open, so that a second host on the same file is
+  // refused instead of losing updates to this one. Declared before the
+  // connection: released only after it is closed.
+  FileLock lock;
   // Declared before the statements: members die in reverse order, and the
   // statements must be finalized before the connection closes.
   DbPtr db;
   StmtPtr get, value_size, keys_from, keys_after, usage, put, erase;
-  StmtPtr begin_tx, commit_tx, rollback_tx;
+  StmtPtr begin_tx, commit_tx, rollback_tx, begin_read, end_read;
+  // True while reads share the read transaction begun at `read_since`.
+  bool reading = false;
+  std::chrono::steady_clock::time_point read_since{};
 };
 
 // ---- opening ----
@@ -168,6 +207,7 @@ Store::~Store() = default;
 Result<void> Store::Impl::open(std::chrono::milliseconds busy_timeout) {
   if (auto ok = check_path(); !ok) return ok;
   if (auto ok = connect(); !ok) return ok;
+  if (auto ok = lock_file(); !ok) return ok;
   sqlite3_extended_result_codes(db.get(), 1);
   sqlite3_busy_timeout(db.get(), static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(
                                      busy_timeout.count(), 0, INT_MAX)));
@@ -177,6 +217,26 @@ Result<void> Store::Impl::open(std::chrono::milliseconds busy_timeout) {
   if (auto ok = configure_journal(); !ok) return ok;
   if (auto ok = init_schema(); !ok) return ok;
   return prepare_statements();
+}
+
+Result<void> Store::Impl::lock_file() {
+  if (file.empty()) return {};
+  std::filesystem::path path = file;
+  path += ".lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0)
+    return make_error(Errc::unavailable, "cannot create the lock file " + path.string() + " of " +
+                                             place + ": " + std::strerror(errno));
+  FileLock held(fd);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK)
+      return make_error(Errc::unavailable,
+                        place + " is in use by another process (" + path.string() + " is locked)");
+    return make_error(Errc::unavailable,
+                      "cannot lock " + path.string() + ": " + std::strerror(errno));
+  }
+  lock = std::move(held);
+  return {};
 }
 
 // What SQLite would report obscurely, or not at all: a directory, or a FIFO
@@ -316,6 +376,8 @@ Result<void> Store::Impl::prepare_statements() {
       {&begin_tx, "BEGIN IMMEDIATE"},
       {&commit_tx, "COMMIT"},
       {&rollback_tx, "ROLLBACK"},
+      {&begin_read, "BEGIN"},  // deferred: the first read starts the transaction
+      {&end_read, "COMMIT"},
   };
   for (const Entry& entry : entries) {
     sqlite3_stmt* raw = nullptr;
@@ -379,8 +441,32 @@ Error Store::Impl::error(const char* action) const {
                     std::string("cannot ") + action + " " + place + ": " + describe(db.get()));
 }
 
+// Reads share one read transaction until the next commit, or for at most
+// kSnapshotReuse: a read in autocommit mode takes and releases the file's and
+// the WAL index's locks (about six fcntl calls, more than a batched upsert
+// costs), and a component reads once per storage_set of a key its turn has not
+// written (the old value's size, for its quota). Reads still see every commit
+// of this connection (commit() ends the shared transaction first); another
+// connection's commits show within kSnapshotReuse. If BEGIN fails, reads run
+// in autocommit mode as before.
+void Store::Impl::start_reading() {
+  auto now = std::chrono::steady_clock::now();
+  // SQLite ends a transaction itself on some errors: autocommit again.
+  if (reading && now - read_since < kSnapshotReuse && !sqlite3_get_autocommit(db.get())) return;
+  stop_reading();
+  reading = step_once(begin_read.get()) == SQLITE_DONE;
+  read_since = now;
+}
+
+void Store::Impl::stop_reading() {
+  if (!reading) return;
+  reading = false;
+  if (!sqlite3_get_autocommit(db.get())) step_once(end_read.get());
+}
+
 Result<std::optional<std::string>> Store::get(std::string_view component, std::string_view key) {
   std::lock_guard lock(impl_->mutex);
+  impl_->start_reading();
   StmtUse use(impl_->get.get());
   int rc = bind_component_key(use.get(), component, key);
   if (rc == SQLITE_OK) rc = sqlite3_step(use.get());
@@ -394,6 +480,7 @@ Result<std::optional<std::string>> Store::get(std::string_view component, std::s
 Result<std::optional<std::uint64_t>> Store::value_size(std::string_view component,
                                                        std::string_view key) {
   std::lock_guard lock(impl_->mutex);
+  impl_->start_reading();
   StmtUse use(impl_->value_size.get());
   int rc = bind_component_key(use.get(), component, key);
   if (rc == SQLITE_OK) rc = sqlite3_step(use.get());
@@ -407,6 +494,7 @@ Result<std::vector<std::string>> Store::keys(std::string_view component, std::st
   std::vector<std::string> found;
   if (limit == 0) return found;
   std::lock_guard lock(impl_->mutex);
+  impl_->start_reading();
   // Every match is >= prefix and > after: scan from the larger bound (string_view
   // compares bytes as unsigned, like SQLite's memcmp on blobs).
   bool from_prefix = after < prefix;
@@ -427,6 +515,7 @@ Result<std::vector<std::string>> Store::keys(std::string_view component, std::st
 
 Result<Usage> Store::usage(std::string_view component) {
   std::lock_guard lock(impl_->mutex);
+  impl_->start_reading();
   StmtUse use(impl_->usage.get());
   int rc = bind_text(use.get(), 1, component);
   if (rc == SQLITE_OK) rc = sqlite3_step(use.get());
@@ -466,6 +555,7 @@ Error Store::Impl::rollback(const char* action) {
 Result<void> Store::commit(std::span<const Write> writes) {
   if (writes.empty()) return {};
   std::lock_guard lock(impl_->mutex);
+  impl_->stop_reading();
   if (impl_->step_once(impl_->begin_tx.get()) != SQLITE_DONE) return impl_->rollback("write to");
   for (const Write& write : writes)
     if (impl_->apply(write) != SQLITE_DONE) return impl_->rollback("write to");

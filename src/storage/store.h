@@ -66,6 +66,8 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   // ---- committed state (keys and values are arbitrary bytes) ----
+  // Reads see this Store's commits at once, another connection's within 10 ms
+  // (reads between two commits share one read transaction).
   Result<std::optional<std::string>> get(std::string_view component, std::string_view key);
   // The value's length, without copying it.
   Result<std::optional<std::uint64_t>> value_size(std::string_view component, std::string_view key);

@@ -101,6 +101,17 @@ TEST_F(DataDir, AnUnwritableDirectoryIsRefused) {
   fs::permissions(dir / "data", fs::perms::owner_all);
 }
 
+TEST_F(DataDir, ASecondHostOnTheSameDataIsRefused) {
+  // Two hosts writing one database would lose each other's updates.
+  fs::create_directories(dir / "data");
+  std::string app = manifest();
+  Cli first({"run", app, "--data-dir", (dir / "data").string()});
+  ASSERT_TRUE(first.read_until("started app/ledger")) << first.output();
+  expect_refused(run({app, "--data-dir", (dir / "data").string()}), "in use by another process");
+  first.signal(SIGTERM);
+  EXPECT_EQ(first.wait(), 0) << first.output();
+}
+
 TEST_F(DataDir, ACorruptDatabaseIsRefusedAndLeftAlone) {
   fs::create_directories(dir / "data");
   std::string garbage(8192, '\x5a');

@@ -327,6 +327,19 @@ TEST_F(StoreTest, CommitWhileLockedFailsAndAppliesNothing) {
   EXPECT_EQ(get(store, "c", "b"), "new");
 }
 
+TEST_F(StoreTest, ASecondOpenOfTheSameFileIsRefusedWhileTheFirstIsOpen) {
+  fs::path file = dir / "app.db";
+  {
+    auto first = open(file);
+    ASSERT_TRUE(first);
+    Error second = open_error(file);
+    EXPECT_EQ(second.code, Errc::unavailable);
+    EXPECT_NE(second.message.find("in use by another process"), std::string::npos)
+        << second.message;
+  }
+  EXPECT_TRUE(open(file));  // closed: free again
+}
+
 TEST_F(StoreTest, StateSurvivesReopen) {
   for (Durability durability : {Durability::normal, Durability::full}) {
     fs::path file = dir / ("app-" + std::string(to_string(durability)) + ".db");
@@ -514,6 +527,25 @@ TEST_F(StoreTest, NameLookingLikeAUriIsAPath) {
   fs::current_path(cwd);
   ASSERT_TRUE(store.ok()) << store.error().describe();
   EXPECT_TRUE(fs::exists(dir / "file:app.db?mode=memory"));
+}
+
+// Reads between two commits share one read transaction (store.cc): they see
+// the Store's own commits at once and another connection's within 10 ms, and
+// the shared snapshot keeps neither that connection nor the Store from writing.
+TEST_F(StoreTest, ReadsSeeOwnCommitsAtOnceAndAnotherConnectionsSoon) {
+  fs::path file = dir / "app.db";
+  auto store = open(file);
+  ASSERT_TRUE(store);
+  commit(*store, {put("c", "a", "1")});
+  EXPECT_EQ(get(*store, "c", "a"), "1");
+  commit(*store, {put("c", "a", "2")});
+  EXPECT_EQ(get(*store, "c", "a"), "2");
+  RawDb raw(file);
+  raw.exec("UPDATE kv SET value = CAST('3' AS BLOB) WHERE key = CAST('a' AS BLOB)");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(get(*store, "c", "a"), "3");
+  commit(*store, {put("c", "a", "4")});
+  EXPECT_EQ(raw.text("SELECT CAST(value AS TEXT) FROM kv WHERE key = CAST('a' AS BLOB)"), "4");
 }
 
 TEST_F(StoreTest, ReadOnlyFileRefused) {
