@@ -13,6 +13,7 @@
 
 #include "host/host.h"
 #include "host/inbox.h"
+#include "must.h"
 #include "security/capabilities.h"
 
 namespace {
@@ -31,19 +32,8 @@ abi::Bytes view(std::string_view text) {
   return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }
 
-[[noreturn]] void die(const std::string& what) {
-  std::fprintf(stderr, "runtime_bench: %s\n", what.c_str());
-  std::exit(1);
-}
-
-template <class T>
-T must(Result<T> result, const char* what) {
-  if (!result) die(std::string(what) + ": " + result.error().describe());
-  return std::move(*result);
-}
-void must(Result<void> result, const char* what) {
-  if (!result) die(std::string(what) + ": " + result.error().describe());
-}
+using bench::die;
+using bench::must;
 
 // A host with an inbox, as the benchmarks use it.
 struct Bench {

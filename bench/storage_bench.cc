@@ -28,6 +28,7 @@
 
 #include "host/host.h"
 #include "host/inbox.h"
+#include "must.h"
 #include "security/capabilities.h"
 #include "storage/component_storage.h"
 #include "storage/store.h"
@@ -47,19 +48,8 @@ constexpr std::string_view kValue = "0123456789abcdef0123456789abcdef";
 // Set by main(): --smoke shrinks every workload to a few messages.
 bool smoke = false;
 
-[[noreturn]] void die(const std::string& what) {
-  std::fprintf(stderr, "storage_bench: %s\n", what.c_str());
-  std::exit(1);
-}
-
-template <class T>
-T must(Result<T> result, const char* what) {
-  if (!result) die(std::string(what) + ": " + result.error().describe());
-  return std::move(*result);
-}
-void must(Result<void> result, const char* what) {
-  if (!result) die(std::string(what) + ": " + result.error().describe());
-}
+using bench::die;
+using bench::must;
 
 // A fresh directory under the system's temp dir, removed afterwards.
 class TempDir {
