@@ -137,7 +137,7 @@ void Component::handle_callback(Message& message) {
 
 void Component::fail(const Message* message, const Error& error) {
   ++failures_;
-  if (message) port_->dead_letter(*message, "handler failed: " + error.describe());
+  if (message) port_->failed(*message, "handler failed: " + error.describe());
   discard(ComponentState::restarting);
   lifecycle_.emit({Event::Kind::failed, name(), error.describe()});
   lifecycle_.failed(*this, error);

@@ -35,6 +35,9 @@ class Port : public abi::ComponentApi {
   virtual Result<void> flush() = 0;
   // A message that will not be handled, recorded with `reason`.
   virtual void dead_letter(const Message& message, std::string reason) = 0;
+  // A message whose handling began (begin()) and failed, recorded with
+  // `reason`: it was taken already, so it counts against no quota again.
+  virtual void failed(const Message& message, std::string reason) = 0;
   // The same, and a request among them is answered with unknown_target.
   virtual void refuse(const Message& message, std::string reason) = 0;
   // The instance is gone (failed or stopped): what belonged to it goes too

@@ -73,7 +73,7 @@ bool ComponentPort::trusted() const {
 
 void ComponentPort::begin(const Message& message) {
   if (message.kind == abi::kKindCallback) --outstanding_;
-  if (message.kind == abi::kKindTimer) timers_.taken();
+  if (message.kind == abi::kKindTimer) timers_.taken(message.generation);
   begin_call();
   message_ = &message;
   current_ = {message.kind, message.sender, message.topic,
@@ -136,7 +136,11 @@ void ComponentPort::drop(std::vector<HeldOutput> held, std::string_view why) {
 
 void ComponentPort::dead_letter(const Message& message, std::string reason) {
   if (message.kind == abi::kKindCallback) --outstanding_;
-  if (message.kind == abi::kKindTimer) timers_.taken();
+  if (message.kind == abi::kKindTimer) timers_.taken(message.generation);
+  failed(message, std::move(reason));
+}
+
+void ComponentPort::failed(const Message& message, std::string reason) {
   owner_.count_dead_letter();
   router_.dead_letter(message, owner_.name(), std::move(reason));
 }
@@ -149,13 +153,15 @@ void ComponentPort::refuse(const Message& message, std::string reason) {
 
 void ComponentPort::instance_gone() {
   router_.unsubscribe_all(owner_.name());
-  timers_.cancel_all();
+  // Its timers, queued ones too, count no more: the next instance starts with
+  // all of max_timers (its init may set them again).
+  timers_.cancel_all(owner_.generation() + 1);
 }
 
 void ComponentPort::retire() {
   router_.pending().cancel_all(this);
   outstanding_ = 0;
-  timers_.cancel_all();
+  timers_.cancel_all(owner_.generation() + 1);
 }
 
 // ---- the guest's side ----
@@ -346,16 +352,26 @@ std::int64_t ComponentPort::storage_usage(abi::UsageField field) {
 }
 
 SelfTimers::Fire ComponentPort::timer_delivery() {
-  // Holds the component weakly: a timer may fire as it is removed.
-  return [router = &router_, component = owner_.weak_from_this()](
+  // Holds the component weakly: a timer may fire as it is removed (and with
+  // it this port, which is reached only while the component is held).
+  return [router = &router_, port = this, component = owner_.weak_from_this()](
              std::int64_t id, std::uint64_t generation, std::vector<std::uint8_t> payload) {
     auto alive = component.lock();
     if (!alive) return;
     Message message{
         abi::kKindTimer, alive->name(), {}, std::move(payload), static_cast<std::uint64_t>(id)};
     message.generation = generation;
-    if (alive->offer_callback(std::move(message)) != actor::Mailbox::Push::accepted)
-      router->dead_letter(message, alive->name(), "timer fired into a full or closed mailbox");
+    auto pushed = alive->offer_timer(std::move(message));
+    if (pushed == actor::Mailbox::Push::accepted) return;
+    // Refused: `message` is still whole, and it never counts again.
+    port->timers_.taken(generation);
+    alive->count_dead_letter();
+    router->dead_letter(message, alive->name(),
+                        pushed == actor::Mailbox::Push::no_budget
+                            ? "timer fired, but the host's queue budget is full"
+                        : pushed == actor::Mailbox::Push::closed
+                            ? "timer fired into a closed mailbox"
+                            : "timer fired into a full mailbox (bytes)");
   };
 }
 

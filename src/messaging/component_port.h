@@ -30,6 +30,7 @@ class ComponentPort final : public actor::Port {
   void end(abi::CallbackStatus unanswered, bool kept) override;
   Result<void> flush() override;
   void dead_letter(const actor::Message& message, std::string reason) override;
+  void failed(const actor::Message& message, std::string reason) override;
   void refuse(const actor::Message& message, std::string reason) override;
   void instance_gone() override;
   void retire() override;

@@ -298,7 +298,7 @@ std::int32_t Router::hold(Message message, std::string_view target, const Route&
   }
   HeldOutput output{HeldOutput::Kind::message, std::move(message), std::string(target)};
   if (route.gate->hold(std::move(output))) return abi::kOk;
-  dead_letter(output.message, target, "sender's held output is full (writes not yet committed)");
+  dead_letter(output.message, target, "sender's held output is full (its mailbox bounds)");
   return abi::kErrLimit;
 }
 

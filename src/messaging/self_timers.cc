@@ -11,7 +11,7 @@ SelfTimers::SelfTimers(TimerService& service, Bounds bounds,
       armed_(std::make_shared<Armed>(std::move(fire), std::move(budget))) {}
 
 SelfTimers::~SelfTimers() {
-  cancel_all();
+  cancel_all(0);
 }
 
 std::int64_t SelfTimers::add(Clock::Duration delay, std::vector<std::uint8_t> payload,
@@ -21,14 +21,15 @@ std::int64_t SelfTimers::add(Clock::Duration delay, std::vector<std::uint8_t> pa
   if (!armed_->budget->try_take(bytes)) return -1;
   armed_->bytes += bytes;
   std::int64_t id = next_id_++;
+  std::lock_guard lock(armed_->mutex);
   unarmed_.push_back({id, delay, std::move(payload), generation});
   return id;
 }
 
 void SelfTimers::end_call(bool kept) {
   if (unarmed_.empty()) return;  // the common case: no lock on every message
+  std::lock_guard lock(armed_->mutex);
   if (kept) {
-    std::lock_guard lock(armed_->mutex);
     for (auto& timer : unarmed_) {
       std::size_t bytes = timer.payload.size();
       TimerService::TimerId scheduled =
@@ -54,24 +55,29 @@ void SelfTimers::Armed::fired(std::int64_t id, std::uint64_t generation,
                               std::vector<std::uint8_t> payload) {
   {
     std::lock_guard lock(mutex);
-    if (timers.erase(id) == 0) return;  // cancelled as it fired
-    ++queued;  // counts until taken(): the mailbox holds its bytes from now on
+    if (timers.erase(id) == 0) return;            // cancelled as it fired
+    if (generation >= live_generation) ++queued;  // counts until taken()
   }
   release(payload.size());
   fire(id, generation, std::move(payload));
 }
 
+void SelfTimers::taken(std::uint64_t generation) {
+  std::lock_guard lock(armed_->mutex);
+  if (generation >= armed_->live_generation && armed_->queued > 0) --armed_->queued;
+}
+
 bool SelfTimers::cancel(std::int64_t id) {
-  auto unarmed =
-      std::find_if(unarmed_.begin(), unarmed_.end(), [id](const Unarmed& t) { return t.id == id; });
-  if (unarmed != unarmed_.end()) {
-    armed_->release(unarmed->payload.size());
-    unarmed_.erase(unarmed);
-    return true;
-  }
   std::pair<TimerService::TimerId, std::size_t> timer;
   {
     std::lock_guard lock(armed_->mutex);
+    auto unarmed = std::find_if(unarmed_.begin(), unarmed_.end(),
+                                [id](const Unarmed& t) { return t.id == id; });
+    if (unarmed != unarmed_.end()) {
+      armed_->release(unarmed->payload.size());
+      unarmed_.erase(unarmed);
+      return true;
+    }
     auto it = armed_->timers.find(id);
     if (it == armed_->timers.end()) return false;
     timer = it->second;
@@ -82,13 +88,17 @@ bool SelfTimers::cancel(std::int64_t id) {
   return true;
 }
 
-void SelfTimers::cancel_all() {
-  for (const auto& timer : unarmed_) armed_->release(timer.payload.size());
-  unarmed_.clear();
+void SelfTimers::cancel_all(std::uint64_t live_generation) {
   std::unordered_map<std::int64_t, std::pair<TimerService::TimerId, std::size_t>> timers;
   {
     std::lock_guard lock(armed_->mutex);
+    for (const auto& timer : unarmed_) armed_->release(timer.payload.size());
+    unarmed_.clear();
     timers.swap(armed_->timers);
+    if (live_generation > armed_->live_generation) {
+      armed_->live_generation = live_generation;
+      armed_->queued = 0;
+    }
   }
   for (auto& [id, timer] : timers) {
     service_.cancel(timer.first);
@@ -98,7 +108,7 @@ void SelfTimers::cancel_all() {
 
 std::size_t SelfTimers::pending() const {
   std::lock_guard lock(armed_->mutex);
-  return armed_->timers.size() + unarmed_.size() + armed_->queued.load();
+  return armed_->timers.size() + unarmed_.size() + armed_->queued;
 }
 
 }  // namespace wasmhive::messaging

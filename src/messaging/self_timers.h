@@ -48,10 +48,13 @@ class SelfTimers {
   void end_call(bool kept);
   // False if it is not pending (fired, cancelled, or never armed).
   bool cancel(std::int64_t id);
-  void cancel_all();
+  // Cancels every timer; those fired and queued for an instance before
+  // `live_generation` count no more either (see taken()).
+  void cancel_all(std::uint64_t live_generation);
   // A fired timer's message left the mailbox (handled or dead-lettered), or was
-  // never queued: it no longer counts. Any thread.
-  void taken() { --armed_->queued; }
+  // never queued: it no longer counts, unless cancel_all() forgot it already.
+  // Any thread.
+  void taken(std::uint64_t generation);
   // Made, armed, or fired and still queued.
   std::size_t pending() const;
 
@@ -74,14 +77,17 @@ class SelfTimers {
     const std::shared_ptr<actor::ByteBudget> budget;
     std::mutex mutex;
     std::unordered_map<std::int64_t, std::pair<TimerService::TimerId, std::size_t>> timers;
-    std::atomic<std::size_t> bytes{0};   // payloads of made and armed timers
-    std::atomic<std::size_t> queued{0};  // fired, not yet taken
+    std::atomic<std::size_t> bytes{0};  // payloads of made and armed timers
+    std::size_t queued = 0;             // fired, not yet taken (under mutex)
+    std::uint64_t live_generation = 0;  // queued ones of older instances are forgotten
   };
 
   TimerService& service_;
   const Bounds bounds_;
   const std::shared_ptr<Armed> armed_;
-  std::vector<Unarmed> unarmed_;  // made in the call in progress (worker only)
+  // Made in the call in progress: changed by the worker under armed_->mutex,
+  // as pending() reads it from any thread.
+  std::vector<Unarmed> unarmed_;
   std::int64_t next_id_ = 1;
 };
 

@@ -221,7 +221,10 @@ Result<void> Store::Impl::open(std::chrono::milliseconds busy_timeout) {
 
 Result<void> Store::Impl::lock_file() {
   if (file.empty()) return {};
-  std::filesystem::path path = file;
+  // Beside the file itself, so a symlink to it cannot name a second lock.
+  std::error_code ec;
+  std::filesystem::path path = std::filesystem::weakly_canonical(file, ec);
+  if (ec) path = file;
   path += ".lock";
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0)

@@ -36,6 +36,7 @@ class BarePort final : public Port {
   Result<void> flush() override { return {}; }
   void dead_letter(const Message&, std::string) override {}
   void refuse(const Message&, std::string) override {}
+  void failed(const Message&, std::string) override {}
   void instance_gone() override {}
   void retire() override {}
   std::size_t pending_timers() const override { return 0; }

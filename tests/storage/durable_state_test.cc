@@ -333,6 +333,62 @@ TEST_F(Timers, AFiredTimerCountsUntilItsMessageIsTaken) {
   EXPECT_GT(std::stoll(run("timer 1 c")), 0);
 }
 
+TEST_F(Timers, ATimerWhoseHandlerTrapsCountsOnce) {
+  auto spec = ledger();
+  spec.limits.max_timers = 2;
+  spawn(std::move(spec));
+  host->run_until_idle();
+  EXPECT_GT(std::stoll(run("timer 1 trap")), 0);
+  clock.advance(1ms);
+  host->run_until_idle();  // the timer's handler traps
+  clock.advance(10ms);     // the restart's backoff
+  host->run_until_idle();
+  ASSERT_EQ(events.count(Kind::restarted, "app/ledger"), 1u);
+  EXPECT_EQ(host->status("app/ledger")->timers, 0u);
+  EXPECT_GT(std::stoll(run("timer 1000 x")), 0);
+  EXPECT_GT(std::stoll(run("timer 1000 y")), 0);
+  EXPECT_EQ(run("timer 1000 z"), "err -9");
+}
+
+TEST_F(Timers, TheTimersQueuedForAnInstanceBeforeARestartDoNotCountForTheNext) {
+  auto spec = ledger();
+  spec.limits.max_timers = 1;
+  spawn(std::move(spec));
+  host->run_until_idle();
+  EXPECT_GT(std::stoll(run("timer 1 old")), 0);
+  // The trap is queued first, the timer's message behind it.
+  auto trap = host->request("app/ledger", testing::to_bytes("set-trap k v"), 10s);
+  ASSERT_TRUE(trap.ok());
+  clock.advance(1ms);
+  ASSERT_TRUE(testing::eventually([&] { return host->status("app/ledger")->mailbox_size == 2; }));
+  host->run_until_idle();
+  EXPECT_EQ(host->status("app/ledger")->timers, 0u);  // forgotten with its instance
+  clock.advance(10ms);
+  host->run_until_idle();
+  ASSERT_EQ(events.count(Kind::restarted, "app/ledger"), 1u);
+  EXPECT_EQ(inbox.count("timer old"), 0u);  // dead-lettered: its instance is gone
+  EXPECT_GT(std::stoll(run("timer 1000 new")), 0);
+}
+
+TEST_F(Timers, ATimerItsMailboxRefusesCountsNoMore) {
+  auto spec = ledger();
+  spec.limits.max_timers = 1;
+  spec.limits.mailbox_bytes = 4096;
+  spawn(std::move(spec));
+  host->run_until_idle();
+  EXPECT_GT(std::stoll(run("timer 1 refused")), 0);
+  // Stepped: nothing is handled until the test steps, so these fill its bytes.
+  for (int i = 0; i < 2; ++i)
+    ASSERT_TRUE(host->send("app/ledger", testing::to_bytes(std::string(1900, 'f'))).ok());
+  auto dead = host->dead_letters().count();
+  clock.advance(1ms);
+  ASSERT_TRUE(testing::eventually([&] { return host->dead_letters().count() > dead; }));
+  EXPECT_EQ(host->status("app/ledger")->timers, 0u);
+  host->run_until_idle();
+  EXPECT_EQ(inbox.count("timer refused"), 0u);
+  EXPECT_GT(std::stoll(run("timer 1000 next")), 0);
+}
+
 TEST_F(Timers, PendingTimerPayloadsAreBoundedInBytes) {
   auto spec = ledger();
   spec.limits.mailbox_bytes = 1024;  // also the bound of its timers' payloads

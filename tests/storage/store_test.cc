@@ -340,6 +340,16 @@ TEST_F(StoreTest, ASecondOpenOfTheSameFileIsRefusedWhileTheFirstIsOpen) {
   EXPECT_TRUE(open(file));  // closed: free again
 }
 
+TEST_F(StoreTest, ASymlinkToAnOpenDatabaseFindsItLocked) {
+  fs::path file = dir / "app.db";
+  auto first = open(file);
+  ASSERT_TRUE(first);
+  fs::create_directories(dir / "other");
+  fs::create_symlink(file, dir / "other" / "app.db");
+  EXPECT_NE(open_error(dir / "other" / "app.db").message.find("in use by another process"),
+            std::string::npos);
+}
+
 TEST_F(StoreTest, StateSurvivesReopen) {
   for (Durability durability : {Durability::normal, Durability::full}) {
     fs::path file = dir / ("app-" + std::string(to_string(durability)) + ".db");

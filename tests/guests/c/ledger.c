@@ -64,6 +64,7 @@ WH_ON_HEALTH() {
 
 WH_ON_MESSAGE(msg) {
   if (msg->kind == WH_KIND_TIMER) {
+    if (wh_starts_with(msg->payload, msg->payload_len, "trap")) __builtin_trap();
     uint32_t n = wh_append(out, 0, "timer ", 6);
     return wh_send("@host", out, wh_append(out, n, msg->payload, msg->payload_len));
   }
