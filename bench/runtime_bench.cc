@@ -13,8 +13,8 @@
 
 #include "host/host.h"
 #include "host/inbox.h"
-#include "must.h"
 #include "security/capabilities.h"
+#include "support.h"
 
 namespace {
 
@@ -267,18 +267,8 @@ void spawn_components(benchmark::State& state) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // --smoke: one short iteration of each, for the test suite (not a measurement).
   bool smoke = false;
-  std::vector<char*> args;
-  for (int i = 0; i < argc; ++i) {
-    if (std::string_view(argv[i]) == "--smoke")
-      smoke = true;
-    else
-      args.push_back(argv[i]);
-  }
-  int count = static_cast<int>(args.size());
-  benchmark::Initialize(&count, args.data());
-  if (benchmark::ReportUnrecognizedArguments(count, args.data())) return 1;
+  if (!bench::initialize(argc, argv, smoke)) return 1;
   auto fixed = [smoke](benchmark::internal::Benchmark* b, int iterations) {
     b->Iterations(smoke ? 1 : iterations)->Unit(benchmark::kMillisecond)->UseRealTime();
   };

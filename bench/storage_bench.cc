@@ -28,10 +28,10 @@
 
 #include "host/host.h"
 #include "host/inbox.h"
-#include "must.h"
 #include "security/capabilities.h"
 #include "storage/component_storage.h"
 #include "storage/store.h"
+#include "support.h"
 
 namespace {
 
@@ -382,17 +382,7 @@ void describe_data_dir() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // --smoke: one short iteration of each, for the test suite (not a measurement).
-  std::vector<char*> args;
-  for (int i = 0; i < argc; ++i) {
-    if (std::string_view(argv[i]) == "--smoke")
-      smoke = true;
-    else
-      args.push_back(argv[i]);
-  }
-  int count = static_cast<int>(args.size());
-  benchmark::Initialize(&count, args.data());
-  if (benchmark::ReportUnrecognizedArguments(count, args.data())) return 1;
+  if (!bench::initialize(argc, argv, smoke)) return 1;
   describe_data_dir();
   // Messages (rows) per iteration: "full" waits for an fsync per 32 of them.
   const std::int64_t normal = smoke ? 100 : 100'000, full = smoke ? 100 : 5'000;
