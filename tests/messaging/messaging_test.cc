@@ -54,6 +54,27 @@ class Messaging : public ::testing::Test {
   std::unique_ptr<host::Host> host;
 };
 
+TEST_F(Messaging, ACallbackThatTrapsStillCountsItsRequestOnce) {
+  // A failed callback was once un-counted twice (taken, then dead-lettered),
+  // and the requester could then have one request more than its quota.
+  start(2, &clock, true);
+  auto relay = guest_spec("app/a", "relay");
+  relay.worker = 0;
+  relay.limits.max_outstanding_requests = 1;
+  ASSERT_TRUE(host->spawn(std::move(relay)).ok());
+  spawn("app/echo", "echo", 1);
+  spawn("app/idle", "echo", 1);
+  EXPECT_GT(std::stoll(testing::ask_text_stepped(*host, "app/a", "req app/echo 1000 trap")), 0);
+  host->run_until_idle();  // echo answers "trap": the callback traps
+  clock.advance(10ms);     // the restart's backoff
+  host->run_until_idle();
+  ASSERT_EQ(events.count(Kind::restarted, "app/a"), 1u);
+  // One request outstanding (app/idle is not stepped before the next ask), so
+  // a second is over the quota of 1.
+  EXPECT_GT(std::stoll(testing::ask_text_stepped(*host, "app/a", "req app/idle 1000 x")), 0);
+  EXPECT_EQ(testing::ask_text_stepped(*host, "app/a", "req app/idle 1000 y"), "-9");
+}
+
 TEST_F(Messaging, TimeoutCallbackThenTheLateReplyIsDroppedNotDelivered) {
   // Stepped, on a ManualClock: b gets no turn until the request has timed out.
   start(2, &clock, true);

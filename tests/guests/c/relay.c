@@ -9,7 +9,8 @@
  *   "trap"
  * A command's result (the import's return value) is the reply if the command
  * came as a request. Anything else, and every callback, is reported to @host as
- * "msg|<kind>|<sender>|<topic>|<payload>" or "cb|<id>|<status>|<payload>". */
+ * "msg|<kind>|<sender>|<topic>|<payload>" or "cb|<id>|<status>|<payload>"; a
+ * callback whose payload starts with "trap" traps instead. */
 #include <wasmhive.h>
 
 static int32_t report_to_host(const char* text, uint32_t len) {
@@ -77,6 +78,8 @@ WH_ON_MESSAGE(msg) {
 }
 
 WH_ON_CALLBACK(cb) {
+  /* An answer "trap..." makes the callback trap (a failed callback). */
+  if (wh_starts_with(cb->payload, cb->payload_len, "trap")) __builtin_trap();
   static char out[64 + WH_MAX_PAYLOAD];
   uint32_t n = wh_append(out, 0, "cb|", 3);
   n = wh_append_i64(out, n, cb->correlation_id);
