@@ -133,19 +133,12 @@ Result<std::int64_t> log(Caller& caller, Args a) {
 }
 
 // storage_get, config_get: (key, key_len, buf, cap) -> the value's length.
-Result<std::int64_t> storage_get(Caller& caller, Args a) {
+template <class Value, std::int32_t (ComponentApi::*lookup)(std::string_view, Value&)>
+Result<std::int64_t> keyed_lookup(Caller& caller, Args a) {
   auto key = guest_text(caller, a[0], a[1]);
   if (!key) return std::int64_t{kErrFault};
-  std::string value;
-  if (std::int32_t rc = api(caller).storage_get(*key, value); rc != kOk) return std::int64_t{rc};
-  return copy_out(caller, a[2], a[3], as_bytes(value));
-}
-
-Result<std::int64_t> config_get(Caller& caller, Args a) {
-  auto key = guest_text(caller, a[0], a[1]);
-  if (!key) return std::int64_t{kErrFault};
-  std::string_view value;
-  if (std::int32_t rc = api(caller).config_get(*key, value); rc != kOk) return std::int64_t{rc};
+  Value value;
+  if (std::int32_t rc = (api(caller).*lookup)(*key, value); rc != kOk) return std::int64_t{rc};
   return copy_out(caller, a[2], a[3], as_bytes(value));
 }
 
@@ -224,7 +217,9 @@ const std::vector<Import>& table() {
       {"log", {{i32, i32, i32}, {i32}}, log},
       {"now_ms", {{}, {i64}}, clock_call<&ComponentApi::now_ms>},
       {"monotonic_ns", {{}, {i64}}, clock_call<&ComponentApi::monotonic_ns>},
-      {"storage_get", {{i32, i32, i32, i32}, {i32}}, storage_get},
+      {"storage_get",
+       {{i32, i32, i32, i32}, {i32}},
+       keyed_lookup<std::string, &ComponentApi::storage_get>},
       {"storage_exists", {{i32, i32}, {i32}}, text_call<&ComponentApi::storage_exists>},
       {"storage_set", {{i32, i32, i32, i32}, {i32}}, storage_set},
       {"storage_delete", {{i32, i32}, {i32}}, text_call<&ComponentApi::storage_delete>},
@@ -232,7 +227,9 @@ const std::vector<Import>& table() {
       {"storage_usage", {{i32}, {i64}}, storage_usage},
       {"send_after", {{i64, i32, i32}, {i64}}, send_after},
       {"cancel_timer", {{i64}, {i32}}, cancel_timer},
-      {"config_get", {{i32, i32, i32, i32}, {i32}}, config_get},
+      {"config_get",
+       {{i32, i32, i32, i32}, {i32}},
+       keyed_lookup<std::string_view, &ComponentApi::config_get>},
   };
   return rows;
 }
