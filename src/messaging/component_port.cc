@@ -100,7 +100,7 @@ void ComponentPort::end(abi::CallbackStatus unanswered, bool kept) {
   }
   message_ = nullptr;
   // Nothing waits for a commit: what the call held leaves as it ends.
-  if (!(storage_ && storage_->dirty())) release_held();
+  if (!uncommitted()) release_held();
 }
 
 void ComponentPort::release_held() {
@@ -108,8 +108,12 @@ void ComponentPort::release_held() {
   for (auto& held : gate_.take_all()) router_.release(sender_, std::move(held));
 }
 
+bool ComponentPort::uncommitted() const {
+  return storage_ && storage_->dirty();
+}
+
 Result<void> ComponentPort::flush() {
-  if (storage_ && storage_->dirty()) {
+  if (uncommitted()) {
     auto writes = storage_->take_turn();
     if (auto committed = router_.services().store()->commit(writes); !committed) {
       storage_->forget_usage();
@@ -175,7 +179,7 @@ std::string_view ComponentPort::self_id() const {
 }
 
 Route ComponentPort::route() {
-  bool holding = holds_every_call_ || (storage_ && storage_->dirty()) || !gate_.empty();
+  bool holding = holds_every_call_ || uncommitted() || !gate_.empty();
   return {.memo = &memo_, .gate = holding ? &gate_ : nullptr};
 }
 
@@ -354,7 +358,7 @@ std::int64_t ComponentPort::storage_usage(abi::UsageField field) {
 SelfTimers::Fire ComponentPort::timer_delivery() {
   // Holds the component weakly: a timer may fire as it is removed (and with
   // it this port, which is reached only while the component is held).
-  return [router = &router_, port = this, component = owner_.weak_from_this()](
+  return [port = this, component = owner_.weak_from_this()](
              std::int64_t id, std::uint64_t generation, std::vector<std::uint8_t> payload) {
     auto alive = component.lock();
     if (!alive) return;
@@ -363,22 +367,18 @@ SelfTimers::Fire ComponentPort::timer_delivery() {
     message.generation = generation;
     auto pushed = alive->offer_timer(std::move(message));
     if (pushed == actor::Mailbox::Push::accepted) return;
-    // Refused: `message` is still whole, and it never counts again.
-    port->timers_.taken(generation);
-    alive->count_dead_letter();
-    router->dead_letter(message, alive->name(),
-                        pushed == actor::Mailbox::Push::no_budget
-                            ? "timer fired, but the host's queue budget is full"
-                        : pushed == actor::Mailbox::Push::closed
-                            ? "timer fired into a closed mailbox"
-                            : "timer fired into a full mailbox (bytes)");
+    // Refused: `message` is still whole; as a dead letter it counts no more.
+    port->dead_letter(message, pushed == actor::Mailbox::Push::no_budget
+                                   ? "timer fired, but the host's queue budget is full"
+                               : pushed == actor::Mailbox::Push::closed
+                                   ? "timer fired into a closed mailbox"
+                                   : "timer fired into a full mailbox (bytes)");
   };
 }
 
 std::int64_t ComponentPort::send_after(std::int64_t delay_ms, abi::Bytes payload) {
   if (delay_ms < 0 || delay_ms > kMaxTimerDelayMs) return abi::kErrInvalid;
-  if (payload.size() > std::min(sender_.max_payload, router_.config().max_payload))
-    return abi::kErrTooBig;
+  if (!router_.fits(sender_, payload)) return abi::kErrTooBig;
   std::int64_t id = timers_.add(std::chrono::milliseconds(delay_ms),
                                 {payload.begin(), payload.end()}, owner_.generation());
   return id > 0 ? id : std::int64_t{abi::kErrLimit};

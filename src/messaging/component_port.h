@@ -68,6 +68,8 @@ class ComponentPort final : public actor::Port {
   bool owes_reply() const;
   bool trusted() const;
   Completion completion_for(std::string_view target);
+  // Storage writes of this call or turn wait for their commit.
+  bool uncommitted() const;
   // How the next message leaves: through the gate while writes wait to commit.
   Route route();
   // Null, with `rc` set, unless storage exists and `access` is granted.

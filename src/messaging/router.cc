@@ -246,21 +246,30 @@ Component* Router::resolve(std::string_view target, RouteMemo* memo,
   return hold.get();
 }
 
+bool Router::for_host_inbox(const Message& message, std::string_view target) const {
+  return target == actor::kHostSender && config_.host_inbox && message.kind != abi::kKindRequest;
+}
+
+Component* Router::live_target(const Message& message, std::string_view target, RouteMemo* memo,
+                               std::shared_ptr<Component>& hold) {
+  Component* component = resolve(target, memo, hold);
+  if (component && component->state() != actor::ComponentState::stopped) return component;
+  dead_letter(message, target, component ? "target stopped" : "unknown target");
+  return nullptr;
+}
+
 // Puts a message in the target's mailbox; every refusal is a dead letter.
 std::int32_t Router::deliver(const Sender& from, Message message, std::string_view target,
                              const Route& route) {
   if (route.gate) return hold(std::move(message), target, route);
-  if (target == actor::kHostSender && config_.host_inbox && message.kind != abi::kKindRequest) {
+  if (for_host_inbox(message, target)) {
     config_.host_inbox(message);
     if (from.component) from.component->count_sent();
     return abi::kOk;
   }
   std::shared_ptr<Component> hold;
-  Component* component = resolve(target, route.memo, hold);
-  if (!component || component->state() == actor::ComponentState::stopped) {
-    dead_letter(message, target, component ? "target stopped" : "unknown target");
-    return abi::kErrNotFound;
-  }
+  Component* component = live_target(message, target, route.memo, hold);
+  if (!component) return abi::kErrNotFound;
   auto pushed = route.wait_for_room
                     ? component->offer_until(std::move(message), std::chrono::steady_clock::now() +
                                                                      *route.wait_for_room)
@@ -285,17 +294,9 @@ std::int32_t Router::deliver(const Sender& from, Message message, std::string_vi
 }
 
 std::int32_t Router::hold(Message message, std::string_view target, const Route& route) {
-  bool known =
-      target == actor::kHostSender && config_.host_inbox && message.kind != abi::kKindRequest;
-  if (!known) {
-    std::shared_ptr<Component> held;
-    Component* component = resolve(target, route.memo, held);
-    known = component && component->state() != actor::ComponentState::stopped;
-  }
-  if (!known) {
-    dead_letter(message, target, "unknown target");
+  std::shared_ptr<Component> held;
+  if (!for_host_inbox(message, target) && !live_target(message, target, route.memo, held))
     return abi::kErrNotFound;
-  }
   HeldOutput output{HeldOutput::Kind::message, std::move(message), std::string(target)};
   if (route.gate->hold(std::move(output))) return abi::kOk;
   dead_letter(output.message, target, "sender's held output is full (its mailbox bounds)");

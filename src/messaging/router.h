@@ -166,6 +166,9 @@ class Router {
   };
   CallbackDelivery deliver_callback(actor::Component& requester, actor::Message callback);
 
+  // Whether `payload` is within the sender's cap and the router's.
+  bool fits(const Sender& from, abi::Bytes payload) const;
+
   const DeadLetters& dead_letters() const { return dead_letters_; }
   PendingRequests& pending() { return pending_; }
   security::Gate& gate() { return gate_; }
@@ -182,9 +185,15 @@ class Router {
   // memo vouches for it).
   actor::Component* resolve(std::string_view target, RouteMemo* memo,
                             std::shared_ptr<actor::Component>& hold) const;
-  // Name, payload and capability checks shared by every kind of message.
+  // The host's inbox takes what a sender sends or publishes to "@host" (not
+  // requests), when the host has one.
+  bool for_host_inbox(const actor::Message& message, std::string_view target) const;
+  // resolve(), for a component that is not stopped; otherwise null, and the
+  // message is recorded as a dead letter saying why.
+  actor::Component* live_target(const actor::Message& message, std::string_view target,
+                                RouteMemo* memo, std::shared_ptr<actor::Component>& hold);
+  // Capability checks shared by every kind of message.
   bool allowed(const Sender& from, const char* capability, std::string_view target, bool granted);
-  bool fits(const Sender& from, abi::Bytes payload) const;
 
   const RouterConfig config_;
   TimerService& timers_;
