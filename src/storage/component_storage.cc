@@ -4,8 +4,10 @@ namespace wasmhive::storage {
 
 namespace {
 
-bool valid_key(std::string_view key) {
-  return !key.empty();
+// A key's own check, before anything is read: ok, invalid (empty) or too_big.
+Outcome check_key(std::string_view key) {
+  if (key.empty()) return Outcome::invalid;
+  return key.size() > kMaxKeyBytes ? Outcome::too_big : Outcome::ok;
 }
 
 }  // namespace
@@ -41,8 +43,7 @@ Outcome ComponentStorage::current_usage(Usage& out) {
 }
 
 Outcome ComponentStorage::get(std::string_view key, std::optional<std::string>& value) {
-  if (!valid_key(key)) return Outcome::invalid;
-  if (key.size() > kMaxKeyBytes) return Outcome::too_big;
+  if (auto checked = check_key(key); checked != Outcome::ok) return checked;
   for (const Overlay* overlay : {&call_, &turn_}) {
     if (auto it = overlay->find(key); it != overlay->end()) {
       value = it->second;
@@ -56,8 +57,7 @@ Outcome ComponentStorage::get(std::string_view key, std::optional<std::string>& 
 }
 
 Outcome ComponentStorage::size(std::string_view key, std::uint64_t& bytes) {
-  if (!valid_key(key)) return Outcome::invalid;
-  if (key.size() > kMaxKeyBytes) return Outcome::too_big;
+  if (auto checked = check_key(key); checked != Outcome::ok) return checked;
   std::optional<std::uint64_t> found;
   if (auto outcome = visible_size(key, found); outcome != Outcome::ok) return outcome;
   if (!found) return Outcome::not_found;
@@ -66,8 +66,8 @@ Outcome ComponentStorage::size(std::string_view key, std::uint64_t& bytes) {
 }
 
 Outcome ComponentStorage::set(std::string_view key, std::string_view value) {
-  if (!valid_key(key)) return Outcome::invalid;
-  if (key.size() > kMaxKeyBytes || value.size() > kMaxValueBytes) return Outcome::too_big;
+  if (auto checked = check_key(key); checked != Outcome::ok) return checked;
+  if (value.size() > kMaxValueBytes) return Outcome::too_big;
   std::optional<std::uint64_t> old;
   Usage now;
   if (auto outcome = visible_size(key, old); outcome != Outcome::ok) return outcome;
@@ -87,8 +87,7 @@ Outcome ComponentStorage::set(std::string_view key, std::string_view value) {
 }
 
 Outcome ComponentStorage::erase(std::string_view key) {
-  if (!valid_key(key)) return Outcome::invalid;
-  if (key.size() > kMaxKeyBytes) return Outcome::too_big;
+  if (auto checked = check_key(key); checked != Outcome::ok) return checked;
   std::optional<std::uint64_t> old;
   Usage now;
   if (auto outcome = visible_size(key, old); outcome != Outcome::ok) return outcome;
