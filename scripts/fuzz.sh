@@ -2,8 +2,9 @@
 # Builds the libFuzzer targets with clang-14 (ASan + UBSan + coverage) in
 # build-fuzz/ and runs each for SECONDS (default 60), seeded with the test
 # components (module, host_call), the demo app plus a few manifests written
-# here (manifest), and a few metadata texts written here (metadata). Exits
-# non-zero on the first finding (its input is saved in build-fuzz/findings/).
+# here (manifest), a few metadata texts written here (metadata) and a few
+# memory snapshots written here (snapshot). Exits non-zero on the first
+# finding (its input is saved in build-fuzz/findings/).
 #   scripts/fuzz.sh [SECONDS]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,11 +13,11 @@ build="$root/build-fuzz"
 "$root/scripts/setup.sh" >/dev/null
 CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DWASMHIVE_FUZZ=ON -DWASMHIVE_SANITIZE=ON -DWASMHIVE_BUILD_BENCH=OFF >/dev/null
-targets="module_fuzzer host_call_fuzzer manifest_fuzzer metadata_fuzzer"
+targets="module_fuzzer host_call_fuzzer manifest_fuzzer metadata_fuzzer snapshot_fuzzer"
 # shellcheck disable=SC2086
 cmake --build "$build" --target $targets guests
 mkdir -p "$build/corpus/module" "$build/corpus/host_call" "$build/corpus/manifest" \
-  "$build/corpus/metadata" "$build/findings"
+  "$build/corpus/metadata" "$build/corpus/snapshot" "$build/findings"
 cp "$build"/guests/*.wasm "$build/corpus/module/"
 
 # Manifest seeds: the demo app and one of each kind of section and key.
@@ -91,6 +92,30 @@ printf 'name=x\n\nversion=1\nversion=2' >"$metadata/twice.txt"
 printf '"name="\n"version="\n"description="\n"authors="\n"license="\n"\\x0d\\x0a"\n"\\xc2\\x9b"\n' \
   >"$build/metadata.dict"
 
+# Snapshot seeds (src/hibernation/snapshot.h): records written little-endian
+# here (pages, globals, blocks, data), made blobs with the zstd tool, which
+# records the content size decompress requires. Without the tool, the target
+# starts from a bare header.
+snapshots="$build/corpus/snapshot"
+records="$(mktemp -d)"
+printf '\0\0\0\0\0\0\0\0\0\0\0\0' >"$records/empty"
+{
+  printf '\2\0\0\0\2\0\0\0\0\4\1\0\0\0\0\0\7\0\0\0\0\0\0\0'
+  printf '\2\0\0\0\1\0\0\0\21\0\0\0'
+  head -c 4096 /dev/zero | tr '\0' '\1'
+  for _ in $(seq 256); do printf 'item sku-1234 x2'; done
+} >"$records/two_blocks"
+printf '\100\0\0\0\0\0\0\0\0\0\0\0' >"$records/pages_only"
+if command -v zstd >/dev/null; then
+  for record in "$records"/*; do
+    { printf 'WHIM\1'; zstd -q -c "$record"; } >"$snapshots/${record##*/}"
+  done
+else
+  printf 'WHIM\1' >"$snapshots/header"
+fi
+rm -rf "$records"
+printf '"WHIM\\x01"\n"\\x28\\xb5\\x2f\\xfd"\n"\\x00\\x10\\x00\\x00"\n' >"$build/snapshot.dict"
+
 for target in $targets; do
   corpus="$build/corpus/${target%_fuzzer}"
   # V8 keeps process-wide caches (compiled modules, import wrappers) across
@@ -102,6 +127,7 @@ for target in $targets; do
   extra=()
   [ "$target" = manifest_fuzzer ] && extra=(-dict="$build/manifest.dict")
   [ "$target" = metadata_fuzzer ] && extra=(-dict="$build/metadata.dict")
+  [ "$target" = snapshot_fuzzer ] && extra=(-dict="$build/snapshot.dict")
   echo "fuzz: $target for ${seconds}s"
   ASAN_OPTIONS="detect_leaks=$leaks" "$build/fuzz/$target" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
     -detect_leaks=$leaks -artifact_prefix="$build/findings/$target-" -print_final_stats=1 "${extra[@]}" 2>&1 | tail -n 8

@@ -16,8 +16,11 @@ packages=(
   clang-14 lld-14 lld libclang-rt-14-dev-wasm32 wabt
   libgtest-dev libgmock-dev libbenchmark-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libsqlite3-dev
-  # Benchmarks: CAF as the baseline actor runtime, gnuplot for the chart.
-  libcaf-dev gnuplot-nox
+  # Virtual components: hibernated memory is compressed with zstd; binaryen
+  # rewrites a template's module so its mutable globals can be saved.
+  libzstd-dev binaryen
+  # Benchmarks: CAF and Erlang as baseline actor runtimes, gnuplot for the chart.
+  libcaf-dev erlang-base gnuplot-nox
   # Runtime libraries libnode108 links against.
   libbrotli1 libc-ares2 libicu72 libnghttp2-14 libssl3 libuv1 zlib1g
 )

@@ -72,6 +72,21 @@ class Instance {
   // The instance's exported memory (empty if it exports none). Valid until the
   // next call into the instance.
   virtual GuestMemory memory() = 0;
+
+  // Hibernation (src/hibernation) saves and restores what an instance holds
+  // between calls. Exported globals are read and written as raw bits (i32
+  // and f32 in the low 32 bits). Errors: not_found (no global export of that
+  // name), invalid_argument (a v128 or reference global; set_global on an
+  // immutable one).
+  virtual Result<std::uint64_t> global(std::string_view export_name) = 0;
+  virtual Result<void> set_global(std::string_view export_name, std::uint64_t bits) = 0;
+  // Hands the instance's host function calls a new context from now on (an
+  // instance reused for another component: actor/instance_pool.h). Errors:
+  // invalid_argument (a context its host functions do not accept).
+  virtual Result<void> rebind(HostContext& context) = 0;
+  // Grows the exported memory to at least `pages` (it never shrinks). Errors:
+  // not_found (no exported memory), limit_exceeded (past its maximum).
+  virtual Result<void> grow_memory(std::uint32_t pages) = 0;
 };
 
 // Content-addressed store of compiled modules, shared by engines: the same bytes

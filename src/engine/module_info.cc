@@ -15,6 +15,7 @@ enum SectionId : std::uint8_t {
   kImport = 2,
   kFunction = 3,
   kMemory = 5,
+  kGlobal = 6,
   kExport = 7,
   kStart = 8,
 };
@@ -60,6 +61,15 @@ class Reader {
     auto out = bytes_.subspan(pos_, n);
     pos_ += n;
     return out;
+  }
+
+  // Skips a signed LEB128 of at most `bits` bits (constants in code).
+  void skip_signed(int bits) {
+    for (int shift = 0; shift < bits; shift += 7) {
+      std::uint8_t b = byte();
+      if (failed_ || (b & 0x80) == 0) return;
+    }
+    fail("LEB128 too long");
   }
 
   std::string name() {
@@ -158,6 +168,7 @@ void write_u32(std::vector<std::uint8_t>& out, std::uint32_t value) {
 struct RawModule {
   std::vector<FuncType> types;
   std::vector<std::uint32_t> function_types;  // imported functions first, then own
+  std::vector<GlobalType> globals;            // imported globals first, then own
   std::size_t custom_section_bytes = 0;       // kept so far, against kMaxHostCustomSectionBytes
   ModuleInfo info;
 };
@@ -174,6 +185,84 @@ void read_type_section(Reader& r, RawModule& raw) {
     type.params = read_valtypes(r);
     type.results = read_valtypes(r);
     raw.types.push_back(std::move(type));
+  }
+}
+
+GlobalType read_global_type(Reader& r) {
+  GlobalType global{ValType::i32};
+  std::size_t at = r.offset();
+  auto type = decode_valtype(r.byte());
+  if (!type) return r.fail_at(at, "unknown global value type"), global;
+  global.type = *type;
+  at = r.offset();
+  std::uint8_t mutability = r.byte();
+  if (mutability > 1) return r.fail_at(at, "unknown global mutability"), global;
+  global.mutable_ = mutability == 1;
+  return global;
+}
+
+// Opcodes of the constant expressions that initialise globals.
+enum ConstOpcode : std::uint8_t {
+  kEnd = 0x0b,
+  kGlobalGet = 0x23,
+  kI32Const = 0x41,
+  kI64Const = 0x42,
+  kF32Const = 0x43,
+  kF64Const = 0x44,
+  kRefNull = 0xd0,
+  kRefFunc = 0xd2,
+  kSimdPrefix = 0xfd,
+};
+constexpr std::uint32_t kV128Const = 12;  // after kSimdPrefix
+
+// Arithmetic of the extended-const proposal (i32/i64 add, sub, mul). They
+// have no immediates, so skipping them is free, and the reader does not refuse
+// modules once V8 enables the proposal; whether they are valid is V8's call.
+bool is_extended_const(std::uint8_t op) {
+  return (op >= 0x6a && op <= 0x6c) || (op >= 0x7c && op <= 0x7e);
+}
+
+// Skips one constant instruction's immediates; false at `end` or a failure.
+bool skip_const_instruction(Reader& r) {
+  std::size_t at = r.offset();
+  std::uint8_t op = r.byte();
+  if (r.failed() || op == kEnd) return false;
+  switch (op) {
+    case kI32Const:
+      r.skip_signed(32);
+      break;
+    case kI64Const:
+      r.skip_signed(64);
+      break;
+    case kF32Const:
+      r.take(4, "f32 constant");
+      break;
+    case kF64Const:
+      r.take(8, "f64 constant");
+      break;
+    case kGlobalGet:
+    case kRefFunc:
+      r.u32();
+      break;
+    case kRefNull:
+      r.byte();  // reference type
+      break;
+    case kSimdPrefix:
+      if (r.u32() != kV128Const && !r.failed())
+        r.fail_at(at, "unsupported SIMD instruction in constant expression");
+      r.take(16, "v128 constant");
+      break;
+    default:
+      if (!is_extended_const(op)) r.fail_at(at, "unsupported instruction in constant expression");
+      break;
+  }
+  return !r.failed();
+}
+
+// Skips an initialiser up to and including its `end`; its values are the
+// engine's business, only its length is ours.
+void skip_const_expr(Reader& r) {
+  while (skip_const_instruction(r)) {
   }
 }
 
@@ -205,8 +294,7 @@ void read_import_section(Reader& r, RawModule& raw) {
         break;
       case 0x03:
         import.kind = ExternKind::global;
-        r.byte();  // value type
-        r.byte();  // mutability
+        raw.globals.push_back(read_global_type(r));
         break;
       default:
         return r.fail("unknown import kind");
@@ -226,6 +314,14 @@ void read_memory_section(Reader& r, RawModule& raw) {
   if (n == 1) raw.info.memory = read_limits(r);
 }
 
+void read_global_section(Reader& r, RawModule& raw) {
+  std::uint32_t n = r.count("global");
+  for (std::uint32_t i = 0; i < n && !r.failed(); ++i) {
+    raw.globals.push_back(read_global_type(r));
+    skip_const_expr(r);
+  }
+}
+
 void read_export_section(Reader& r, RawModule& raw) {
   std::uint32_t n = r.count("export");
   for (std::uint32_t i = 0; i < n && !r.failed(); ++i) {
@@ -240,6 +336,10 @@ void read_export_section(Reader& r, RawModule& raw) {
       const FuncType* type = type_at(raw, raw.function_types[index]);
       if (!type) return r.fail("function refers to unknown type");
       exp.type = *type;
+    }
+    if (exp.kind == ExternKind::global) {
+      if (index >= raw.globals.size()) return r.fail("export of unknown global");
+      exp.global = raw.globals[index];
     }
     raw.info.exports.push_back(std::move(exp));
   }
@@ -365,6 +465,9 @@ Result<ModuleInfo> read_module_info(std::span<const std::uint8_t> wasm) {
         break;
       case kMemory:
         read_memory_section(section, raw);
+        break;
+      case kGlobal:
+        read_global_section(section, raw);
         break;
       case kExport:
         read_export_section(section, raw);

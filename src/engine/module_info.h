@@ -39,10 +39,17 @@ struct ImportInfo {
   FuncType type;  // functions only
 };
 
+struct GlobalType {
+  ValType type;
+  bool mutable_ = false;
+  bool operator==(const GlobalType&) const = default;
+};
+
 struct ExportInfo {
   std::string name;
   ExternKind kind;
-  FuncType type;  // functions only
+  FuncType type;                       // functions only
+  std::optional<GlobalType> global{};  // globals only (imported or defined)
 };
 
 // Sizes in 64 KiB wasm pages.

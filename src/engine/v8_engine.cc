@@ -2,6 +2,7 @@
 #include <v8.h>
 
 #include <array>
+#include <bit>
 #include <exception>
 #include <optional>
 #include <string>
@@ -57,8 +58,9 @@ class V8Engine;
 
 class V8Instance final : public Instance {
  public:
-  V8Instance(V8Engine& engine, std::shared_ptr<const V8Module> module, HostContext& context)
-      : engine_(engine), module_(std::move(module)), context_(context) {}
+  V8Instance(V8Engine& engine, std::shared_ptr<const V8Module> module, const HostFunctions& host,
+             HostContext& context)
+      : engine_(engine), module_(std::move(module)), host_(host), context_(&context) {}
 
   const Module& module() const override { return *module_; }
   Result<ExportFunction> find_function(std::string_view name) override;
@@ -66,6 +68,10 @@ class V8Instance final : public Instance {
                             CallOptions options) override;
   using Instance::call;
   GuestMemory memory() override;
+  Result<void> rebind(HostContext& context) override;
+  Result<std::uint64_t> global(std::string_view export_name) override;
+  Result<void> set_global(std::string_view export_name, std::uint64_t bits) override;
+  Result<void> grow_memory(std::uint32_t pages) override;
 
  private:
   friend class V8Engine;
@@ -83,10 +89,14 @@ class V8Instance final : public Instance {
 
   static void call_host(const v8::FunctionCallbackInfo<v8::Value>& info);
   GuestMemory memory_in_scope();
+  Result<GlobalType> global_type(std::string_view export_name) const;
+  Result<v8::Local<v8::Object>> global_object(v8::Local<v8::Context> context,
+                                              std::string_view export_name);
 
   V8Engine& engine_;
   std::shared_ptr<const V8Module> module_;
-  HostContext& context_;
+  const HostFunctions& host_;
+  HostContext* context_;  // never null
   // The failure record of the export call running now. Calls nest when a host
   // function calls back in, so each call owns its record; null between calls.
   std::optional<Error>* host_failure_ = nullptr;
@@ -263,7 +273,7 @@ Result<std::unique_ptr<Instance>> V8Engine::instantiate(std::shared_ptr<const Mo
   auto context = scope.context();
   auto object = module_object(*v8_module);
   if (!object) return object.error();
-  auto instance = std::make_unique<V8Instance>(*this, v8_module, host_context);
+  auto instance = std::make_unique<V8Instance>(*this, v8_module, host, host_context);
   auto imports = v8::Object::New(isolate_);
   if (auto bound = bind_imports(*instance, host, imports); !bound) return bound.error();
 
@@ -284,6 +294,13 @@ Result<std::unique_ptr<Instance>> V8Engine::instantiate(std::shared_ptr<const Mo
     break;
   }
   return std::unique_ptr<Instance>(std::move(instance));
+}
+
+Result<void> V8Instance::rebind(HostContext& context) {
+  if (!host_.accepts(context))
+    return make_error(Errc::invalid_argument, "the host functions need another host context");
+  context_ = &context;
+  return {};
 }
 
 Result<ExportFunction> V8Instance::find_function(std::string_view name) {
@@ -378,6 +395,130 @@ GuestMemory V8Instance::memory() {
   return memory_in_scope();
 }
 
+// V8 has no C++ API for globals or for growing a memory, so these go through
+// the wasm JS API: a global export is a WebAssembly.Global whose `value` is a
+// Number (i32, f32, f64) or a BigInt (i64), and a memory grows by
+// WebAssembly.Memory.prototype.grow. V8 canonicalises NaNs on their way
+// through JS, reading and writing: a NaN global stays a NaN, but its sign and
+// payload are lost.
+bool is_numeric(ValType type) {
+  return type == ValType::i32 || type == ValType::i64 || type == ValType::f32 ||
+         type == ValType::f64;
+}
+
+v8::Local<v8::Value> global_to_js(v8::Isolate* isolate, ValType type, std::uint64_t bits) {
+  auto low = static_cast<std::uint32_t>(bits);
+  switch (type) {
+    case ValType::i64:
+      return v8::BigInt::New(isolate, std::bit_cast<std::int64_t>(bits));
+    case ValType::f32:
+      return v8::Number::New(isolate, std::bit_cast<float>(low));
+    case ValType::f64:
+      return v8::Number::New(isolate, std::bit_cast<double>(bits));
+    default:
+      return v8::Integer::New(isolate, std::bit_cast<std::int32_t>(low));
+  }
+}
+
+std::optional<std::uint64_t> global_from_js(v8::Local<v8::Context> context, ValType type,
+                                            v8::Local<v8::Value> value) {
+  if (type == ValType::i64) {
+    if (!value->IsBigInt()) return std::nullopt;
+    return std::bit_cast<std::uint64_t>(value.As<v8::BigInt>()->Int64Value());
+  }
+  if (type == ValType::i32) {
+    auto number = value->Int32Value(context);
+    if (number.IsNothing()) return std::nullopt;
+    return std::bit_cast<std::uint32_t>(number.FromJust());
+  }
+  auto number = value->NumberValue(context);
+  if (number.IsNothing()) return std::nullopt;
+  if (type == ValType::f32)
+    return std::bit_cast<std::uint32_t>(static_cast<float>(number.FromJust()));
+  return std::bit_cast<std::uint64_t>(number.FromJust());
+}
+
+Result<GlobalType> V8Instance::global_type(std::string_view export_name) const {
+  const ExportInfo* exp = module_->info().find_export(export_name);
+  if (!exp || !exp->global)
+    return make_error(Errc::not_found,
+                      "module has no global export '" + std::string(export_name) + "'");
+  if (!is_numeric(exp->global->type))
+    return make_error(Errc::invalid_argument, "global export '" + std::string(export_name) +
+                                                  "' holds a v128 or a reference, not a number");
+  return *exp->global;
+}
+
+Result<v8::Local<v8::Object>> V8Instance::global_object(v8::Local<v8::Context> context,
+                                                        std::string_view export_name) {
+  v8::Isolate* isolate = engine_.isolate();
+  v8::Local<v8::Value> value;
+  if (!exports_.Get(isolate)->Get(context, v8_string(isolate, export_name)).ToLocal(&value) ||
+      !value->IsObject())
+    return make_error(Errc::internal,
+                      "export '" + std::string(export_name) + "' is not a WebAssembly.Global");
+  return value.As<v8::Object>();
+}
+
+Result<std::uint64_t> V8Instance::global(std::string_view export_name) {
+  auto type = global_type(export_name);
+  if (!type) return type.error();
+  v8::Isolate* isolate = engine_.isolate();
+  EngineScope scope(engine_);
+  v8::TryCatch caught(isolate);
+  auto object = global_object(scope.context(), export_name);
+  if (!object) return object.error();
+  v8::Local<v8::Value> value;
+  std::optional<std::uint64_t> bits;
+  if ((*object)->Get(scope.context(), v8_string(isolate, "value")).ToLocal(&value))
+    bits = global_from_js(scope.context(), type->type, value);
+  if (!bits)
+    return make_error(Errc::internal, "cannot read global '" + std::string(export_name) +
+                                          "': " + exception_text(isolate, caught));
+  return *bits;
+}
+
+Result<void> V8Instance::set_global(std::string_view export_name, std::uint64_t bits) {
+  auto type = global_type(export_name);
+  if (!type) return type.error();
+  if (!type->mutable_)
+    return make_error(Errc::invalid_argument,
+                      "global export '" + std::string(export_name) + "' is immutable");
+  v8::Isolate* isolate = engine_.isolate();
+  EngineScope scope(engine_);
+  v8::TryCatch caught(isolate);
+  auto object = global_object(scope.context(), export_name);
+  if (!object) return object.error();
+  auto set = (*object)->Set(scope.context(), v8_string(isolate, "value"),
+                            global_to_js(isolate, type->type, bits));
+  if (set.IsNothing())
+    return make_error(Errc::internal, "cannot write global '" + std::string(export_name) +
+                                          "': " + exception_text(isolate, caught));
+  return {};
+}
+
+Result<void> V8Instance::grow_memory(std::uint32_t pages) {
+  if (memory_.IsEmpty()) return make_error(Errc::not_found, "the instance exports no memory");
+  v8::Isolate* isolate = engine_.isolate();
+  EngineScope scope(engine_);
+  auto memory = memory_.Get(isolate);
+  std::size_t current = memory->Buffer()->ByteLength() / kWasmPageSize;
+  if (pages <= current) return {};
+  v8::TryCatch caught(isolate);
+  v8::Local<v8::Value> grow;
+  if (!memory->Get(scope.context(), v8_string(isolate, "grow")).ToLocal(&grow) ||
+      !grow->IsFunction())
+    return make_error(Errc::internal, "the memory object has no grow method");
+  v8::Local<v8::Value> delta = v8::Number::New(isolate, static_cast<double>(pages - current));
+  // Past the maximum (the module's own, or the cap compile applied) V8 throws
+  // a RangeError; the memory is then unchanged.
+  if (grow.As<v8::Function>()->Call(scope.context(), memory, 1, &delta).IsEmpty())
+    return make_error(Errc::limit_exceeded, "memory cannot grow from " + std::to_string(current) +
+                                                " to " + std::to_string(pages) +
+                                                " pages: " + exception_text(isolate, caught));
+  return {};
+}
+
 // No C++ exception may cross into V8: one from a host function becomes its Error.
 Result<std::int64_t> run_host(const HostFunction& function, Caller& caller,
                               std::span<const std::int64_t> args) {
@@ -406,7 +547,7 @@ void V8Instance::call_host(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
   std::optional<Error>* recorded = instance.host_failure_;  // null only in a start function
   // A guest may catch a failure (wasm exception handling), not go on using the host.
-  Caller caller(instance.memory_in_scope(), instance.context_);
+  Caller caller(instance.memory_in_scope(), *instance.context_);
   auto result = recorded && *recorded
                     ? make_error(Errc::trap_host, "refused after an earlier failure")
                     : run_host(function, caller, {args.data(), params.size()});

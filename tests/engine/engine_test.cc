@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
+#include <cmath>
 #include <future>
 #include <thread>
 
@@ -446,6 +448,183 @@ TEST_F(EngineTest, InstancesHaveSeparateMemories) {
   EXPECT_EQ(*b->call("fetch_and_sum", four), 2 * 98);
   EXPECT_EQ(testing::to_string(*a->memory().read(200, 4)), "aaaa");
   EXPECT_EQ(testing::to_string(*b->memory().read(200, 4)), std::string("bb\0\0", 4));
+}
+
+// Raw bits as the engine reads and writes globals: i32 and f32 in the low half.
+std::uint64_t bits_of(std::int32_t value) {
+  return std::bit_cast<std::uint32_t>(value);
+}
+std::uint64_t bits_of(std::int64_t value) {
+  return std::bit_cast<std::uint64_t>(value);
+}
+std::uint64_t bits_of(float value) {
+  return std::bit_cast<std::uint32_t>(value);
+}
+std::uint64_t bits_of(double value) {
+  return std::bit_cast<std::uint64_t>(value);
+}
+
+TEST_F(EngineTest, ReadsExportedGlobalsAsRawBits) {
+  auto instance = instantiate("globals", no_imports);
+  ASSERT_TRUE(instance);
+  EXPECT_EQ(instance->global("i32").value(), bits_of(std::int32_t{-7}));
+  EXPECT_EQ(instance->global("i64").value(), bits_of(std::int64_t{-8000000000}));
+  EXPECT_EQ(instance->global("f32").value(), bits_of(1.5f));
+  EXPECT_EQ(instance->global("f64").value(), bits_of(-2.25));
+  EXPECT_EQ(instance->global("const").value(), 42u);
+}
+
+// Each numeric global written by the host, read back by the host and by the
+// guest (its get_* exports), then written by the guest and read by the host.
+struct GlobalCase {
+  const char* name;
+  std::uint64_t bits;           // what the host writes
+  std::uint64_t stored;         // what the global then holds (an i32 keeps the low half)
+  std::int64_t guest_sees;      // what get_<name> returns (i32 results are sign-extended)
+  std::int64_t guest_writes;    // an argument for set_<name>
+  std::uint64_t guest_written;  // the bits the host reads after that
+};
+
+TEST_F(EngineTest, SetGlobalRoundTripsEveryNumericType) {
+  auto instance = instantiate("globals", no_imports);
+  ASSERT_TRUE(instance);
+  const std::uint64_t f32_min_denormal = 1, f64_negative_zero = std::uint64_t{1} << 63;
+  const GlobalCase cases[] = {
+      {"i32", 0xdeadbeef80000001, 0x80000001, -2147483647, 5, 5},
+      {"i64", 0x8000000000000001, 0x8000000000000001,
+       std::bit_cast<std::int64_t>(std::uint64_t{0x8000000000000001}), -1, ~std::uint64_t{0}},
+      {"f32", f32_min_denormal, f32_min_denormal, 1, std::bit_cast<std::int32_t>(-0.0f),
+       bits_of(-0.0f)},
+      {"f64", f64_negative_zero, f64_negative_zero, std::bit_cast<std::int64_t>(f64_negative_zero),
+       std::bit_cast<std::int64_t>(1e300), bits_of(1e300)},
+  };
+  const std::pair<const char*, const char*> accessors[] = {{"get_i32", "set_i32"},
+                                                           {"get_i64", "set_i64"},
+                                                           {"get_f32_bits", "set_f32_bits"},
+                                                           {"get_f64_bits", "set_f64_bits"}};
+  for (std::size_t i = 0; i < std::size(cases); ++i) {
+    const GlobalCase& c = cases[i];
+    ASSERT_TRUE(instance->set_global(c.name, c.bits).ok()) << c.name;
+    EXPECT_EQ(instance->global(c.name).value(), c.stored) << c.name;
+    EXPECT_EQ(instance->call(accessors[i].first, {}).value(), c.guest_sees) << c.name;
+    std::int64_t argument[] = {c.guest_writes};
+    ASSERT_TRUE(instance->call(accessors[i].second, argument).ok()) << c.name;
+    EXPECT_EQ(instance->global(c.name).value(), c.guest_written) << c.name;
+  }
+}
+
+TEST_F(EngineTest, ANaNGlobalStaysANaN) {
+  // Globals go through V8's JS API, which canonicalises NaNs both ways (sign
+  // and payload are lost), so only NaN-ness is promised.
+  auto instance = instantiate("globals", no_imports);
+  ASSERT_TRUE(instance);
+  ASSERT_TRUE(instance->set_global("f64", 0x7ff8000000000123).ok());
+  EXPECT_TRUE(std::isnan(std::bit_cast<double>(instance->global("f64").value())));
+  ASSERT_TRUE(instance->set_global("f32", 0x7fc00123).ok());
+  auto f32 = static_cast<std::uint32_t>(instance->global("f32").value());
+  EXPECT_TRUE(std::isnan(std::bit_cast<float>(f32)));
+}
+
+TEST_F(EngineTest, SetGlobalRefusesImmutableAndNonNumericGlobals) {
+  auto instance = instantiate("globals", no_imports);
+  ASSERT_TRUE(instance);
+  auto immutable = instance->set_global("const", 1);
+  ASSERT_FALSE(immutable.ok());
+  EXPECT_EQ(immutable.error().code, Errc::invalid_argument);
+  EXPECT_NE(immutable.error().message.find("'const' is immutable"), std::string::npos)
+      << immutable.error().message;
+  EXPECT_EQ(instance->global("const").value(), 42u);
+
+  for (const char* name : {"v128", "ref"}) {
+    auto read = instance->global(name);
+    ASSERT_FALSE(read.ok()) << name;
+    EXPECT_EQ(read.error().code, Errc::invalid_argument) << name;
+    auto written = instance->set_global(name, 0);
+    ASSERT_FALSE(written.ok()) << name;
+    EXPECT_EQ(written.error().code, Errc::invalid_argument) << name;
+  }
+}
+
+TEST_F(EngineTest, GlobalAccessNeedsAGlobalExportOfThatName) {
+  auto instance = instantiate("globals", no_imports);
+  ASSERT_TRUE(instance);
+  for (const char* name : {"nonexistent", "bump", "memory", ""}) {
+    auto read = instance->global(name);
+    ASSERT_FALSE(read.ok()) << name;
+    EXPECT_EQ(read.error().code, Errc::not_found) << name;
+    auto written = instance->set_global(name, 1);
+    ASSERT_FALSE(written.ok()) << name;
+    EXPECT_EQ(written.error().code, Errc::not_found) << name;
+  }
+}
+
+TEST_F(EngineTest, GrowMemoryGrowsToThePagesAskedAndNeverShrinks) {
+  auto instance = instantiate("globals", no_imports);  // memory: 1 page, at most 4
+  ASSERT_TRUE(instance);
+  EXPECT_EQ(instance->memory().size(), kWasmPageSize);
+  ASSERT_TRUE(instance->grow_memory(3).ok());
+  EXPECT_EQ(instance->memory().size(), 3u * kWasmPageSize);
+  EXPECT_EQ(instance->call("pages", {}).value(), 3);
+  EXPECT_EQ(instance->call("touch_last", {}).value(), 42);
+  EXPECT_EQ(*instance->memory().read(3 * kWasmPageSize - 1, 1).value().data(), 42);
+
+  ASSERT_TRUE(instance->grow_memory(2).ok());  // already larger
+  ASSERT_TRUE(instance->grow_memory(0).ok());
+  EXPECT_EQ(instance->memory().size(), 3u * kWasmPageSize);
+  ASSERT_TRUE(instance->grow_memory(4).ok());
+  EXPECT_EQ(instance->memory().size(), 4u * kWasmPageSize);
+}
+
+TEST_F(EngineTest, GrowMemoryPastTheMaximumIsRefusedAndChangesNothing) {
+  auto own_maximum = instantiate("globals", no_imports);  // at most 4 pages
+  ASSERT_TRUE(own_maximum);
+  for (std::uint32_t pages : {5u, 65536u, 65537u, UINT32_MAX}) {
+    auto grown = own_maximum->grow_memory(pages);
+    ASSERT_FALSE(grown.ok()) << pages;
+    EXPECT_EQ(grown.error().code, Errc::limit_exceeded) << pages;
+  }
+  EXPECT_EQ(own_maximum->memory().size(), kWasmPageSize);
+
+  CompileOptions two_pages{.memory_max_pages = 2};
+  auto capped = instantiate("globals", no_imports, two_pages);
+  ASSERT_TRUE(capped);
+  EXPECT_TRUE(capped->grow_memory(2).ok());
+  auto grown = capped->grow_memory(3);
+  ASSERT_FALSE(grown.ok());
+  EXPECT_EQ(grown.error().code, Errc::limit_exceeded);
+  EXPECT_NE(grown.error().message.find("from 2 to 3 pages"), std::string::npos)
+      << grown.error().message;
+  EXPECT_EQ(capped->memory().size(), 2u * kWasmPageSize);
+}
+
+TEST_F(EngineTest, GrowMemoryWithoutAnExportedMemoryIsNotFound) {
+  testing::ModuleBuilder builder;
+  builder.function("nop", FuncType{}, {0x0b});
+  auto instance = instantiate(builder.bytes(), no_imports, no_context);
+  ASSERT_TRUE(instance);
+  auto grown = instance->grow_memory(1);
+  ASSERT_FALSE(grown.ok());
+  EXPECT_EQ(grown.error().code, Errc::not_found);
+}
+
+// As a worker runs them: on a thread of their own that stays entered in V8.
+TEST(EngineDedicated, GlobalsAndMemoryWorkOnADedicatedThread) {
+  std::thread worker([] {
+    auto engine = create_engine();
+    ASSERT_TRUE(engine.ok());
+    (*engine)->dedicate_thread();
+    auto module = (*engine)->compile(guest_bytes("globals"));
+    ASSERT_TRUE(module.ok()) << module.error().describe();
+    HostFunctions none;
+    auto instance = (*engine)->instantiate(*module, none);
+    ASSERT_TRUE(instance.ok()) << instance.error().describe();
+    ASSERT_TRUE((*instance)->set_global("i64", 77).ok());
+    EXPECT_EQ((*instance)->global("i64").value(), 77u);
+    EXPECT_EQ((*instance)->call("get_i64", {}).value(), 77);
+    ASSERT_TRUE((*instance)->grow_memory(2).ok());
+    EXPECT_EQ((*instance)->memory().size(), 2u * kWasmPageSize);
+  });
+  worker.join();
 }
 
 TEST(EngineSharing, SameBytesCompileOncePerCacheAndRunOnAnotherThreadsEngine) {

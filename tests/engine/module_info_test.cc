@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <initializer_list>
+#include <iterator>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -245,6 +247,136 @@ TEST(ModuleInfo, EveryTruncationOfAModuleWithMetadataIsAnErrorNotACrash) {
     auto info = read_module_info(prefix);
     if (!info.ok()) {
       EXPECT_EQ(info.error().code, Errc::invalid_module);
+    }
+  }
+}
+
+std::optional<GlobalType> global_of(const ModuleInfo& info, std::string_view name) {
+  const ExportInfo* exp = info.find_export(name);
+  EXPECT_NE(exp, nullptr) << name;
+  return exp ? exp->global : std::nullopt;
+}
+
+TEST(ModuleInfo, ReadsTheTypesOfGlobalExports) {
+  auto info = read_module_info(guest_bytes("globals"));
+  ASSERT_TRUE(info.ok()) << info.error().describe();
+  EXPECT_EQ(global_of(*info, "i32"), (GlobalType{ValType::i32, true}));
+  EXPECT_EQ(global_of(*info, "i64"), (GlobalType{ValType::i64, true}));
+  EXPECT_EQ(global_of(*info, "f32"), (GlobalType{ValType::f32, true}));
+  EXPECT_EQ(global_of(*info, "f64"), (GlobalType{ValType::f64, true}));
+  EXPECT_EQ(global_of(*info, "const"), (GlobalType{ValType::i32, false}));
+  EXPECT_EQ(global_of(*info, "v128"), (GlobalType{ValType::v128, true}));
+  EXPECT_EQ(global_of(*info, "ref"), (GlobalType{ValType::funcref, true}));
+  EXPECT_EQ(info->find_export("i32")->kind, ExternKind::global);
+  // Only global exports have a global type.
+  EXPECT_EQ(global_of(*info, "bump"), std::nullopt);
+  EXPECT_EQ(global_of(*info, "memory"), std::nullopt);
+}
+
+TEST(ModuleInfo, NumbersImportedGlobalsBeforeTheModulesOwn) {
+  auto info = read_module_info(guest_bytes("imported_global"));
+  ASSERT_TRUE(info.ok()) << info.error().describe();
+  ASSERT_EQ(info->imports.size(), 1u);
+  EXPECT_EQ(info->imports[0].kind, ExternKind::global);
+  EXPECT_EQ(global_of(*info, "shared"), (GlobalType{ValType::i32, true}));  // index 0, imported
+  EXPECT_EQ(global_of(*info, "own"), (GlobalType{ValType::i64, true}));     // index 1
+  EXPECT_EQ(global_of(*info, "fixed"), (GlobalType{ValType::f64, false}));  // index 3
+}
+
+constexpr std::uint8_t kGlobalId = 6;
+constexpr std::uint8_t kExportId = 7;
+
+// An export section exporting globals 0 .. n-1 as "g0", "g1", ...
+std::vector<std::uint8_t> global_exports(std::uint8_t n) {
+  std::vector<std::uint8_t> out = {n};
+  for (std::uint8_t i = 0; i < n; ++i) {
+    out.insert(out.end(), {2, 'g', static_cast<std::uint8_t>('0' + i), 0x03, i});
+  }
+  return out;
+}
+
+TEST(ModuleInfo, SkipsEveryKindOfGlobalInitialiser) {
+  // Immediates are full of 0x0b (end) bytes: skipping must know their lengths.
+  const std::vector<std::uint8_t> globals = {
+      9,                                                     // globals
+      0x7f, 0x01, 0x41, 0x80, 0x80, 0x80, 0x80, 0x78, 0x0b,  // i32.const INT32_MIN, 5-byte LEB
+      0x7e, 0x00, 0x42, 0x80, 0x80, 0x80, 0x80, 0x80,        // i64.const INT64_MIN,
+      0x80, 0x80, 0x80, 0x80, 0x7f, 0x0b,                    //   10-byte LEB
+      0x7d, 0x01, 0x43, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b,        // f32.const
+      0x7c, 0x00, 0x44, 0x0b, 0x0b, 0x0b, 0x0b,              // f64.const
+      0x0b, 0x0b, 0x0b, 0x0b, 0x0b,                          //
+      0x7f, 0x00, 0x23, 0x8b, 0x00, 0x0b,                    // global.get 11, 2-byte LEB
+      0x70, 0x01, 0xd0, 0x70, 0x0b,                          // ref.null func
+      0x70, 0x00, 0xd2, 0x0b, 0x0b,                          // ref.func 11
+      0x7b, 0x01, 0xfd, 0x0c,                                // v128.const
+      0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b,        //
+      0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b,  //
+      0x7e, 0x00, 0x42, 0x01, 0x42, 0x02, 0x7c, 0x0b,        // extended const: 1 + 2
+  };
+  auto info = read_module_info(module_of({{kGlobalId, globals}, {kExportId, global_exports(9)}}));
+  ASSERT_TRUE(info.ok()) << info.error().describe();
+  const GlobalType expected[] = {
+      {ValType::i32, true},      {ValType::i64, false}, {ValType::f32, true},
+      {ValType::f64, false},     {ValType::i32, false}, {ValType::funcref, true},
+      {ValType::funcref, false}, {ValType::v128, true}, {ValType::i64, false}};
+  for (std::size_t i = 0; i < std::size(expected); ++i)
+    EXPECT_EQ(global_of(*info, "g" + std::to_string(i)), expected[i]) << i;
+}
+
+struct MalformedGlobal {
+  const char* name;
+  std::vector<std::uint8_t> wasm;
+  const char* message;
+};
+
+TEST(ModuleInfo, RejectsMalformedGlobalsWithTheirOffset) {
+  // The global section's contents start at byte 10: its count, then the first
+  // global's value type at 11, its mutability at 12 and its initialiser from 13.
+  const MalformedGlobal cases[] = {
+      {"unknown value type", module_of({{kGlobalId, {1, 0x55, 0x00, 0x41, 0x00, 0x0b}}}),
+       "malformed module at byte 11: unknown global value type"},
+      {"unknown mutability", module_of({{kGlobalId, {1, 0x7f, 0x02, 0x41, 0x00, 0x0b}}}),
+       "malformed module at byte 12: unknown global mutability"},
+      {"local.get", module_of({{kGlobalId, {1, 0x7f, 0x00, 0x20, 0x00, 0x0b}}}),
+       "malformed module at byte 13: unsupported instruction in constant expression"},
+      {"other SIMD", module_of({{kGlobalId, {1, 0x7b, 0x00, 0xfd, 0x0d, 0x0b}}}),
+       "malformed module at byte 13: unsupported SIMD instruction in constant expression"},
+      {"no end", module_of({{kGlobalId, {1, 0x7f, 0x00, 0x41, 0x00}}}),
+       "malformed module at byte 15: unexpected end of byte"},
+      {"short f64", module_of({{kGlobalId, {1, 0x7c, 0x00, 0x44, 0x00, 0x00}}}),
+       "malformed module at byte 14: unexpected end of f64 constant"},
+      {"short v128", module_of({{kGlobalId, {1, 0x7b, 0x00, 0xfd, 0x0c, 0x00, 0x0b}}}),
+       "malformed module at byte 15: unexpected end of v128 constant"},
+      {"overlong i32",
+       module_of({{kGlobalId, {1, 0x7f, 0x00, 0x41, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00, 0x0b}}}),
+       "malformed module at byte 19: LEB128 too long"},
+      {"count", module_of({{kGlobalId, {5, 0x7f}}}),
+       "malformed module at byte 11: global count larger than section"},
+      {"imported", module_of({{2, {1, 1, 'm', 1, 'g', 0x03, 0x7f, 0x07}}}),
+       "malformed module at byte 17: unknown global mutability"},
+      // An empty global section (bytes 8..10), then the export section: its
+      // contents start at 13, and its global index is byte 18.
+      {"unknown global", module_of({{kGlobalId, {0}}, {kExportId, global_exports(1)}}),
+       "malformed module at byte 19: export of unknown global"},
+  };
+  for (const auto& c : cases) {
+    auto info = read_module_info(c.wasm);
+    ASSERT_FALSE(info.ok()) << c.name;
+    EXPECT_EQ(info.error().code, Errc::invalid_module) << c.name;
+    EXPECT_EQ(info.error().message, c.message) << c.name;
+  }
+}
+
+TEST(ModuleInfo, EveryTruncationOfAModuleWithGlobalsIsAnErrorNotACrash) {
+  for (const char* guest : {"globals", "imported_global"}) {
+    std::vector<std::uint8_t> wasm = guest_bytes(guest);
+    for (std::size_t len = 0; len < wasm.size(); ++len) {
+      std::vector<std::uint8_t> prefix(wasm.begin(),
+                                       wasm.begin() + static_cast<std::ptrdiff_t>(len));
+      auto info = read_module_info(prefix);
+      if (!info.ok()) {
+        EXPECT_EQ(info.error().code, Errc::invalid_module) << guest << " " << len;
+      }
     }
   }
 }
