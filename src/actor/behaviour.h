@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
+#include <vector>
 
 #include "abi/metadata.h"
 #include "actor/message.h"
@@ -39,6 +41,15 @@ class Behaviour {
   // True while it holds what start() built (an instance).
   virtual bool alive() const = 0;
   virtual void discard() = 0;
+  // Hibernation (virtual components): what the instance holds between calls,
+  // as a blob, and putting such a blob back into an instance start() just
+  // made. Errors: invalid_argument where the behaviour was not made for it.
+  virtual Result<std::vector<std::uint8_t>> save_state() {
+    return make_error(Errc::invalid_argument, "this component cannot hibernate");
+  }
+  virtual Result<void> restore_state(std::span<const std::uint8_t>) {
+    return make_error(Errc::invalid_argument, "this component cannot hibernate");
+  }
 };
 
 // A component written in C++ (ComponentSpec::native): no instance, no sandbox,

@@ -1,6 +1,7 @@
 #include "actor/component.h"
 
 #include <chrono>
+#include <span>
 
 namespace wasmhive::actor {
 
@@ -73,7 +74,7 @@ Mailbox::Push Component::offer_callback(Message&& message) {
   return mailbox_.try_push(std::move(message), limit);
 }
 
-Result<void> Component::start(engine::Engine& engine) {
+Result<void> Component::start(engine::Engine& engine, std::span<const std::uint8_t> saved) {
   // A new generation before init: requests made in init are this instance's,
   // so their callbacks are delivered to it.
   ++generation_;
@@ -84,6 +85,12 @@ Result<void> Component::start(engine::Engine& engine) {
   auto started = behaviour_->start(engine, *port_);
   port_->end(abi::kStatusTargetError, started.ok());
   if (!started) return started;
+  if (!saved.empty())
+    if (auto restored = behaviour_->restore_state(saved); !restored) {
+      behaviour_->discard();
+      return Error{restored.error().code,
+                   "cannot restore its hibernated state: " + restored.error().message};
+    }
   if (auto flushed = port_->flush(); !flushed) {
     behaviour_->discard();
     return flushed.error();
@@ -91,6 +98,25 @@ Result<void> Component::start(engine::Engine& engine) {
   state_ = ComponentState::running;
   mailbox_.resume();
   return {};
+}
+
+bool Component::end_turn() {
+  if (mailbox_.end_turn()) return true;
+  if (is_virtual()) lifecycle_.went_idle(*this);
+  return false;
+}
+
+bool Component::looks_idle() const {
+  return state() == ComponentState::running && mailbox_.size() == 0 && !mailbox_.scheduled() &&
+         port_->outstanding_requests() == 0 && port_->pending_timers() == 0;
+}
+
+bool Component::close_if_idle() {
+  if (state() != ComponentState::running || port_->outstanding_requests() > 0 ||
+      port_->pending_timers() > 0 || !mailbox_.close_if_idle())
+    return false;
+  deactivated_ = true;
+  return true;
 }
 
 bool Component::run_turn(std::size_t budget) {
@@ -184,13 +210,13 @@ Result<void> Component::call_shutdown(std::chrono::nanoseconds budget) {
   return called;
 }
 
-std::size_t Component::stop(std::string_view reason) {
+std::size_t Component::stop(std::string_view reason, abi::CallbackStatus answer) {
   // The epoch is taken by whoever decided the stop, when deciding: taking one
   // here would void a restart decided after the stop but run before it.
   discard(ComponentState::stopped);
   mailbox_.close();
   auto leftovers = mailbox_.drain();
-  for (auto& message : leftovers) port_->refuse(message, std::string(reason));
+  for (auto& message : leftovers) port_->refuse(message, std::string(reason), answer);
   return leftovers.size();
 }
 

@@ -92,13 +92,29 @@ class Component : public std::enable_shared_from_this<Component> {
   Group* group() const { return group_; }
   void set_group(Group* group) { group_ = group; }
 
+  // ---- virtual components (ComponentSpec::template_pattern) ----
+  bool is_virtual() const { return !spec_.template_pattern.empty(); }
+  // Its worker's thread: if it is running with nothing queued and no request
+  // or timer outstanding, its mailbox closes (a send then finds it
+  // deactivated and activates the name anew). True if it closed.
+  bool close_if_idle();
+  // Running, with nothing queued, scheduled or outstanding (a snapshot: a
+  // message may come at any time; close_if_idle() decides for good).
+  bool looks_idle() const;
+  std::uint64_t handled() const { return handled_.load(); }
+  // Closed by close_if_idle(): it will not handle another message.
+  bool deactivated() const { return deactivated_.load(); }
+  // Its instance's state as a blob (see Behaviour::save_state).
+  Result<std::vector<std::uint8_t>> save_state() { return behaviour_->save_state(); }
+
   // ---- worker thread only ----
-  // Starts its behaviour (instance and init); on failure it has none.
-  Result<void> start(engine::Engine& engine);
+  // Starts its behaviour (instance and init); on failure it has none. A
+  // hibernated component's `saved` state is restored after init.
+  Result<void> start(engine::Engine& engine, std::span<const std::uint8_t> saved = {});
   // Handles up to `budget` messages while running; returns whether messages remain.
   bool run_turn(std::size_t budget);
   // The worker's turn is over and left nothing: true if it must be queued again.
-  bool end_turn() { return mailbox_.end_turn(); }
+  bool end_turn();
   // Takes the component down (if up) to be started again: no instance, state
   // restarting, mailbox open (a group stop had closed it).
   void prepare_restart();
@@ -111,8 +127,9 @@ class Component : public std::enable_shared_from_this<Component> {
   // longer than its call timeout).
   Result<void> call_shutdown(std::chrono::nanoseconds budget);
   // Stops for good: no instance, closed mailbox, leftovers refused with
-  // `reason`. Returns the leftovers count.
-  std::size_t stop(std::string_view reason);
+  // `reason` (requests among them answered with `answer`). Returns the
+  // leftovers count.
+  std::size_t stop(std::string_view reason, abi::CallbackStatus answer = abi::kStatusUnknownTarget);
   // Handles queued messages until empty or `deadline` (real time).
   void drain(std::chrono::steady_clock::time_point deadline);
 
@@ -139,6 +156,7 @@ class Component : public std::enable_shared_from_this<Component> {
   std::atomic<std::uint64_t> generation_{0};
   std::atomic<std::uint64_t> epoch_{0};
   std::atomic<bool> retired_{false};
+  std::atomic<bool> deactivated_{false};
   Group* group_ = nullptr;
   int unhealthy_in_a_row_ = 0;  // worker thread only
   std::atomic<std::uint64_t> handled_{0}, handler_errors_{0}, sent_{0}, failures_{0}, restarts_{0},

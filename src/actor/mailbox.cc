@@ -104,6 +104,14 @@ void Mailbox::close() {
   room_.notify_all();
 }
 
+bool Mailbox::close_if_idle() {
+  std::lock_guard lock(mutex_);
+  if (!queue_.empty() || scheduled_.load()) return false;
+  closed_ = true;
+  room_.notify_all();
+  return true;
+}
+
 void Mailbox::reopen() {
   std::lock_guard lock(mutex_);
   closed_ = false;

@@ -94,6 +94,9 @@ class Mailbox {
 
   // A closed mailbox refuses every push; what it holds can still be popped/drained.
   void close();
+  // Closes it only if it holds nothing and is not scheduled (a virtual
+  // component going idle): true if it closed.
+  bool close_if_idle();
   void reopen();
   std::vector<Message> drain();
 

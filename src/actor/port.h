@@ -38,8 +38,8 @@ class Port : public abi::ComponentApi {
   // A message whose handling began (begin()) and failed, recorded with
   // `reason`: it was taken already, so it counts against no quota again.
   virtual void failed(const Message& message, std::string reason) = 0;
-  // The same, and a request among them is answered with unknown_target.
-  virtual void refuse(const Message& message, std::string reason) = 0;
+  // The same, and a request among them is answered with `answer`.
+  virtual void refuse(const Message& message, std::string reason, abi::CallbackStatus answer) = 0;
   // The instance is gone (failed or stopped): what belonged to it goes too
   // (subscriptions). Messages and the name stay.
   virtual void instance_gone() = 0;
@@ -47,6 +47,8 @@ class Port : public abi::ComponentApi {
   virtual void retire() = 0;
   // Its send_after timers made, armed, or fired and still queued (any thread).
   virtual std::size_t pending_timers() const = 0;
+  // Its requests still waiting for their answer (any thread).
+  virtual std::int64_t outstanding_requests() const = 0;
 };
 
 class Lifecycle {
@@ -57,6 +59,8 @@ class Lifecycle {
   // The component has messages and is not yet queued on its worker.
   virtual void schedule(Component& component) = 0;
   virtual void emit(Event event) = 0;
+  // A virtual component's turn left its mailbox empty (its worker's thread).
+  virtual void went_idle(Component&) {}
 };
 
 }  // namespace wasmhive::actor

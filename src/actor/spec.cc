@@ -22,6 +22,18 @@ std::string_view to_string(RestartPolicy policy) {
   return "unknown";
 }
 
+std::string_view to_string(Hibernation hibernation) {
+  switch (hibernation) {
+    case Hibernation::none:
+      return "none";
+    case Hibernation::memory:
+      return "memory";
+    case Hibernation::database:
+      return "database";
+  }
+  return "unknown";
+}
+
 std::string_view to_string(Strategy strategy) {
   switch (strategy) {
     case Strategy::one_for_one:

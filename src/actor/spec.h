@@ -80,6 +80,45 @@ struct ComponentSpec {
   // Settings its guest reads with config_get ([component.config]).
   std::map<std::string, std::string, std::less<>> config{};
   HealthCheck health{};
+  // Set by the host for an instance of a virtual-component template: the
+  // template's pattern ("user/*"). Empty for a spawned component.
+  std::string template_pattern{};
+};
+
+// What a template keeps of a deactivated component's instance (its memory
+// and globals), besides its storage, which always stays.
+enum class Hibernation {
+  none,      // nothing: the next activation starts from init
+  memory,    // in the host's memory, gone with the host
+  database,  // in the app's database: survives a host restart
+};
+std::string_view to_string(Hibernation hibernation);
+
+// Orleans' virtual actors and Durable Objects as data: every name that
+// matches `pattern` ("user/*": a prefix, then one token without '/') is a
+// component of this template. Its first message activates an instance of
+// `component` under that name; it is deactivated again when idle.
+struct TemplateSpec {
+  std::string pattern{};
+  // The module, limits, capabilities, config, restart policy and health check
+  // of every instance (its name is ignored).
+  ComponentSpec component{};
+  // Idle this long (empty mailbox, no requests or timers outstanding): its
+  // shutdown export runs and its instance is released.
+  std::chrono::milliseconds idle_timeout = 30'000ms;
+  // Instances alive at once; past it, the least recently used idle one is
+  // deactivated to make room, and activations wait for room in the meantime.
+  std::size_t max_active = 10'000;
+  // Names waiting for room to be activated (past it, sends get busy).
+  std::size_t max_waiting = 100'000;
+  // New activations per second, in bursts of up to one second's worth (past
+  // it, sends get busy); 0: unlimited.
+  double max_activations_per_second = 0;
+  Hibernation hibernate = Hibernation::none;
+  // Restart intensity, counted for all of its instances together (traps in
+  // handlers and failed activations alike): past it the template stops.
+  int max_restarts = 10;
+  std::chrono::milliseconds restart_period = 5000ms;
 };
 
 struct GroupSpec {

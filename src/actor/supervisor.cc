@@ -9,12 +9,13 @@ Supervisor::Supervisor(GroupSpec root, Clock& clock, SupervisorActions& actions)
   groups_.push_back(std::make_unique<Group>(Group{std::move(root), nullptr, {}, {}, false}));
 }
 
-Result<Group*> Supervisor::add_group(GroupSpec spec, Group& parent) {
+Result<Group*> Supervisor::add_group(GroupSpec spec, Group& parent, bool virtual_members) {
   std::lock_guard lock(mutex_);
   for (const auto& g : groups_)
     if (g->spec.name == spec.name)
       return make_error(Errc::already_exists, "group '" + spec.name + "' exists");
-  groups_.push_back(std::make_unique<Group>(Group{std::move(spec), &parent, {}, {}, false}));
+  groups_.push_back(
+      std::make_unique<Group>(Group{std::move(spec), &parent, {}, {}, false, virtual_members}));
   Group* group = groups_.back().get();
   parent.children.push_back({nullptr, group});
   return group;
@@ -35,6 +36,21 @@ void Supervisor::add_child(Group& group, Component& component) {
   group.children.push_back({&component, nullptr});
 }
 
+void Supervisor::add_member(Group& group, Component& component) {
+  std::lock_guard lock(mutex_);
+  component.set_group(&group);
+}
+
+void Supervisor::on_activation_failure(Group& group) {
+  std::lock_guard lock(mutex_);
+  if (!group.stopped) member_failed(group, nullptr);
+}
+
+bool Supervisor::stopped(const Group& group) {
+  std::lock_guard lock(mutex_);
+  return group.stopped;
+}
+
 void Supervisor::remove_child(Component& component) {
   std::lock_guard lock(mutex_);
   Group* group = component.group();
@@ -52,7 +68,13 @@ void Supervisor::on_failure(Component& component) {
     actions_.stop(component, "temporary component failed", true);
     return;
   }
+  if (group->virtual_members) return member_failed(*group, &component);
   child_failed(*group, {&component, nullptr});
+}
+
+void Supervisor::member_failed(Group& group, Component* member) {
+  if (over_intensity(group)) return give_up(group);
+  if (member) actions_.restart(*member, backoff_delay(group.spec, int(group.restarts.size())));
 }
 
 bool Supervisor::over_intensity(Group& group) {
@@ -63,19 +85,23 @@ bool Supervisor::over_intensity(Group& group) {
   return static_cast<int>(group.restarts.size()) > group.spec.max_restarts;
 }
 
+void Supervisor::give_up(Group& group) {
+  std::string reason = "group '" + group.spec.name + "' exceeded " +
+                       std::to_string(group.spec.max_restarts) + " restarts in " +
+                       std::to_string(group.spec.period.count()) + " ms";
+  stop_group(group, reason);
+  actions_.emit({Event::Kind::group_stopped, group.spec.name, reason});
+  // A template stops there, as an OTP temporary child: restarting it would
+  // fail the same way, and one bad template must not take its parent down.
+  if (group.virtual_members) return;
+  if (group.parent)
+    child_failed(*group.parent, {nullptr, &group});
+  else
+    actions_.emit({Event::Kind::escalated, group.spec.name, reason});
+}
+
 void Supervisor::child_failed(Group& group, const Group::Child& failed) {
-  if (over_intensity(group)) {
-    std::string reason = "group '" + group.spec.name + "' exceeded " +
-                         std::to_string(group.spec.max_restarts) + " restarts in " +
-                         std::to_string(group.spec.period.count()) + " ms";
-    stop_group(group, reason);
-    actions_.emit({Event::Kind::group_stopped, group.spec.name, reason});
-    if (group.parent)
-      child_failed(*group.parent, {nullptr, &group});
-    else
-      actions_.emit({Event::Kind::escalated, group.spec.name, reason});
-    return;
-  }
+  if (over_intensity(group)) return give_up(group);
   auto delay = backoff_delay(group.spec, static_cast<int>(group.restarts.size()));
   auto& children = group.children;
   auto is_failed = [&](const Group::Child& c) {
@@ -121,6 +147,7 @@ void Supervisor::stop_child(const Group::Child& child, const std::string& reason
 void Supervisor::stop_group(Group& group, const std::string& reason) {
   group.stopped = true;
   for (const auto& child : group.children) stop_child(child, reason);
+  if (group.virtual_members) actions_.stop_members(group, reason);
 }
 
 }  // namespace wasmhive::actor

@@ -29,6 +29,10 @@ struct Group {
   std::vector<Child> children;
   std::deque<Clock::TimePoint> restarts;  // within the current period
   bool stopped = false;
+  // A template's group (virtual components): its instances come and go by
+  // the thousand, so they are not listed as children; each failure counts
+  // against the group's intensity and restarts only the failed instance.
+  bool virtual_members = false;
 };
 
 // How the supervisor's decisions are carried out.
@@ -41,6 +45,8 @@ class SupervisorActions {
   // Take the component down, dead-lettering its mailbox with `reason`. A
   // retired component is never restarted; otherwise its group may restart it.
   virtual void stop(Component& component, std::string reason, bool retire) = 0;
+  // A group of virtual members stopped: stop every instance it has.
+  virtual void stop_members(Group& group, const std::string& reason) = 0;
   virtual void emit(Event event) = 0;
 };
 
@@ -49,10 +55,15 @@ class Supervisor {
   Supervisor(GroupSpec root, Clock& clock, SupervisorActions& actions);
 
   Group& root() { return *groups_.front(); }
-  Result<Group*> add_group(GroupSpec spec, Group& parent);
+  Result<Group*> add_group(GroupSpec spec, Group& parent, bool virtual_members = false);
   Group* find_group(std::string_view name);
   // A retired component is not added (it was removed while spawning).
   void add_child(Group& group, Component& component);
+  // A virtual component joins its template's group (not as a listed child).
+  void add_member(Group& group, Component& component);
+  // A virtual component's activation failed: counted like a failure, no restart.
+  void on_activation_failure(Group& group);
+  bool stopped(const Group& group);
   // The component leaves its group: no decision names it again.
   void remove_child(Component& component);
 
@@ -61,6 +72,9 @@ class Supervisor {
 
  private:
   void child_failed(Group& group, const Group::Child& child);
+  void member_failed(Group& group, Component* member);
+  // Gives up on a group past its intensity, escalating to its parent.
+  void give_up(Group& group);
   bool over_intensity(Group& group);
   void stop_group(Group& group, const std::string& reason);
   void restart_child(const Group::Child& child, std::chrono::milliseconds delay);

@@ -1,6 +1,10 @@
 #include "actor/wasm_behaviour.h"
 
+#include <algorithm>
+
 #include "abi/host_bindings.h"
+#include "hibernation/module_globals.h"
+#include "hibernation/snapshot.h"
 
 namespace wasmhive::actor {
 namespace {
@@ -23,15 +27,77 @@ std::shared_ptr<const abi::Metadata> metadata_of(const engine::Module& module) {
   return std::make_shared<const abi::Metadata>(std::move(**metadata));
 }
 
+std::vector<std::string> saved_globals(const engine::Module& module) {
+  std::vector<std::string> names;
+  for (const auto& exp : module.info().exports)
+    if (exp.kind == engine::ExternKind::global && hibernation::is_saved_global(exp.name))
+      names.push_back(exp.name);
+  return names;
+}
+
+Result<std::span<std::uint8_t>> whole(engine::GuestMemory memory) {
+  if (memory.size() > UINT32_MAX)
+    return make_error(Errc::limit_exceeded, "a 4 GiB memory cannot hibernate");
+  return memory.span(0, static_cast<std::uint32_t>(memory.size()));
+}
+
 }  // namespace
 
 WasmBehaviour::WasmBehaviour(std::shared_ptr<const engine::Module> module,
-                             std::chrono::milliseconds call_timeout)
-    : module_(std::move(module)), call_timeout_(call_timeout), metadata_(metadata_of(*module_)) {}
+                             std::chrono::milliseconds call_timeout,
+                             std::optional<Template> of_template)
+    : module_(std::move(module)),
+      call_timeout_(call_timeout),
+      metadata_(metadata_of(*module_)),
+      template_(std::move(of_template)),
+      saved_globals_(template_ ? saved_globals(*module_) : std::vector<std::string>{}) {}
 
-Result<void> WasmBehaviour::start(engine::Engine& engine, Port& port) {
+Result<std::vector<std::uint64_t>> WasmBehaviour::read_globals(engine::Instance& instance) {
+  std::vector<std::uint64_t> values;
+  for (const auto& name : saved_globals_) {
+    auto value = instance.global(name);
+    if (!value) return value.error();
+    values.push_back(*value);
+  }
+  return values;
+}
+
+bool WasmBehaviour::reset(engine::Instance& instance) {
+  const hibernation::Image* base = template_->base->get();
+  auto memory = whole(instance.memory());
+  if (!base || !memory || memory->size() != base->memory.size()) return false;
+  hibernation::Snapshot unchanged;  // no block differs from the base
+  unchanged.pages = static_cast<std::uint32_t>(memory->size() / engine::kWasmPageSize);
+  hibernation::apply(unchanged, base->memory, *memory);
+  for (std::size_t i = 0; i < saved_globals_.size(); ++i)
+    if (!instance.set_global(saved_globals_[i], base->globals[i])) return false;
+  return true;
+}
+
+Result<std::unique_ptr<engine::Instance>> WasmBehaviour::make_instance(engine::Engine& engine,
+                                                                       Port& port) {
+  if (template_ && template_->pool)
+    if (auto reused = template_->pool->take(template_->worker)) {
+      if (auto rebound = reused->rebind(port); !rebound) return rebound.error();
+      return reused;  // reset when it was given back
+    }
   auto instance = engine.instantiate(module_, abi::host_functions(), port);
   if (!instance) return instance.error();
+  // Before init writes to it: what snapshots differ from and resets restore.
+  if (template_ && !template_->base->get()) {
+    auto memory = whole((*instance)->memory());
+    if (!memory) return memory.error();
+    auto globals = read_globals(**instance);
+    if (!globals) return globals.error();
+    template_->base->offer(*memory, std::move(*globals));
+  }
+  return instance;
+}
+
+Result<void> WasmBehaviour::start(engine::Engine& engine, Port& port) {
+  auto instance = make_instance(engine, port);
+  if (!instance) return instance.error();
+  failed_ = false;
   auto handle = (*instance)->find_function("handle_message");
   if (!handle) return handle.error();
   if ((*instance)->module().info().find_export("init")) {
@@ -50,6 +116,17 @@ Result<void> WasmBehaviour::start(engine::Engine& engine, Port& port) {
   return {};
 }
 
+void WasmBehaviour::discard() {
+  if (instance_ && template_ && template_->pool && !failed_ && reset(*instance_))
+    template_->pool->give(template_->worker, std::move(instance_));
+  instance_.reset();
+}
+
+Result<std::int64_t> WasmBehaviour::noted(Result<std::int64_t> result) {
+  if (!result) failed_ = true;
+  return result;
+}
+
 Result<std::int64_t> WasmBehaviour::handle(Port& port) {
   const abi::CurrentMessage& message = *port.current_message();
   std::int64_t args[] = {static_cast<std::int64_t>(message.sender.size()),
@@ -66,7 +143,7 @@ Result<std::int64_t> WasmBehaviour::handle_callback(const Message& callback, Por
 Result<std::int64_t> WasmBehaviour::deliver(engine::ExportFunction function,
                                             std::span<const std::int64_t> args, Port& port) {
   if (inbox_) inbox_->fill(instance_->memory(), *port.current_message());
-  return instance_->call(function, args, {.timeout = call_timeout_});
+  return noted(instance_->call(function, args, {.timeout = call_timeout_}));
 }
 
 bool WasmBehaviour::has_shutdown() const {
@@ -75,14 +152,48 @@ bool WasmBehaviour::has_shutdown() const {
 
 Result<void> WasmBehaviour::shutdown(std::chrono::nanoseconds timeout) {
   if (!has_shutdown()) return {};
-  auto called = instance_->call(
-      "shutdown", {}, {.timeout = std::min<std::chrono::nanoseconds>(timeout, call_timeout_)});
+  auto called = noted(instance_->call(
+      "shutdown", {}, {.timeout = std::min<std::chrono::nanoseconds>(timeout, call_timeout_)}));
   if (!called) return called.error();
   return {};
 }
 
 Result<std::int64_t> WasmBehaviour::health() {
-  return instance_->call("health", {}, {.timeout = call_timeout_});
+  return noted(instance_->call("health", {}, {.timeout = call_timeout_}));
+}
+
+Result<std::vector<std::uint8_t>> WasmBehaviour::save_state() {
+  if (!instance_ || !template_ || !template_->hibernates || !template_->base->get())
+    return make_error(Errc::invalid_argument, "this component cannot hibernate");
+  auto globals = read_globals(*instance_);
+  if (!globals) return globals.error();
+  auto memory = whole(instance_->memory());
+  if (!memory) return memory.error();
+  return hibernation::compress(
+      hibernation::take(template_->base->get()->memory, *memory, std::move(*globals)));
+}
+
+// After init: what init set up is replaced by what the instance held when it
+// was deactivated (init's other effects, such as subscriptions, stay).
+Result<void> WasmBehaviour::restore_state(std::span<const std::uint8_t> blob) {
+  if (!instance_ || !template_ || !template_->hibernates || !template_->base->get())
+    return make_error(Errc::invalid_argument, "this component cannot hibernate");
+  auto snapshot = hibernation::decompress(blob);
+  if (!snapshot) return snapshot.error();
+  if (snapshot->globals.size() != saved_globals_.size())
+    return make_error(Errc::invalid_argument,
+                      "the saved state has " + std::to_string(snapshot->globals.size()) +
+                          " globals, the module " + std::to_string(saved_globals_.size()));
+  if (snapshot->pages > 0)
+    if (auto grown = instance_->grow_memory(snapshot->pages); !grown) return grown;
+  auto memory = whole(instance_->memory());
+  if (!memory) return memory.error();
+  if (memory->size() < std::size_t{snapshot->pages} * engine::kWasmPageSize)
+    return make_error(Errc::invalid_argument, "the saved state is larger than the memory");
+  hibernation::apply(*snapshot, template_->base->get()->memory, *memory);
+  for (std::size_t i = 0; i < saved_globals_.size(); ++i)
+    if (auto set = instance_->set_global(saved_globals_[i], snapshot->globals[i]); !set) return set;
+  return {};
 }
 
 }  // namespace wasmhive::actor

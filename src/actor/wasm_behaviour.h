@@ -9,13 +9,25 @@
 
 #include "abi/inbox.h"
 #include "actor/behaviour.h"
+#include "actor/instance_pool.h"
+#include "hibernation/base_image.h"
 
 namespace wasmhive::actor {
 
 class WasmBehaviour final : public Behaviour {
  public:
+  // What a template's instances share. Its module was rewritten to export its
+  // mutable globals (hibernation/module_globals.h).
+  struct Template {
+    std::shared_ptr<hibernation::BaseImage> base;
+    std::shared_ptr<InstancePool> pool;  // null: the module cannot be reused
+    std::size_t worker = 0;              // the component's: its shelf of the pool
+    bool hibernates = false;
+  };
+
   WasmBehaviour(std::shared_ptr<const engine::Module> module,
-                std::chrono::milliseconds call_timeout);
+                std::chrono::milliseconds call_timeout,
+                std::optional<Template> of_template = std::nullopt);
 
   Result<void> start(engine::Engine& engine, Port& port) override;
   Result<std::int64_t> handle(Port& port) override;
@@ -27,9 +39,20 @@ class WasmBehaviour final : public Behaviour {
   Result<std::int64_t> health() override;
   std::shared_ptr<const abi::Metadata> metadata() const override { return metadata_; }
   bool alive() const override { return instance_ != nullptr; }
-  void discard() override { instance_.reset(); }
+  // A healthy instance of a pooled template goes back to the pool, reset.
+  void discard() override;
+  Result<std::vector<std::uint8_t>> save_state() override;
+  Result<void> restore_state(std::span<const std::uint8_t> blob) override;
 
  private:
+  // A reset instance from the pool, or a new one (whose first memory and
+  // globals become the template's base image).
+  Result<std::unique_ptr<engine::Instance>> make_instance(engine::Engine& engine, Port& port);
+  // Memory and globals back to the base image; false if it cannot be.
+  bool reset(engine::Instance& instance);
+  Result<std::vector<std::uint64_t>> read_globals(engine::Instance& instance);
+  // A call's result, noting a failure: a failed instance is never reused.
+  Result<std::int64_t> noted(Result<std::int64_t> result);
   // Calls a delivery export, writing the current message into the inbox first.
   Result<std::int64_t> deliver(engine::ExportFunction function, std::span<const std::int64_t> args,
                                Port& port);
@@ -37,7 +60,10 @@ class WasmBehaviour final : public Behaviour {
   const std::shared_ptr<const engine::Module> module_;
   const std::chrono::milliseconds call_timeout_;
   const std::shared_ptr<const abi::Metadata> metadata_;
+  const std::optional<Template> template_;
+  const std::vector<std::string> saved_globals_;  // export names, in module order
   std::unique_ptr<engine::Instance> instance_;
+  bool failed_ = false;  // a call of this instance failed
   engine::ExportFunction handle_message_{};
   std::optional<engine::ExportFunction> handle_callback_;
   std::optional<abi::Inbox> inbox_;

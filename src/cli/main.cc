@@ -204,6 +204,9 @@ Result<std::unique_ptr<host::Host>> make_host(const Manifest& manifest, const Ru
 Result<void> start_all(host::Host& host, const Manifest& manifest, StopSignal& stop) {
   for (const auto& group : manifest.groups)
     if (auto added = host.add_group(group.spec, group.parent); !added) return added.error();
+  // Before any component starts: an init may send to a virtual component.
+  for (const auto& entry : manifest.templates)
+    if (auto added = host.add_template(entry.spec, entry.group); !added) return added.error();
   auto interrupted = [&] {
     return make_error(Errc::interrupted,
                       std::string("stopped by ") + stop.name() + " while loading");
@@ -252,6 +255,10 @@ bool wait_until_idle(host::Host& host, StopSignal& stop) {
       busy |= s.busy || s.mailbox_size > 0 || s.timers > 0 ||
               s.state == actor::ComponentState::restarting;
     }
+    for (const auto& t : host.templates()) {
+      handled += t.handled + t.activations + t.activation_failures;
+      busy |= t.waiting > 0 || t.busy > 0;
+    }
     quiet = (!busy && handled == last_handled) ? quiet + 1 : 0;
     last_handled = handled;
     if (quiet >= 10) return true;  // 200 ms of calm
@@ -276,8 +283,23 @@ void report_dead_letters(const host::Host& host, std::size_t rows) {
                 counts.size() - kShown);
 }
 
+// One line per template of virtual components: how its names came and went.
+void report_templates(const host::Host& host) {
+  auto us = [](std::chrono::nanoseconds ns) { return static_cast<double>(ns.count()) / 1000.0; };
+  for (const auto& t : host.templates())
+    std::printf(
+        "template %s: %llu activation(s) (%llu failed), %llu deactivation(s), %zu active, "
+        "%zu hibernated (%s); activation p50 %.0f us, p99 %.0f us%s\n",
+        t.pattern.c_str(), static_cast<unsigned long long>(t.activations),
+        static_cast<unsigned long long>(t.activation_failures),
+        static_cast<unsigned long long>(t.deactivations), t.active, t.hibernated,
+        std::string(actor::to_string(t.hibernate)).c_str(), us(t.activation_p50),
+        us(t.activation_p99), t.stopped ? " [stopped: restart intensity]" : "");
+}
+
 void report_shutdown(host::Host& host, const RunOptions& options) {
   auto report = host.shutdown(std::chrono::milliseconds(options.drain_ms));
+  report_templates(host);
   std::printf("stopped: %zu message(s) left undelivered, %llu dead letter(s) in all\n",
               report.undelivered, static_cast<unsigned long long>(host.dead_letters().count()));
   for (const auto& [name, left] : report.per_component)
@@ -291,18 +313,20 @@ int validate_modules(const Manifest& manifest, bool print_ok) {
   auto engine = engine::create_engine();
   if (!engine) return fail(kRuntimeFailure, engine.error().describe());
   int rc = kSuccess;
-  for (const auto& c : manifest.components) {
-    auto module = abi::load_module_file(**engine, c.spec.wasm,
-                                        {.memory_max_pages = c.spec.limits.memory_max_pages});
+  auto validate = [&](const std::string& name, const actor::ComponentSpec& spec) {
+    auto module = abi::load_module_file(**engine, spec.wasm,
+                                        {.memory_max_pages = spec.limits.memory_max_pages});
     auto loaded =
         module ? abi::check_instantiation(**engine, *module) : Result<void>(module.error());
     if (!loaded) {
-      std::printf("FAIL %s: %s\n", c.spec.name.c_str(), loaded.error().describe().c_str());
+      std::printf("FAIL %s: %s\n", name.c_str(), loaded.error().describe().c_str());
       rc = kInvalid;
     } else if (print_ok) {
-      std::printf("ok   %s (%s)\n", c.spec.name.c_str(), c.spec.wasm.filename().c_str());
+      std::printf("ok   %s (%s)\n", name.c_str(), spec.wasm.filename().c_str());
     }
-  }
+  };
+  for (const auto& t : manifest.templates) validate(t.spec.pattern, t.spec.component);
+  for (const auto& c : manifest.components) validate(c.spec.name, c.spec);
   return rc;
 }
 
@@ -352,8 +376,9 @@ int check(const std::string& path) {
   if (!manifest) return fail(kInvalid, manifest.error().message);
   int rc = validate_modules(*manifest, true);
   if (rc == kSuccess)
-    std::printf("%s: %zu component(s), %zu group(s): valid\n", manifest->path.filename().c_str(),
-                manifest->components.size(), manifest->groups.size());
+    std::printf("%s: %zu component(s), %zu template(s), %zu group(s): valid\n",
+                manifest->path.filename().c_str(), manifest->components.size(),
+                manifest->templates.size(), manifest->groups.size());
   return rc;
 }
 

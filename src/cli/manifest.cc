@@ -296,6 +296,43 @@ void read_worker(Reader& r, const toml::table& table, const std::string& where, 
   spec.worker = static_cast<std::size_t>(*v);
 }
 
+// What only a template ("user/*") has: how its instances come and go.
+void read_template(Reader& r, const toml::table& table, const std::string& where,
+                   actor::TemplateSpec& spec) {
+  if (auto v = r.integer(table, "idle_timeout_ms", where, 1, 86'400'000))
+    spec.idle_timeout = std::chrono::milliseconds(*v);
+  if (auto v = r.integer(table, "max_active", where, 1, 10'000'000))
+    spec.max_active = static_cast<std::size_t>(*v);
+  if (auto v = r.integer(table, "max_waiting", where, 0, 100'000'000))
+    spec.max_waiting = static_cast<std::size_t>(*v);
+  if (auto v = r.integer(table, "max_activations_per_second", where, 0, 10'000'000))
+    spec.max_activations_per_second = static_cast<double>(*v);
+  if (auto v = r.integer(table, "max_restarts", where, 0, 1'000'000))
+    spec.max_restarts = static_cast<int>(*v);
+  if (auto v = r.integer(table, "restart_period_ms", where, 1, 86'400'000))
+    spec.restart_period = std::chrono::milliseconds(*v);
+  using actor::Hibernation;
+  const toml::node* hibernate = table.get("hibernate");
+  if (!hibernate) return;
+  if (auto on = hibernate->value_exact<bool>()) {
+    spec.hibernate = *on ? Hibernation::memory : Hibernation::none;
+    return;
+  }
+  if (auto h = r.choice<Hibernation>(table, "hibernate", where,
+                                     {{"none", Hibernation::none},
+                                      {"memory", Hibernation::memory},
+                                      {"database", Hibernation::database}}))
+    spec.hibernate = *h;
+}
+
+constexpr std::string_view kTemplateOnlyKeys[] = {
+    "idle_timeout_ms", "max_active",   "max_waiting",      "max_activations_per_second",
+    "hibernate",       "max_restarts", "restart_period_ms"};
+
+bool is_template_name(std::string_view name) {
+  return name.size() > 2 && name.ends_with("/*");
+}
+
 void read_components(Reader& r, const toml::table& doc, Manifest& m,
                      const std::set<std::string>& groups) {
   const toml::array* components = array_of_tables(r, doc, "component");
@@ -309,13 +346,38 @@ void read_components(Reader& r, const toml::table& doc, Manifest& m,
       return;
     }
     std::string where = "component '" + *name + "'";
-    r.known_keys(table,
-                 {"name", "wasm", "group", "memory_max", "call_timeout_ms", "mailbox",
-                  "mailbox_bytes", "max_payload", "max_outstanding_requests", "max_subscriptions",
-                  "max_timers", "storage_quota", "storage_keys", "health_interval_ms",
-                  "health_failures", "restart", "worker", "capabilities", "config"},
-                 where);
-    if (auto valid = messaging::validate_component_name(*name); !valid)
+    bool is_template = is_template_name(*name);
+    std::vector<std::string_view> keys = {"name",
+                                          "wasm",
+                                          "group",
+                                          "memory_max",
+                                          "call_timeout_ms",
+                                          "mailbox",
+                                          "mailbox_bytes",
+                                          "max_payload",
+                                          "max_outstanding_requests",
+                                          "max_subscriptions",
+                                          "max_timers",
+                                          "storage_quota",
+                                          "storage_keys",
+                                          "health_interval_ms",
+                                          "health_failures",
+                                          "restart",
+                                          "worker",
+                                          "capabilities",
+                                          "config"};
+    keys.insert(keys.end(), std::begin(kTemplateOnlyKeys), std::end(kTemplateOnlyKeys));
+    r.known_keys(table, keys, where);
+    if (!is_template)
+      for (std::string_view key : kTemplateOnlyKeys)
+        if (const toml::node* only = table.get(key))
+          r.fail(only->source(), where + "." + std::string(key) +
+                                     ": only a template (a name ending in \"/*\") has it");
+    if (const toml::node* worker = table.get("worker"); worker && is_template)
+      r.fail(worker->source(),
+             where + ".worker: a template's instances run on the worker " + "their name hashes to");
+    std::string example = is_template ? name->substr(0, name->size() - 1) + "x" : *name;
+    if (auto valid = messaging::validate_component_name(example); !valid)
       r.fail(table.get("name")->source(), valid.error().message);
     if (!names.insert(*name).second) r.fail(table.source(), where + " is defined twice");
 
@@ -337,10 +399,17 @@ void read_components(Reader& r, const toml::table& doc, Manifest& m,
                                           {"transient", RestartPolicy::transient},
                                           {"temporary", RestartPolicy::temporary}}))
       entry.spec.restart = *p;
+    if (is_template) {
+      TemplateEntry added{.spec = {.pattern = *name}, .group = std::move(entry.group)};
+      read_template(r, table, where, added.spec);
+      added.spec.component = std::move(entry.spec);
+      m.templates.push_back(std::move(added));
+      continue;
+    }
     read_worker(r, table, where, m.workers, entry.spec);
     m.components.push_back(std::move(entry));
   }
-  if (m.components.empty() && !r.failed())
+  if (m.components.empty() && m.templates.empty() && !r.failed())
     r.fail(doc.source(), "the manifest has no [[component]]");
 }
 
@@ -387,7 +456,7 @@ Result<Manifest> parse_manifest(std::string_view text, const std::filesystem::pa
   read_groups(r, doc, manifest, groups);
   read_components(r, doc, manifest, groups);
   if (r.failed()) return r.error();
-  if (manifest.components.empty())
+  if (manifest.components.empty() && manifest.templates.empty())
     return make_error(Errc::invalid_argument,
                       path.filename().string() + ": the manifest has no [[component]]");
   return manifest;

@@ -24,6 +24,13 @@ struct ComponentEntry {
   std::string group;          // empty: the root group
 };
 
+// A [[component]] whose name is a pattern ("user/*"): a template of virtual
+// components.
+struct TemplateEntry {
+  actor::TemplateSpec spec;
+  std::string group;  // empty: the root group
+};
+
 struct Manifest {
   std::filesystem::path path;
   std::size_t workers = 0;
@@ -37,6 +44,7 @@ struct Manifest {
   actor::GroupSpec root{.name = "root"};
   std::vector<GroupEntry> groups;          // in file order; parents before children
   std::vector<ComponentEntry> components;  // in file order: the start order
+  std::vector<TemplateEntry> templates;    // added before any component starts
 };
 
 // The data directory when the manifest names none, beside the manifest.

@@ -56,6 +56,10 @@ class Reader {
   // Every key of `table` must be one of `allowed`.
   void known_keys(const toml::table& table, std::initializer_list<std::string_view> allowed,
                   const std::string& where) {
+    known_keys(table, std::vector<std::string_view>(allowed), where);
+  }
+  void known_keys(const toml::table& table, const std::vector<std::string_view>& allowed,
+                  const std::string& where) {
     for (const auto& [key, node] : table) {
       if (std::find(allowed.begin(), allowed.end(), key.str()) != allowed.end()) continue;
       std::string list;

@@ -9,6 +9,7 @@
 
 #include "actor/supervisor.h"
 #include "actor/worker.h"
+#include "host/activator.h"
 #include "host/api_result.h"
 #include "host/drain.h"
 #include "host/log.h"
@@ -79,7 +80,8 @@ class HostImpl final : public Host,
     shutdown(std::chrono::milliseconds(0));
     timers_->stop();   // no timer callback runs (or posts to a worker) after this
     workers_.clear();  // no turn runs after this: their queues do not own components
-    router_.reset();   // the components go last (their timers cancel into timers_)
+    activator_.reset();
+    router_.reset();  // the components go last (their timers cancel into timers_)
     timers_.reset();
     summarize();
     gate_.audit().flush();
@@ -109,6 +111,20 @@ class HostImpl final : public Host,
     return guest_log_.log(component, level, line, limited);
   }
   storage::Store* store() override { return store_.get(); }
+
+  // After the store: templates that hibernate to the database use it.
+  void start_activator() {
+    activator_ = std::make_unique<Activator>(Activator::Services{.workers = workers_,
+                                                                 .router = *router_,
+                                                                 .spawner = spawner_,
+                                                                 .lifecycle = *this,
+                                                                 .supervisor = *supervisor_,
+                                                                 .timers = *timers_,
+                                                                 .clock = clock_,
+                                                                 .store = store_.get(),
+                                                                 .logger = logger_});
+    router_->set_activations(*activator_);
+  }
 
   Result<void> start_workers() {
     std::size_t n =
@@ -168,14 +184,23 @@ class HostImpl final : public Host,
     return {};
   }
 
+  Result<void> add_template(actor::TemplateSpec spec, std::string_view group_name) override {
+    if (stopping_) return make_error(Errc::unavailable, "host is shutting down");
+    actor::Group* group =
+        group_name.empty() ? &supervisor_->root() : supervisor_->find_group(group_name);
+    if (!group) return make_error(Errc::not_found, "no group '" + std::string(group_name) + "'");
+    return activator_->add(std::move(spec), *group);
+  }
+
   Result<void> stop(std::string_view name) override {
-    auto component = router_->find(name);
-    if (!component) return make_error(Errc::not_found, "no component '" + std::string(name) + "'");
-    stop_for_good(*component, "component stopped", "stopped by the host");
+    auto component = spawned(name);
+    if (!component) return component.error();
+    stop_for_good(**component, "component stopped", "stopped by the host");
     return {};
   }
 
   Result<void> remove(std::string_view name) override {
+    if (auto found = spawned(name); !found) return found.error();
     auto component = router_->unregister(name);
     if (!component) return make_error(Errc::not_found, "no component '" + std::string(name) + "'");
     // Retired before it leaves its group: a spawn of it still under way then
@@ -267,6 +292,10 @@ class HostImpl final : public Host,
     return out;
   }
 
+  std::vector<TemplateStatus> templates() const override {
+    return activator_ ? activator_->statuses() : std::vector<TemplateStatus>{};
+  }
+
   const messaging::DeadLetters& dead_letters() const override { return router_->dead_letters(); }
   std::size_t outstanding_requests() const override { return router_->pending().size(); }
   std::uint64_t late_replies() const override { return router_->pending().late(); }
@@ -292,6 +321,13 @@ class HostImpl final : public Host,
       }
     });
     ShutdownReport report;
+    // Virtual components first: they came after every spawned one. (None
+    // when create() failed before the activator started.)
+    for (auto& [name, left] : activator_ ? activator_->shutdown(drain_)
+                                         : std::vector<std::pair<std::string, std::size_t>>{}) {
+      report.undelivered += left;
+      report.per_component.emplace_back(std::move(name), left);
+    }
     auto components = router_->components();
     for (auto it = components.rbegin(); it != components.rend(); ++it) {
       Component& component = **it;
@@ -341,6 +377,8 @@ class HostImpl final : public Host,
 
   void schedule(Component& component) override { workers_[component.worker()]->enqueue(component); }
 
+  void went_idle(Component& component) override { activator_->went_idle(component); }
+
   void emit(Event event) override {
     bool bad = event.kind == Event::Kind::failed || event.kind == Event::Kind::group_stopped ||
                event.kind == Event::Kind::escalated;
@@ -376,10 +414,27 @@ class HostImpl final : public Host,
           if (target->state() == ComponentState::stopped) return;
           target->stop(reason);
           emit({Event::Kind::stopped, target->name(), reason});
+          // A virtual component's name is free for a new activation.
+          if (target->is_virtual()) activator_->forget(*target);
         });
   }
 
+  void stop_members(actor::Group& group, const std::string& reason) override {
+    activator_->stop_members(group, reason);
+  }
+
   // ---- helpers ----
+
+  // A spawned component (virtual ones come and go with their messages).
+  Result<std::shared_ptr<Component>> spawned(std::string_view name) const {
+    auto component = router_->find(name);
+    if (!component) return make_error(Errc::not_found, "no component '" + std::string(name) + "'");
+    if (component->is_virtual())
+      return make_error(Errc::invalid_argument, "'" + std::string(name) +
+                                                    "' is a virtual component of template '" +
+                                                    component->spec().template_pattern + "'");
+    return component;
+  }
 
   void start_again(Component& component, engine::Engine& engine, std::uint64_t epoch) {
     if (stopping_ || component.retired() || component.epoch() != epoch ||
@@ -457,6 +512,7 @@ class HostImpl final : public Host,
   std::unique_ptr<actor::Supervisor> supervisor_;
   std::vector<std::unique_ptr<actor::Worker>> workers_;
   Spawner spawner_{workers_, *router_, *this, queue_budget_};
+  std::unique_ptr<Activator> activator_;  // reset before router_: it holds components
 
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> next_worker_{0};
@@ -472,6 +528,7 @@ Result<std::unique_ptr<Host>> Host::create(HostConfig config) {
   if (auto audit = host->open_audit_file(); !audit) return audit.error();
   if (auto store = host->open_store(); !store) return store.error();
   if (auto started = host->start_workers(); !started) return started.error();
+  host->start_activator();
   host->start_summaries();
   return std::unique_ptr<Host>(std::move(host));
 }

@@ -16,6 +16,7 @@
 #include "actor/component.h"
 #include "actor/event.h"
 #include "actor/spec.h"
+#include "host/template_status.h"
 #include "messaging/dead_letters.h"
 #include "security/audit.h"
 #include "storage/store.h"
@@ -105,8 +106,13 @@ class Host {
   // Loads, instantiates and inits the component, then registers its name. On any
   // failure nothing stays registered.
   virtual Result<void> spawn(actor::ComponentSpec spec, std::string_view group = {}) = 0;
+  // Adds a template of virtual components under `group` (the root group by
+  // default): every name that matches its pattern is a component, activated
+  // by its first message (see host/activator.h). Errors: invalid_argument
+  // (pattern, limits), already_exists, and the module's load errors.
+  virtual Result<void> add_template(actor::TemplateSpec spec, std::string_view group = {}) = 0;
   // Stops a component for good: shutdown export, leftovers dead-lettered. The
-  // name stays taken and its status readable.
+  // name stays taken and its status readable. (Not for virtual components.)
   virtual Result<void> stop(std::string_view name) = 0;
   // Stops it as stop() does and frees it: instance, mailbox (leftovers are dead
   // letters, requests among them get unknown_target), its own outstanding
@@ -141,8 +147,11 @@ class Host {
   virtual Result<std::size_t> publish(std::string_view topic,
                                       std::span<const std::uint8_t> payload) = 0;
 
+  // A spawned component's status, or an active virtual component's.
   virtual std::optional<actor::ComponentStatus> status(std::string_view name) const = 0;
+  // Every spawned component's; virtual components are counted per template.
   virtual std::vector<actor::ComponentStatus> statuses() const = 0;
+  virtual std::vector<TemplateStatus> templates() const = 0;
   virtual const messaging::DeadLetters& dead_letters() const = 0;
   // Requests (from the host and from components) still waiting for their answer.
   virtual std::size_t outstanding_requests() const = 0;

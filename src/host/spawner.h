@@ -28,11 +28,12 @@ class Spawner {
   // The name must be reserved with the router. On failure nothing stays
   // registered.
   Result<std::shared_ptr<actor::Component>> load(actor::ComponentSpec spec, std::size_t worker);
-
- private:
+  // A component connected to its port, not yet started or registered.
   std::shared_ptr<actor::Component> make_component(actor::ComponentSpec spec,
                                                    std::unique_ptr<actor::Behaviour> behaviour,
                                                    std::size_t worker);
+
+ private:
   Result<void> register_and_start(actor::Component& component, engine::Engine& engine);
 
   const std::vector<std::unique_ptr<actor::Worker>>& workers_;

@@ -149,10 +149,9 @@ void ComponentPort::failed(const Message& message, std::string reason) {
   router_.dead_letter(message, owner_.name(), std::move(reason));
 }
 
-void ComponentPort::refuse(const Message& message, std::string reason) {
+void ComponentPort::refuse(const Message& message, std::string reason, abi::CallbackStatus answer) {
   dead_letter(message, std::move(reason));
-  if (message.kind == abi::kKindRequest)
-    router_.answer(message.correlation_id, abi::kStatusUnknownTarget, {});
+  if (message.kind == abi::kKindRequest) router_.answer(message.correlation_id, answer, {});
 }
 
 void ComponentPort::instance_gone() {

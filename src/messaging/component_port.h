@@ -31,7 +31,8 @@ class ComponentPort final : public actor::Port {
   Result<void> flush() override;
   void dead_letter(const actor::Message& message, std::string reason) override;
   void failed(const actor::Message& message, std::string reason) override;
-  void refuse(const actor::Message& message, std::string reason) override;
+  void refuse(const actor::Message& message, std::string reason,
+              abi::CallbackStatus answer) override;
   void instance_gone() override;
   void retire() override;
   std::size_t pending_timers() const override { return timers_.pending(); }
@@ -62,7 +63,7 @@ class ComponentPort final : public actor::Port {
   std::int32_t cancel_timer(std::int64_t id) override;
   std::int32_t config_get(std::string_view key, std::string_view& value) override;
 
-  std::int64_t outstanding_requests() const { return outstanding_.load(); }
+  std::int64_t outstanding_requests() const override { return outstanding_.load(); }
 
  private:
   bool owes_reply() const;

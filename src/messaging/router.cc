@@ -87,6 +87,30 @@ std::vector<std::shared_ptr<Component>> Router::components() const {
   return order_;
 }
 
+std::shared_ptr<Component> Router::add_if_absent(std::shared_ptr<Component> component) {
+  std::unique_lock lock(registry_mutex_);
+  auto [it, added] = registry_.try_emplace(component->name(), component);
+  return it->second;
+}
+
+bool Router::unregister_if_idle(Component& component) {
+  std::unique_lock lock(registry_mutex_);
+  auto it = registry_.find(component.name());
+  if (it == registry_.end() || it->second.get() != &component || !component.close_if_idle())
+    return false;
+  registry_.erase(it);
+  ++removals_;
+  return true;
+}
+
+void Router::unregister_virtual(Component& component) {
+  std::unique_lock lock(registry_mutex_);
+  auto it = registry_.find(component.name());
+  if (it == registry_.end() || it->second.get() != &component) return;
+  registry_.erase(it);
+  ++removals_;
+}
+
 std::unique_ptr<actor::Port> Router::port_for(Component& component) {
   return std::make_unique<ComponentPort>(*this, component);
 }
@@ -235,13 +259,17 @@ void Router::unsubscribe_all(const std::string& subscriber) {
 // ---- delivery ----
 
 Component* Router::resolve(std::string_view target, RouteMemo* memo,
-                           std::shared_ptr<Component>& hold) const {
+                           std::shared_ptr<Component>& hold, Activations::Outcome& refusal) {
   if (memo && memo->target && memo->name == target && memo->removals == removals_.load() &&
       memo->target->state() != actor::ComponentState::stopped)
     return memo->target;
   // Read before the lookup: a removal after it voids the memo at the next use.
   std::uint64_t removals = removals_.load();
   hold = find(target);
+  if (!hold && activations_) {
+    refusal = activations_->activate(target);
+    hold = std::move(refusal.component);
+  }
   if (hold && memo) *memo = {std::string(target), hold.get(), removals};
   return hold.get();
 }
@@ -251,11 +279,20 @@ bool Router::for_host_inbox(const Message& message, std::string_view target) con
 }
 
 Component* Router::live_target(const Message& message, std::string_view target, RouteMemo* memo,
-                               std::shared_ptr<Component>& hold) {
-  Component* component = resolve(target, memo, hold);
+                               std::shared_ptr<Component>& hold, std::int32_t& code) {
+  Activations::Outcome refusal;
+  Component* component = resolve(target, memo, hold, refusal);
   if (component && component->state() != actor::ComponentState::stopped) return component;
-  dead_letter(message, target, component ? "target stopped" : "unknown target");
+  code = component ? abi::kErrNotFound : refusal.refusal;
+  dead_letter(message, target, component ? "target stopped" : refusal.why);
   return nullptr;
+}
+
+actor::Mailbox::Push Router::push(Component& component, Message& message, const Route& route) {
+  if (route.wait_for_room)
+    return component.offer_until(std::move(message),
+                                 std::chrono::steady_clock::now() + *route.wait_for_room);
+  return component.offer(std::move(message));
 }
 
 // Puts a message in the target's mailbox; every refusal is a dead letter.
@@ -268,12 +305,18 @@ std::int32_t Router::deliver(const Sender& from, Message message, std::string_vi
     return abi::kOk;
   }
   std::shared_ptr<Component> hold;
-  Component* component = live_target(message, target, route.memo, hold);
-  if (!component) return abi::kErrNotFound;
-  auto pushed = route.wait_for_room
-                    ? component->offer_until(std::move(message), std::chrono::steady_clock::now() +
-                                                                     *route.wait_for_room)
-                    : component->offer(std::move(message));
+  std::int32_t code = abi::kOk;
+  Component* component = live_target(message, target, route.memo, hold, code);
+  if (!component) return code;
+  auto pushed = push(*component, message, route);
+  // A virtual component deactivated since it was found: the name is free,
+  // and finding it again activates a new instance. Each pass follows a
+  // completed deactivation, so this ends.
+  while (pushed == actor::Mailbox::Push::closed && component->deactivated()) {
+    component = live_target(message, target, route.memo, hold, code);
+    if (!component) return code;
+    pushed = push(*component, message, route);
+  }
   if (pushed == actor::Mailbox::Push::accepted) {
     if (from.component) from.component->count_sent();
     return abi::kOk;
@@ -295,8 +338,9 @@ std::int32_t Router::deliver(const Sender& from, Message message, std::string_vi
 
 std::int32_t Router::hold(Message message, std::string_view target, const Route& route) {
   std::shared_ptr<Component> held;
-  if (!for_host_inbox(message, target) && !live_target(message, target, route.memo, held))
-    return abi::kErrNotFound;
+  std::int32_t code = abi::kOk;
+  if (!for_host_inbox(message, target) && !live_target(message, target, route.memo, held, code))
+    return code;
   HeldOutput output{HeldOutput::Kind::message, std::move(message), std::string(target)};
   if (route.gate->hold(std::move(output))) return abi::kOk;
   dead_letter(output.message, target, "sender's held output is full (its mailbox bounds)");

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "abi/component_api.h"
+#include "actor/mailbox.h"
 #include "actor/message.h"
 #include "actor/port.h"
 #include "messaging/dead_letters.h"
@@ -99,6 +100,21 @@ class GuestServices {
   virtual storage::Store* store() = 0;
 };
 
+// Names no component is registered under may belong to a template (virtual
+// components): the host makes such a component when a message comes for it.
+class Activations {
+ public:
+  virtual ~Activations() = default;
+  struct Outcome {
+    // Registered under the name by now (perhaps still activating); null when
+    // no template takes the name or it cannot now.
+    std::shared_ptr<actor::Component> component;
+    std::int32_t refusal = abi::kErrNotFound;  // kErrNotFound or kErrBusy
+    const char* why = "unknown target";
+  };
+  virtual Outcome activate(std::string_view name) = 0;
+};
+
 class Router {
  public:
   Router(RouterConfig config, TimerService& timers, security::Gate& gate, GuestServices& services,
@@ -115,8 +131,19 @@ class Router {
   // are void from now on (see RouteMemo).
   std::shared_ptr<actor::Component> unregister(std::string_view name);
   std::shared_ptr<actor::Component> find(std::string_view name) const;
-  // Every registered component, in the order they were added.
+  // Every component registered with add(), in the order they were added.
   std::vector<std::shared_ptr<actor::Component>> components() const;
+  // Virtual components: `activations` makes components for unknown names from
+  // now on; set once, before any message.
+  void set_activations(Activations& activations) { activations_ = &activations; }
+  // Registers a virtual component under its name unless one is registered
+  // there already, which is then returned instead.
+  std::shared_ptr<actor::Component> add_if_absent(std::shared_ptr<actor::Component> component);
+  // Unregisters an idle virtual component as its mailbox closes (see
+  // Component::close_if_idle), on its worker's thread. False: it is not idle.
+  bool unregister_if_idle(actor::Component& component);
+  // Unregisters a virtual component whose activation failed or that stopped.
+  void unregister_virtual(actor::Component& component);
 
   // The port through which `component` reaches everything else.
   std::unique_ptr<actor::Port> port_for(actor::Component& component);
@@ -182,16 +209,21 @@ class Router {
   // deliver() through a gate: checked now, sent at release().
   std::int32_t hold(actor::Message message, std::string_view target, const Route& route);
   // The target, and what keeps it alive while it is used (nothing when the
-  // memo vouches for it).
+  // memo vouches for it). An unknown name may activate a virtual component;
+  // when none is found, `refusal` says why.
   actor::Component* resolve(std::string_view target, RouteMemo* memo,
-                            std::shared_ptr<actor::Component>& hold) const;
+                            std::shared_ptr<actor::Component>& hold, Activations::Outcome& refusal);
   // The host's inbox takes what a sender sends or publishes to "@host" (not
   // requests), when the host has one.
   bool for_host_inbox(const actor::Message& message, std::string_view target) const;
-  // resolve(), for a component that is not stopped; otherwise null, and the
-  // message is recorded as a dead letter saying why.
+  // resolve(), for a component that is not stopped; otherwise null, with the
+  // ABI code in `code`, and the message is recorded as a dead letter saying why.
   actor::Component* live_target(const actor::Message& message, std::string_view target,
-                                RouteMemo* memo, std::shared_ptr<actor::Component>& hold);
+                                RouteMemo* memo, std::shared_ptr<actor::Component>& hold,
+                                std::int32_t& code);
+  // Puts the message in the mailbox of `component` (resolved for `target`).
+  actor::Mailbox::Push push(actor::Component& component, actor::Message& message,
+                            const Route& route);
   // Capability checks shared by every kind of message.
   bool allowed(const Sender& from, const char* capability, std::string_view target, bool granted);
 
@@ -209,6 +241,7 @@ class Router {
   std::vector<std::shared_ptr<actor::Component>> order_;  // as added; pruned on unregister
   std::unordered_set<std::string> reserved_;
   std::atomic<std::uint64_t> removals_{0};
+  Activations* activations_ = nullptr;
 };
 
 // Splits a guest's newline-separated target list (a trailing newline is

@@ -35,11 +35,12 @@ class BarePort final : public Port {
   void end(abi::CallbackStatus, bool) override { has_ = false; }
   Result<void> flush() override { return {}; }
   void dead_letter(const Message&, std::string) override {}
-  void refuse(const Message&, std::string) override {}
+  void refuse(const Message&, std::string, abi::CallbackStatus) override {}
   void failed(const Message&, std::string) override {}
   void instance_gone() override {}
   void retire() override {}
   std::size_t pending_timers() const override { return 0; }
+  std::int64_t outstanding_requests() const override { return 0; }
   const abi::CurrentMessage* current_message() const override { return has_ ? &current_ : nullptr; }
   std::string_view self_id() const override { return {}; }
   std::int32_t send(std::string_view, abi::Bytes) override { return 0; }

@@ -135,7 +135,8 @@ TEST_F(CliTest, CheckAcceptsAGoodManifest) {
   auto out = run_cli({"check", manifest(kEchoApp)});
   EXPECT_EQ(out.code, 0) << out.output;
   EXPECT_NE(out.output.find("ok   svc/echo (echo.wasm)"), std::string::npos);
-  EXPECT_NE(out.output.find("app.toml: 2 component(s), 0 group(s): valid"), std::string::npos);
+  EXPECT_NE(out.output.find("app.toml: 2 component(s), 0 template(s), 0 group(s): valid"),
+            std::string::npos);
 }
 
 struct Mistake {
