@@ -457,8 +457,10 @@ int main(int argc, char** argv) {
   RunOptions options;
   auto* run_cmd =
       app.add_subcommand("run",
-                         "Start every component of an app manifest and run until SIGINT/SIGTERM "
-                         "(or --until-idle); then drain, stop and report.");
+                         "Start every component of an app manifest (templates \"prefix/*\" "
+                         "activate each matching name on its first message) and run until "
+                         "SIGINT/SIGTERM (or --until-idle); then drain, stop and report, with "
+                         "a line per template.");
   run_cmd->add_option("manifest", options.manifest, "The app manifest (TOML); see docs/manifest.md")
       ->required();
   run_cmd
@@ -473,7 +475,8 @@ int main(int argc, char** argv) {
                       "Append capability decisions to this file as JSON lines (denials always)");
   run_cmd->add_flag("--audit-grants", options.audit_grants, "Audit granted capability checks too");
   run_cmd->add_option("--send", options.sends,
-                      "Send PAYLOAD to component NAME at start (NAME=PAYLOAD, repeatable)");
+                      "Send PAYLOAD to component NAME at start, activating it if it is a "
+                      "template's (NAME=PAYLOAD, repeatable)");
   run_cmd->add_option(
       "--request", options.requests,
       "Request NAME with PAYLOAD after the sends and print the reply (NAME=PAYLOAD, repeatable)");

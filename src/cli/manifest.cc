@@ -5,6 +5,7 @@
 #include <set>
 
 #include "cli/toml_reader.h"
+#include "host/activator.h"
 #include "messaging/names.h"
 #include "messaging/subjects.h"
 #include "util/file.h"
@@ -330,7 +331,7 @@ constexpr std::string_view kTemplateOnlyKeys[] = {
     "hibernate",       "max_restarts", "restart_period_ms"};
 
 bool is_template_name(std::string_view name) {
-  return name.size() > 2 && name.ends_with("/*");
+  return name.ends_with("/*");
 }
 
 void read_components(Reader& r, const toml::table& doc, Manifest& m,
@@ -376,9 +377,15 @@ void read_components(Reader& r, const toml::table& doc, Manifest& m,
     if (const toml::node* worker = table.get("worker"); worker && is_template)
       r.fail(worker->source(),
              where + ".worker: a template's instances run on the worker " + "their name hashes to");
-    std::string example = is_template ? name->substr(0, name->size() - 1) + "x" : *name;
-    if (auto valid = messaging::validate_component_name(example); !valid)
+    if (is_template) {
+      if (auto prefix = host::template_prefix(*name); !prefix)
+        r.fail(table.get("name")->source(), prefix.error().message);
+    } else if (auto valid = messaging::validate_component_name(*name); !valid) {
       r.fail(table.get("name")->source(), valid.error().message);
+    } else if (name->find('*') != std::string::npos) {
+      r.fail(table.get("name")->source(),
+             where + ": '*' makes a name a template only as its last token, as in \"user/*\"");
+    }
     if (!names.insert(*name).second) r.fail(table.source(), where + " is defined twice");
 
     ComponentEntry entry;

@@ -9,6 +9,7 @@
 #include <list>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <unordered_set>
 
 #include "abi/loader.h"
@@ -33,6 +34,7 @@ struct Activator::Member {
   std::shared_ptr<Component> component;
   Steady::time_point first_message;
   bool waiting = true;  // for room: not yet live
+  bool queued = false;  // among the waiting (see Activations::queue)
   bool deactivating = false;
   // Its place among the idle, least recently idle first (see went_idle).
   std::optional<std::list<Member*>::iterator> idle_at;
@@ -43,6 +45,9 @@ struct Activator::Template {
   actor::TemplateSpec spec;
   std::string prefix;                            // the pattern without its '*'
   std::shared_ptr<const engine::Module> module;  // rewritten: its globals exported
+  // Which module saved a hibernated image: one saved by another module (the
+  // template's file was replaced) is dropped, not restored into this one.
+  std::uint64_t module_id = 0;
   std::shared_ptr<hibernation::BaseImage> base;
   std::shared_ptr<actor::InstancePool> pool;  // null: its instances cannot be reused
   actor::Group* group = nullptr;
@@ -54,9 +59,11 @@ struct Activator::Template {
   std::vector<std::deque<Member*>> waiting;
   std::size_t waiting_count = 0;
   std::vector<std::size_t> evicting_on;  // deactivations under way per worker
+  std::vector<std::size_t> live_on;      // live instances per worker
   std::unordered_set<Member*> live;      // instances alive or being made
-  std::list<Member*> idle;               // by idle_since, oldest first
-  std::size_t evicting = 0;              // deactivations under way to make room, in all
+  // Idle instances per worker, by idle_since, oldest first.
+  std::vector<std::list<Member*>> idle;
+  std::size_t evicting = 0;  // deactivations under way to make room, in all
   std::unordered_map<std::string, std::vector<std::uint8_t>> saved;  // Hibernation::memory
   std::size_t saved_bytes = 0;
   std::size_t saved_in_database = 0;
@@ -66,23 +73,6 @@ struct Activator::Template {
 };
 
 namespace {
-
-// "user/*" -> "user/": a prefix of printable characters ending in '/', then
-// the one token a name adds.
-Result<std::string> prefix_of(std::string_view pattern) {
-  auto invalid = [&](const std::string& why) {
-    return make_error(Errc::invalid_argument,
-                      "invalid template pattern '" + std::string(pattern) + "': " + why);
-  };
-  if (!pattern.ends_with("/*") || pattern.size() < 3)
-    return invalid("use a prefix and '/*', as in \"user/*\"");
-  std::string_view prefix = pattern.substr(0, pattern.size() - 1);
-  if (prefix.find('*') != std::string_view::npos) return invalid("only the last token may be '*'");
-  std::string example = std::string(prefix) + "x";
-  if (auto valid = messaging::validate_component_name(example); !valid)
-    return invalid(valid.error().message);
-  return std::string(prefix);
-}
 
 Result<void> check_limits(const actor::TemplateSpec& spec) {
   auto invalid = [&](const char* why) {
@@ -96,6 +86,35 @@ Result<void> check_limits(const actor::TemplateSpec& spec) {
   if (spec.hibernate != Hibernation::none && spec.component.native)
     return invalid("native components cannot hibernate");
   return {};
+}
+
+// A module's identity in its hibernated images: a hash of its bytes and their
+// number.
+std::uint64_t module_id_of(std::span<const std::uint8_t> wasm) {
+  std::string_view bytes(reinterpret_cast<const char*>(wasm.data()), wasm.size());
+  return std::hash<std::string_view>{}(bytes) ^ (std::uint64_t{wasm.size()} << 1);
+}
+
+// An image as kept: the module's identity (8 bytes, little endian), then the
+// snapshot's blob.
+constexpr std::size_t kModuleIdBytes = 8;
+
+std::vector<std::uint8_t> with_module_id(std::uint64_t id, std::vector<std::uint8_t> blob) {
+  std::vector<std::uint8_t> kept(kModuleIdBytes + blob.size());
+  for (std::size_t i = 0; i < kModuleIdBytes; ++i)
+    kept[i] = static_cast<std::uint8_t>(id >> (8 * i));
+  std::copy(blob.begin(), blob.end(), kept.begin() + kModuleIdBytes);
+  return kept;
+}
+
+// The blob, if the image was saved by the module `id`.
+std::optional<std::span<const std::uint8_t>> of_module(std::uint64_t id,
+                                                       std::span<const std::uint8_t> kept) {
+  if (kept.size() < kModuleIdBytes) return std::nullopt;
+  std::uint64_t saved_by = 0;
+  for (std::size_t i = 0; i < kModuleIdBytes; ++i) saved_by |= std::uint64_t{kept[i]} << (8 * i);
+  if (saved_by != id) return std::nullopt;
+  return kept.subspan(kModuleIdBytes);
 }
 
 // Deactivations under way at once to make room.
@@ -121,21 +140,42 @@ Clock::Duration sweep_interval(std::chrono::milliseconds idle_timeout) {
 
 }  // namespace
 
+Result<std::string> template_prefix(std::string_view pattern) {
+  auto invalid = [&](const std::string& why) {
+    return make_error(Errc::invalid_argument,
+                      "invalid template pattern '" + std::string(pattern) + "': " + why);
+  };
+  if (!pattern.ends_with("/*") || pattern.size() < 3)
+    return invalid("use a prefix and '/*', as in \"user/*\"");
+  std::string_view prefix = pattern.substr(0, pattern.size() - 1);
+  if (prefix.find('*') != std::string_view::npos) return invalid("only the last token may be '*'");
+  if (prefix.front() == '/' || prefix.find("//") != std::string_view::npos)
+    return invalid("a token between two '/' is empty");
+  if (prefix.front() == '@') return invalid("'@' is reserved");
+  if (prefix.size() + 1 > messaging::kMaxNameLength ||
+      !messaging::is_valid_target(std::string(prefix) + "x"))
+    return invalid("use printable ASCII characters without spaces, at most 255 in a name");
+  return std::string(prefix);
+}
+
 Activator::Activator(Services services) : services_(std::move(services)) {}
 Activator::~Activator() = default;
 
 // ---- templates ----
 
 Result<void> Activator::add(actor::TemplateSpec spec, actor::Group& parent) {
-  auto prefix = prefix_of(spec.pattern);
+  auto prefix = template_prefix(spec.pattern);
   if (!prefix) return prefix.error();
   if (auto limits = check_limits(spec); !limits) return limits;
   auto t = std::make_unique<Template>();
   t->prefix = *prefix;
   t->waiting.resize(services_.workers.size());
   t->evicting_on.resize(services_.workers.size());
+  t->live_on.resize(services_.workers.size());
+  t->idle.resize(services_.workers.size());
   if (!spec.component.native) {
     bool reusable = false;
+    std::uint64_t module_id = 0;
     std::vector<std::uint8_t> bytes = std::move(spec.component.wasm_bytes);
     if (bytes.empty()) {
       auto read = read_file(spec.component.wasm);
@@ -152,10 +192,12 @@ Result<void> Activator::add(actor::TemplateSpec spec, actor::Group& parent) {
           auto rewritten = hibernation::export_mutable_globals(bytes);
           if (!rewritten) return rewritten.error();
           reusable = hibernation::reusable_module(*rewritten);
+          module_id = module_id_of(*rewritten);
           return abi::load_module(engine, *rewritten, options);
         });
     if (!module) return Error{module.error().code, spec.pattern + ": " + module.error().message};
     t->module = std::move(*module);
+    t->module_id = module_id;
     t->base = std::make_shared<hibernation::BaseImage>();
     if (reusable)
       t->pool = std::make_shared<actor::InstancePool>(
@@ -199,7 +241,10 @@ Result<void> Activator::add(actor::TemplateSpec spec, actor::Group& parent) {
 
 Activator::Template* Activator::match(std::string_view name) const {
   auto slash = name.rfind('/');
-  if (slash == std::string_view::npos || slash + 1 == name.size()) return nullptr;
+  // The last token is the name's own: never empty, never the pattern's '*'.
+  if (slash == std::string_view::npos || slash + 1 == name.size() ||
+      name.find('*', slash) != std::string_view::npos)
+    return nullptr;
   std::shared_lock lock(templates_mutex_);
   auto it = templates_.find(std::string(name.substr(0, slash + 1)));
   return it == templates_.end() ? nullptr : it->second.get();
@@ -252,10 +297,19 @@ messaging::Activations::Outcome Activator::activate(std::string_view name) {
   auto& member = t->members[made.get()];
   member.component = made;
   member.first_message = Steady::now();
-  t->waiting[made->worker()].push_back(&member);
+  return {std::move(made), abi::kOk, "", true};
+}
+
+void Activator::queue(Component& fresh) {
+  Template* t = match(fresh.name());
+  if (!t) return;
+  std::lock_guard lock(t->mutex);
+  auto it = t->members.find(&fresh);
+  if (it == t->members.end() || it->second.queued) return;
+  it->second.queued = true;
+  t->waiting[fresh.worker()].push_back(&it->second);
   ++t->waiting_count;
   pump(*t);
-  return {std::move(made)};
 }
 
 std::optional<messaging::Activations::Outcome> Activator::at_capacity_locked(const Template& t) {
@@ -275,6 +329,7 @@ void Activator::pump(Template& t, std::optional<std::size_t> freed_on) {
       freed_on.reset();
       next->waiting = false;
       t.live.insert(next);
+      ++t.live_on[next->component->worker()];
       auto component = next->component;
       services_.workers[component->worker()]->post(
           [this, &t, component](engine::Engine& engine) { activate_now(t, component, engine); });
@@ -284,7 +339,9 @@ void Activator::pump(Template& t, std::optional<std::size_t> freed_on) {
     // a few at a time: a burst would leave more instances in a worker's pool
     // than it keeps before the activations that take them run.
     if (t.evicting >= std::min(t.waiting_count, kMaxEvicting)) return;
-    Member* victim = idle_victim(t, worker_short_of_room(t));
+    Member* victim = nullptr;
+    for (std::size_t w = 0; w < t.waiting.size() && !victim; ++w)
+      if (t.waiting[w].size() > t.evicting_on[w]) victim = idle_victim(t, w);
     if (!victim) return;  // went_idle pumps again
     begin_deactivation(t, *victim, true);
   }
@@ -313,48 +370,37 @@ Activator::Member* Activator::next_waiting(Template& t, std::optional<std::size_
   return next;
 }
 
-// The worker whose waiting names have the fewest deactivations under way to
-// make room for them: where the next eviction should free an instance.
-std::size_t Activator::worker_short_of_room(const Template& t) {
-  std::size_t best = 0;
-  std::ptrdiff_t most = std::numeric_limits<std::ptrdiff_t>::min();
-  for (std::size_t w = 0; w < t.waiting.size(); ++w) {
-    auto short_of = static_cast<std::ptrdiff_t>(t.waiting[w].size()) -
-                    static_cast<std::ptrdiff_t>(t.evicting_on[w]);
-    if (short_of > most) {
-      most = short_of;
-      best = w;
-    }
-  }
-  return best;
+// The least recently idle instance on `worker`, where the name waiting for
+// the room it leaves hashes: its instance, back in that worker's pool, is the
+// one the activation takes (instances cannot move between workers). Only a
+// worker with no instance at all takes room from another's: a busy worker's
+// names wait for its own instances to go idle (went_idle pumps again) rather
+// than have instances made for them while idle ones are destroyed elsewhere.
+Activator::Member* Activator::idle_victim(Template& t, std::size_t worker) {
+  Member* own = oldest_idle(t, worker);
+  if (own || t.live_on[worker] > 0) return own ? take_idle(t, own) : nullptr;
+  Member* oldest = nullptr;
+  for (std::size_t w = 0; w < t.idle.size(); ++w)
+    if (Member* candidate = oldest_idle(t, w))
+      if (!oldest || candidate->idle_since < oldest->idle_since) oldest = candidate;
+  return oldest ? take_idle(t, oldest) : nullptr;
 }
 
-// The least recently idle instance, preferably on `worker`: the name waiting
-// for the room it leaves hashes there, and its instance, back in that
-// worker's pool, is the one the activation takes (instances cannot move
-// between workers). Looks only so far before it settles for another worker.
-Activator::Member* Activator::idle_victim(Template& t, std::size_t worker) {
-  constexpr int kLookAhead = 64;
-  auto take = [&](Member* member) {
-    t.idle.erase(*member->idle_at);
-    member->idle_at.reset();
-    return member;
-  };
-  Member* oldest = nullptr;
-  int looked = 0;
-  for (auto it = t.idle.begin(); it != t.idle.end() && looked < kLookAhead;) {
-    Member* member = *it;
-    if (!member->component->looks_idle()) {  // busy again: went_idle puts it back
-      member->idle_at.reset();
-      it = t.idle.erase(it);
-      continue;
-    }
-    if (member->component->worker() == worker) return take(member);
-    if (!oldest) oldest = member;
-    ++looked;
-    ++it;
+// The front of a worker's idle list, dropping those busy again (went_idle
+// puts them back when they are idle again).
+Activator::Member* Activator::oldest_idle(Template& t, std::size_t worker) {
+  auto& idle = t.idle[worker];
+  while (!idle.empty() && !idle.front()->component->looks_idle()) {
+    idle.front()->idle_at.reset();
+    idle.pop_front();
   }
-  return oldest ? take(oldest) : nullptr;
+  return idle.empty() ? nullptr : idle.front();
+}
+
+Activator::Member* Activator::take_idle(Template& t, Member* member) {
+  t.idle[member->component->worker()].erase(*member->idle_at);
+  member->idle_at.reset();
+  return member;
 }
 
 void Activator::activate_now(Template& t, const std::shared_ptr<Component>& component,
@@ -362,12 +408,30 @@ void Activator::activate_now(Template& t, const std::shared_ptr<Component>& comp
   // Stopped while its activation was on the way (its template stopped, or
   // the host is shutting down).
   if (component->state() != actor::ComponentState::starting) return;
+  // Its template stopped while this activation waited: no init runs.
+  if (services_.supervisor.stopped(*t.group)) {
+    services_.router.unregister_virtual(*component);
+    component->stop("its template stopped (restart intensity)", abi::kStatusUnknownTarget);
+    return remove_member(t, component);
+  }
   auto began = Steady::now();
   std::vector<std::uint8_t> saved;
   if (t.spec.hibernate != Hibernation::none) saved = take_saved(t, component->name());
-  auto started = component->start(engine, saved);
+  std::span<const std::uint8_t> image;
+  if (!saved.empty()) {
+    if (auto blob = of_module(t.module_id, saved))
+      image = *blob;
+    else
+      services_.logger->warn("{}: its hibernated state was saved by another module; dropped",
+                             component->name());
+  }
+  auto started = component->start(engine, image);
   auto ready = Steady::now();
-  if (!started) return activation_failed(t, component, started.error(), std::move(saved));
+  if (!started) {
+    // A trap in init may pass; an image that cannot be restored will not.
+    if (!is_trap(started.error().code)) saved.clear();
+    return activation_failed(t, component, started.error(), std::move(saved));
+  }
   std::lock_guard lock(t.mutex);
   ++t.activations;
   auto it = t.members.find(component.get());
@@ -380,7 +444,7 @@ void Activator::activate_now(Template& t, const std::shared_ptr<Component>& comp
 void Activator::activation_failed(Template& t, const std::shared_ptr<Component>& component,
                                   const Error& error, std::vector<std::uint8_t> saved) {
   services_.router.unregister_virtual(*component);
-  if (!saved.empty()) keep_saved(t, component->name(), std::move(saved));
+  if (!saved.empty()) keep_saved(t, component->name(), std::move(saved));  // as it was kept
   std::string reason = "activation failed: " + error.describe();
   component->stop(reason, abi::kStatusTargetError);
   services_.lifecycle.emit({actor::Event::Kind::failed, component->name(), reason});
@@ -401,9 +465,10 @@ void Activator::went_idle(Component& component) {
   auto it = t->members.find(&component);
   if (it == t->members.end() || it->second.deactivating) return;
   Member& member = it->second;
-  if (member.idle_at) t->idle.erase(*member.idle_at);
+  auto& idle = t->idle[component.worker()];
+  if (member.idle_at) idle.erase(*member.idle_at);
   member.idle_since = services_.clock.now();
-  member.idle_at = t->idle.insert(t->idle.end(), &member);
+  member.idle_at = idle.insert(idle.end(), &member);
   if (t->waiting_count > 0) pump(*t);
 }
 
@@ -412,12 +477,13 @@ void Activator::sweep_idle(Template& t) {
   {
     std::lock_guard lock(t.mutex);
     auto now = services_.clock.now();
-    while (!t.idle.empty() && now - t.idle.front()->idle_since >= t.spec.idle_timeout) {
-      Member* oldest = t.idle.front();
-      t.idle.pop_front();
-      oldest->idle_at.reset();
-      if (oldest->component->looks_idle()) begin_deactivation(t, *oldest, false);
-    }
+    for (auto& idle : t.idle)
+      while (!idle.empty() && now - idle.front()->idle_since >= t.spec.idle_timeout) {
+        Member* oldest = idle.front();
+        idle.pop_front();
+        oldest->idle_at.reset();
+        if (oldest->component->looks_idle()) begin_deactivation(t, *oldest, false);
+      }
   }
   services_.timers.schedule_after(sweep_interval(t.spec.idle_timeout),
                                   [this, &t] { sweep_idle(t); });
@@ -476,7 +542,7 @@ std::size_t Activator::release_instance(Template& t, Component& component,
   if (t.spec.hibernate != Hibernation::none &&
       component.state() == actor::ComponentState::running) {
     if (auto blob = component.save_state())
-      keep_saved(t, component.name(), std::move(*blob));
+      keep_saved(t, component.name(), with_module_id(t.module_id, std::move(*blob)));
     else
       services_.logger->warn("{}: its state could not hibernate: {}", component.name(),
                              blob.error().describe());
@@ -492,13 +558,16 @@ void Activator::remove_member(Template& t, const std::shared_ptr<Component>& kee
     auto it = t.members.find(keep.get());
     if (it == t.members.end()) return;
     Member& member = it->second;
-    if (member.idle_at) t.idle.erase(*member.idle_at);
+    if (member.idle_at) t.idle[keep->worker()].erase(*member.idle_at);
     t.handled_by_released += keep->handled();
     if (member.waiting) {  // never activated (a stop or shutdown): rare
-      std::erase(t.waiting[keep->worker()], &member);
-      --t.waiting_count;
-    } else
-      t.live.erase(&member);
+      if (member.queued) {
+        std::erase(t.waiting[keep->worker()], &member);
+        --t.waiting_count;
+      }
+    } else if (t.live.erase(&member)) {
+      --t.live_on[keep->worker()];
+    }
     t.members.erase(it);
     pump(t, keep->worker());
   }
@@ -639,14 +708,20 @@ std::vector<std::pair<std::string, std::size_t>> Activator::shutdown(const Drain
     }
   }
   for (auto& [t, component] : members) {
+    bool was_active = false;  // counted as a deactivation
     std::size_t leftovers =
         services_.workers[component->worker()]->call([&](engine::Engine&) -> std::size_t {
           if (component->state() == actor::ComponentState::stopped) return 0;
+          was_active = component->state() == actor::ComponentState::running;
           component->drain(drain.deadline());
           services_.router.unregister_virtual(*component);
           return release_instance(*t, *component, drain.left(), "host shutdown");
         });
     if (leftovers) left.emplace_back(component->name(), leftovers);
+    {
+      std::lock_guard lock(t->mutex);
+      if (was_active) ++t->deactivations;
+    }
     remove_member(*t, component);
   }
   // Pooled instances go before their workers' engines do.

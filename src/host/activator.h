@@ -40,6 +40,11 @@ class Store;
 
 namespace wasmhive::host {
 
+// "user/*" -> "user/": the prefix every name of the template starts with,
+// followed by one token. Errors (invalid_argument): not "<prefix>/*", another
+// '*', an empty token, a reserved '@', characters no name may have.
+Result<std::string> template_prefix(std::string_view pattern);
+
 // The database "component" under which hibernated state is saved, one key
 // per name: '@' is reserved, so no guest's storage can reach it.
 inline constexpr std::string_view kHibernatedSpace = "@hibernated";
@@ -70,6 +75,7 @@ class Activator final : public messaging::Activations {
 
   // ---- Activations ----
   Outcome activate(std::string_view name) override;
+  void queue(actor::Component& fresh) override;
 
   // ---- from the host ----
   // A turn of a virtual component left its mailbox empty (its worker).
@@ -101,7 +107,8 @@ class Activator final : public messaging::Activations {
   void pump(Template& t, std::optional<std::size_t> freed_on = std::nullopt);
   static Member* next_waiting(Template& t, std::optional<std::size_t> freed_on);
   static Member* idle_victim(Template& t, std::size_t worker);
-  static std::size_t worker_short_of_room(const Template& t);
+  static Member* oldest_idle(Template& t, std::size_t worker);
+  static Member* take_idle(Template& t, Member* member);
   void begin_deactivation(Template& t, Member& member, bool evicting);
   // On the member's worker.
   void activate_now(Template& t, const std::shared_ptr<actor::Component>& component,

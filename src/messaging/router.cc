@@ -279,9 +279,10 @@ bool Router::for_host_inbox(const Message& message, std::string_view target) con
 }
 
 Component* Router::live_target(const Message& message, std::string_view target, RouteMemo* memo,
-                               std::shared_ptr<Component>& hold, std::int32_t& code) {
+                               std::shared_ptr<Component>& hold, std::int32_t& code, bool& fresh) {
   Activations::Outcome refusal;
   Component* component = resolve(target, memo, hold, refusal);
+  fresh = refusal.fresh;
   if (component && component->state() != actor::ComponentState::stopped) return component;
   code = component ? abi::kErrNotFound : refusal.refusal;
   dead_letter(message, target, component ? "target stopped" : refusal.why);
@@ -306,16 +307,19 @@ std::int32_t Router::deliver(const Sender& from, Message message, std::string_vi
   }
   std::shared_ptr<Component> hold;
   std::int32_t code = abi::kOk;
-  Component* component = live_target(message, target, route.memo, hold, code);
+  bool fresh = false;
+  Component* component = live_target(message, target, route.memo, hold, code, fresh);
   if (!component) return code;
   auto pushed = push(*component, message, route);
+  if (fresh) activations_->queue(*component);
   // A virtual component deactivated since it was found: the name is free,
   // and finding it again activates a new instance. Each pass follows a
   // completed deactivation, so this ends.
   while (pushed == actor::Mailbox::Push::closed && component->deactivated()) {
-    component = live_target(message, target, route.memo, hold, code);
+    component = live_target(message, target, route.memo, hold, code, fresh);
     if (!component) return code;
     pushed = push(*component, message, route);
+    if (fresh) activations_->queue(*component);
   }
   if (pushed == actor::Mailbox::Push::accepted) {
     if (from.component) from.component->count_sent();
@@ -339,8 +343,12 @@ std::int32_t Router::deliver(const Sender& from, Message message, std::string_vi
 std::int32_t Router::hold(Message message, std::string_view target, const Route& route) {
   std::shared_ptr<Component> held;
   std::int32_t code = abi::kOk;
-  if (!for_host_inbox(message, target) && !live_target(message, target, route.memo, held, code))
-    return code;
+  bool fresh = false;
+  if (!for_host_inbox(message, target)) {
+    Component* component = live_target(message, target, route.memo, held, code, fresh);
+    if (!component) return code;
+    if (fresh) activations_->queue(*component);  // the message comes at release
+  }
   HeldOutput output{HeldOutput::Kind::message, std::move(message), std::string(target)};
   if (route.gate->hold(std::move(output))) return abi::kOk;
   dead_letter(output.message, target, "sender's held output is full (its mailbox bounds)");

@@ -111,8 +111,14 @@ class Activations {
     std::shared_ptr<actor::Component> component;
     std::int32_t refusal = abi::kErrNotFound;  // kErrNotFound or kErrBusy
     const char* why = "unknown target";
+    // Made by this call: its activation waits for queue(), which the caller
+    // makes once the message it came for is in the mailbox (or at once when
+    // there is none), so that an activation failing fast fails with the
+    // message, not before it.
+    bool fresh = false;
   };
   virtual Outcome activate(std::string_view name) = 0;
+  virtual void queue(actor::Component& fresh) = 0;
 };
 
 class Router {
@@ -220,7 +226,7 @@ class Router {
   // ABI code in `code`, and the message is recorded as a dead letter saying why.
   actor::Component* live_target(const actor::Message& message, std::string_view target,
                                 RouteMemo* memo, std::shared_ptr<actor::Component>& hold,
-                                std::int32_t& code);
+                                std::int32_t& code, bool& fresh);
   // Puts the message in the mailbox of `component` (resolved for `target`).
   actor::Mailbox::Push push(actor::Component& component, actor::Message& message,
                             const Route& route);

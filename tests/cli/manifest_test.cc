@@ -86,6 +86,33 @@ send = ["shop/[ab]*", "shop/[]x]", "shop/[!c]", "shop/[[:alpha:]]*", "shop/\\[x"
   EXPECT_EQ(spec.wasm, dir / "m.wasm");
 }
 
+TEST_F(ManifestTest, ReadsATemplate) {
+  auto m = load(R"([[component]]
+name = "user/*"
+wasm = "m.wasm"
+idle_timeout_ms = 250
+max_active = 50
+max_waiting = 7
+max_activations_per_second = 100
+hibernate = "database"
+max_restarts = 2
+restart_period_ms = 900
+)");
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  EXPECT_TRUE(m->components.empty());
+  ASSERT_EQ(m->templates.size(), 1u);
+  const auto& t = m->templates[0].spec;
+  EXPECT_EQ(t.pattern, "user/*");
+  EXPECT_EQ(t.idle_timeout, std::chrono::milliseconds(250));
+  EXPECT_EQ(t.max_active, 50u);
+  EXPECT_EQ(t.max_waiting, 7u);
+  EXPECT_EQ(t.max_activations_per_second, 100.0);
+  EXPECT_EQ(t.hibernate, actor::Hibernation::database);
+  EXPECT_EQ(t.max_restarts, 2);
+  EXPECT_EQ(t.restart_period, std::chrono::milliseconds(900));
+  EXPECT_EQ(t.component.wasm, dir / "m.wasm");
+}
+
 TEST_F(ManifestTest, ByteLimitsHaveTheirDefaults) {
   auto m = load(kComponent);
   ASSERT_TRUE(m.ok()) << m.error().message;
@@ -116,6 +143,20 @@ std::string component_with(const std::string& lines) {
 INSTANTIATE_TEST_SUITE_P(
     Load, ManifestError,
     ::testing::Values(
+        Mistake{"template_two_stars", "[[component]]\nname = \"a/*/*\"\nwasm = \"m.wasm\"\n",
+                "app.toml:2:8: invalid template pattern 'a/*/*': only the last token may be '*'"},
+        Mistake{"template_empty_token", "[[component]]\nname = \"user//*\"\nwasm = \"m.wasm\"\n",
+                "invalid template pattern 'user//*': a token between two '/' is empty"},
+        Mistake{"star_in_a_plain_name", "[[component]]\nname = \"user/x*\"\nwasm = \"m.wasm\"\n",
+                "'*' makes a name a template only as its last token"},
+        Mistake{"template_pinned",
+                "[[component]]\nname = \"user/*\"\nwasm = \"m.wasm\"\nworker = 0\n",
+                "a template's instances run on the worker their name hashes to"},
+        Mistake{"hibernate_on_a_component", component_with("hibernate = true\n"),
+                "only a template"},
+        Mistake{"hibernate_unknown",
+                "[[component]]\nname = \"user/*\"\nwasm = \"m.wasm\"\nhibernate = \"disk\"\n",
+                "'disk' is not one of none, memory, database"},
         Mistake{"wasm_dot", "[[component]]\nname = \"a/b\"\nwasm = \".\"\n",
                 "app.toml:3:8: component 'a/b'.wasm: "},
         Mistake{"wasm_dot_is_a_directory", "[[component]]\nname = \"a/b\"\nwasm = \".\"\n",

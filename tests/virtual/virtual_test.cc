@@ -154,6 +154,38 @@ TEST(VirtualComponents, DatabaseHibernationSurvivesAHostRestart) {
   EXPECT_EQ(ask_text(*host, "user/erin", "get"), "mem=3 store=3 inits=2");
 }
 
+// The template's module was replaced between two runs: what the old one saved
+// is not restored into the new one (it would misread it); the name starts
+// from init, and its storage.
+TEST(VirtualComponents, StateSavedByAnotherModuleIsDropped) {
+  testing::TempDir dir;
+  auto config = [&] { return host::HostConfig{.workers = 2, .data_file = dir.path() / "app.db"}; };
+  {
+    auto host = make_host(config());
+    auto spec = visitor_template();
+    spec.hibernate = Hibernation::database;
+    ASSERT_TRUE(host->add_template(spec));
+    ASSERT_TRUE(host->send("user/jan", to_bytes("hit")));
+    EXPECT_EQ(ask_text(*host, "user/jan", "get"), "mem=1 store=1 inits=1");
+  }
+  auto host = make_host(config());
+  actor::TemplateSpec replaced{.pattern = "user/*", .hibernate = Hibernation::database};
+  replaced.component = guest_spec("", "global_tally");
+  ASSERT_TRUE(host->add_template(replaced));
+  EXPECT_EQ(status_of(*host, "user/*").hibernated, 1u);
+  auto reply = ask(*host, "user/jan", "get");
+  ASSERT_EQ(reply.status, abi::kStatusOk);
+  EXPECT_EQ(reply.payload, std::vector<std::uint8_t>(12, 0));  // a fresh count
+  EXPECT_EQ(status_of(*host, "user/*").hibernated, 0u);
+}
+
+TEST(VirtualComponents, ANameEndingInStarIsNeverActivated) {
+  auto host = make_host();
+  ASSERT_TRUE(host->add_template(visitor_template()));
+  EXPECT_EQ(host->send("user/*", to_bytes("hit")).error().code, Errc::not_found);
+  EXPECT_EQ(status_of(*host, "user/*").activations, 0u);
+}
+
 // Senders keep sending while the component deactivates and activates again,
 // over and over: every message arrives once, and each sender's in order (the
 // counter guest checks sequence numbers; hibernation keeps what it checked).
