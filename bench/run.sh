@@ -18,7 +18,11 @@ echo "bench: runtime..."
 echo "bench: storage..."
 "$build/bench/storage_bench" --benchmark_repetitions=3 --benchmark_enable_random_interleaving=true \
   --benchmark_format=json > "$out/storage.json"
+# A fixed workload: 1,000,000 virtual components, 20,000 active, beside Erlang.
+echo "bench: virtual components (about a minute)..."
+"$build/bench/virtual_bench" --markdown "$out/virtual.md" > /dev/null
 python3 "$root/bench/report.py" "$out/engine.json" "$out/runtime.json" --storage "$out/storage.json" \
+  --virtual "$out/virtual.md" \
   --markdown "$root/docs/benchmarks.md" --chart-data "$out/ratios.dat"
 gnuplot -e "data='$out/ratios.dat'; output='$root/docs/benchmarks.png'" "$root/bench/ratios.gp"
 echo "bench: wrote docs/benchmarks.md and docs/benchmarks.png"
