@@ -707,7 +707,11 @@ std::vector<std::pair<std::string, std::size_t>> Activator::shutdown(const Drain
       for (auto& [pointer, member] : t->members) members.emplace_back(t.get(), member.component);
     }
   }
-  for (auto& [t, component] : members) {
+  // Plain names, not structured bindings, for what the lambdas use: clang 14
+  // (the fuzz build's) cannot capture a binding.
+  for (auto& entry : members) {
+    Template* t = entry.first;
+    const std::shared_ptr<Component>& component = entry.second;
     bool was_active = false;  // counted as a deactivation
     std::size_t leftovers =
         services_.workers[component->worker()]->call([&](engine::Engine&) -> std::size_t {
@@ -726,13 +730,15 @@ std::vector<std::pair<std::string, std::size_t>> Activator::shutdown(const Drain
   }
   // Pooled instances go before their workers' engines do.
   std::shared_lock templates(templates_mutex_);
-  for (auto& [prefix, t] : templates_)
-    if (t->pool)
-      for (const auto& worker : services_.workers)
-        worker->call([&](engine::Engine&) {
-          t->pool->clear(worker->index());
-          return 0;
-        });
+  for (auto& entry : templates_) {
+    actor::InstancePool* pool = entry.second->pool.get();
+    if (!pool) continue;
+    for (const auto& worker : services_.workers)
+      worker->call([&](engine::Engine&) {
+        pool->clear(worker->index());
+        return 0;
+      });
+  }
   return left;
 }
 

@@ -23,15 +23,8 @@ namespace {
 using engine::GlobalType;
 using engine::ValType;
 using testing::guest_bytes;
+using testing::put_u32;
 using Bytes = std::vector<std::uint8_t>;
-
-void put_u32(Bytes& out, std::uint32_t value) {  // unsigned LEB128
-  do {
-    std::uint8_t b = value & 0x7f;
-    value >>= 7;
-    out.push_back(value ? (b | 0x80) : b);
-  } while (value);
-}
 
 Bytes name_bytes(std::string_view name) {
   Bytes out;

@@ -24,17 +24,17 @@ std::string to_string(abi::Bytes bytes) {
   return {bytes.begin(), bytes.end()};
 }
 
-namespace {
-
-using Bytes = std::vector<std::uint8_t>;
-
-void put_u32(Bytes& out, std::uint32_t value) {  // unsigned LEB128
+void put_u32(std::vector<std::uint8_t>& out, std::uint32_t value) {  // unsigned LEB128
   do {
     std::uint8_t byte = value & 0x7f;
     value >>= 7;
     out.push_back(value ? (byte | 0x80) : byte);
   } while (value);
 }
+
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
 
 void put_name(Bytes& out, const std::string& name) {
   put_u32(out, static_cast<std::uint32_t>(name.size()));

@@ -16,6 +16,8 @@ std::vector<std::uint8_t> guest_bytes(const std::string& name);
 std::string guest_path(const std::string& name);
 
 std::vector<std::uint8_t> to_bytes(std::string_view text);
+// Appends `value` as an unsigned LEB128, as wasm writes sizes and indices.
+void put_u32(std::vector<std::uint8_t>& out, std::uint32_t value);
 std::string to_string(abi::Bytes bytes);
 
 // Assembles a small module inside a test, for code no prebuilt guest has:

@@ -32,6 +32,15 @@ actor::TemplateSpec visitor_template(std::string pattern = "user/*") {
   return spec;
 }
 
+// A template of `guest` whose memory hibernates, found idle after `idle`.
+actor::TemplateSpec hibernating(std::string pattern, const std::string& guest,
+                                std::chrono::milliseconds idle) {
+  actor::TemplateSpec spec{.pattern = std::move(pattern), .idle_timeout = idle};
+  spec.component = guest_spec("", guest);
+  spec.hibernate = Hibernation::memory;
+  return spec;
+}
+
 host::TemplateStatus status_of(const host::Host& host, const std::string& pattern) {
   for (auto& t : host.templates())
     if (t.pattern == pattern) return t;
@@ -113,10 +122,7 @@ TEST(VirtualComponents, HibernationKeepsItsMemoryAcrossManyDeactivations) {
 
 TEST(VirtualComponents, HibernationKeepsItsGlobals) {
   auto host = make_host();
-  actor::TemplateSpec spec{.pattern = "tally/*", .idle_timeout = 5ms};
-  spec.component = guest_spec("", "global_tally");
-  spec.hibernate = Hibernation::memory;
-  ASSERT_TRUE(host->add_template(spec));
+  ASSERT_TRUE(host->add_template(hibernating("tally/*", "global_tally", 5ms)));
   std::uint64_t bytes = 0;
   for (int i = 1; i <= 10; ++i) {
     std::string payload(static_cast<std::size_t>(i), 'x');
@@ -191,10 +197,7 @@ TEST(VirtualComponents, ANameEndingInStarIsNeverActivated) {
 // counter guest checks sequence numbers; hibernation keeps what it checked).
 TEST(VirtualComponents, BurstsAtADeactivatingComponentLoseNothingAndKeepOrder) {
   auto host = make_host();
-  actor::TemplateSpec spec{.pattern = "count/*", .idle_timeout = 1ms};
-  spec.component = guest_spec("", "counter");
-  spec.hibernate = Hibernation::memory;
-  ASSERT_TRUE(host->add_template(spec));
+  ASSERT_TRUE(host->add_template(hibernating("count/*", "counter", 1ms)));
   constexpr std::uint32_t kSenders = 4;
   constexpr std::uint64_t kBursts = 40, kPerBurst = 50;
   // Between bursts: every other time the senders wait until a deactivation
