@@ -288,12 +288,12 @@ messaging::Activations::Outcome Activator::activate(std::string_view name) {
   services_.supervisor.add_member(*t->group, *made);
   std::lock_guard lock(t->mutex);
   if (auto refused = at_capacity_locked(*t)) return *refused;
+  // Before it is registered: once it is, another sender may have put a
+  // message in its mailbox, and it must then be activated.
+  if (t->activation_rate && !t->activation_rate->allow(t->prefix, services_.clock.now()))
+    return {nullptr, abi::kErrBusy, "its template's max_activations_per_second"};
   auto registered = services_.router.add_if_absent(made);
   if (registered != made) return {std::move(registered)};  // another sender was first
-  if (t->activation_rate && !t->activation_rate->allow(t->prefix, services_.clock.now())) {
-    services_.router.unregister_virtual(*made);
-    return {nullptr, abi::kErrBusy, "its template's max_activations_per_second"};
-  }
   auto& member = t->members[made.get()];
   member.component = made;
   member.first_message = Steady::now();

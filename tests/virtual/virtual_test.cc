@@ -321,6 +321,24 @@ TEST(VirtualComponents, IdleTimeoutIsExactUnderAManualClock) {
   EXPECT_FALSE(host->status("user/gus"));
 }
 
+TEST(VirtualComponents, TheActivationRateIsLimitedPerTemplate) {
+  ManualClock clock;
+  auto host = make_host({.workers = 1, .clock = &clock, .stepped = true});
+  auto spec = visitor_template();
+  spec.max_activations_per_second = 2;
+  ASSERT_TRUE(host->add_template(spec));
+  ASSERT_TRUE(host->send("user/a", to_bytes("hit")));
+  ASSERT_TRUE(host->send("user/b", to_bytes("hit")));
+  EXPECT_EQ(host->send("user/c", to_bytes("hit")).error().code, Errc::busy);
+  // Names already active are not new activations.
+  EXPECT_TRUE(host->send("user/a", to_bytes("hit")));
+  clock.advance(500ms);  // one more token
+  EXPECT_TRUE(host->send("user/c", to_bytes("hit")));
+  host->run_until_idle();
+  EXPECT_EQ(status_of(*host, "user/*").activations, 3u);
+  EXPECT_EQ(status_of(*host, "user/*").handled, 4u);
+}
+
 TEST(VirtualComponents, AreNotStoppedOrRemovedByName) {
   auto host = make_host();
   ASSERT_TRUE(host->add_template(visitor_template()));
