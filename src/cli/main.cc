@@ -288,9 +288,9 @@ void report_templates(const host::Host& host) {
   auto us = [](std::chrono::nanoseconds ns) { return static_cast<double>(ns.count()) / 1000.0; };
   for (const auto& t : host.templates())
     std::printf(
-        "template %s: %llu activation(s) (%llu failed), %llu deactivation(s), %zu active, "
-        "%zu hibernated (%s); activation p50 %.0f us, p99 %.0f us%s\n",
-        t.pattern.c_str(), static_cast<unsigned long long>(t.activations),
+        "template %s: %zu registered, %llu activation(s) (%llu failed), %llu deactivation(s), "
+        "%zu active, %zu hibernated (%s); activation p50 %.0f us, p99 %.0f us%s\n",
+        t.pattern.c_str(), t.registered, static_cast<unsigned long long>(t.activations),
         static_cast<unsigned long long>(t.activation_failures),
         static_cast<unsigned long long>(t.deactivations), t.active, t.hibernated,
         std::string(actor::to_string(t.hibernate)).c_str(), us(t.activation_p50),

@@ -680,6 +680,7 @@ std::vector<TemplateStatus> Activator::statuses() const {
                    .waiting = t->waiting_count,
                    .hibernated = t->saved.size() + t->saved_in_database,
                    .hibernated_bytes = t->saved_bytes,
+                   .registered = t->members.size() + t->saved.size() + t->saved_in_database,
                    .activations = t->activations,
                    .activation_failures = t->failures,
                    .deactivations = t->deactivations,

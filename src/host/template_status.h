@@ -17,7 +17,10 @@ struct TemplateStatus {
   std::size_t waiting;           // names waiting for room to be activated
   std::size_t hibernated;        // deactivated names whose state is kept
   std::size_t hibernated_bytes;  // what that state takes, compressed (memory only)
-  std::uint64_t activations;     // successful
+  // Names the template knows now: active, waiting or hibernated. (A name
+  // deactivated without hibernation leaves nothing behind but its storage.)
+  std::size_t registered;
+  std::uint64_t activations;  // successful
   std::uint64_t activation_failures;
   std::uint64_t deactivations;
   std::uint64_t evictions;  // of those, made to make room (max_active)

@@ -77,6 +77,35 @@ TEST_F(CliTest, RunInjectsRequestsAndSendsThenStopsWhenIdle) {
       << out.output;
 }
 
+// A template end to end through the command line: names activated by --send
+// and --request, memory hibernated to the data directory between two runs,
+// and the summary line.
+TEST_F(CliTest, RunActivatesTemplateNamesAndTheirStateSurvivesARestart) {
+  fs::create_directory(dir / "data");
+  std::string app = manifest(R"([host]
+data_dir = "data"
+[[component]]
+name = "user/*"
+wasm = "$G/visitor.wasm"
+hibernate = "database"
+[component.capabilities]
+storage = "read-write"
+)");
+  auto first = run_cli({"run", app, "--send", "user/ada=hit", "--send", "user/ada=hit", "--request",
+                        "user/bob=get", "--until-idle"});
+  EXPECT_EQ(first.code, 0) << first.output;
+  EXPECT_NE(first.output.find("reply <- user/bob (ok): mem=0 store=0 inits=1"), std::string::npos)
+      << first.output;
+  EXPECT_NE(first.output.find("template user/*: 2 registered, 2 activation(s) (0 failed), "
+                              "2 deactivation(s), 0 active, 2 hibernated (database)"),
+            std::string::npos)
+      << first.output;
+  auto second = run_cli({"run", app, "--request", "user/ada=get", "--until-idle"});
+  EXPECT_EQ(second.code, 0) << second.output;
+  EXPECT_NE(second.output.find("reply <- user/ada (ok): mem=2 store=2 inits=2"), std::string::npos)
+      << second.output;
+}
+
 TEST_F(CliTest, RunLogsJsonLines) {
   auto out = run_cli({"run", manifest(kEchoApp), "--log-format", "json", "--until-idle"});
   EXPECT_EQ(out.code, 0) << out.output;

@@ -69,6 +69,7 @@ TEST(VirtualComponents, FirstSendActivatesTheName) {
   auto t = status_of(*host, "user/*");
   EXPECT_EQ(t.activations, 1u);
   EXPECT_EQ(t.active, 1u);
+  EXPECT_EQ(t.registered, 1u);
   EXPECT_EQ(t.handled, 2u);
   EXPECT_GT(t.activation_p50.count(), 0);
   ASSERT_TRUE(host->status("user/alice"));
@@ -111,6 +112,7 @@ TEST(VirtualComponents, HibernationKeepsItsMemoryAcrossManyDeactivations) {
     ASSERT_TRUE(host->send("user/dave", to_bytes("hit")));
     ASSERT_TRUE(deactivated(*host, "user/*", i)) << "cycle " << i;
     EXPECT_EQ(status_of(*host, "user/*").hibernated, 1u);
+    EXPECT_EQ(status_of(*host, "user/*").registered, 1u);
   }
   std::string n = std::to_string(kCycles);
   EXPECT_EQ(ask_text(*host, "user/dave", "get"),
