@@ -112,9 +112,9 @@ bool Component::looks_idle() const {
 }
 
 bool Component::close_if_idle() {
-  if (state() != ComponentState::running || port_->outstanding_requests() > 0 ||
-      port_->pending_timers() > 0 || !mailbox_.close_if_idle())
-    return false;
+  // The mailbox decides for good, under its lock: a message may come after
+  // looks_idle() read it empty.
+  if (!looks_idle() || !mailbox_.close_if_idle()) return false;
   deactivated_ = true;
   return true;
 }

@@ -163,7 +163,7 @@ Result<std::int64_t> WasmBehaviour::health() {
 }
 
 Result<std::vector<std::uint8_t>> WasmBehaviour::save_state() {
-  if (!instance_ || !template_ || !template_->hibernates || !template_->base->get())
+  if (!can_hibernate())
     return make_error(Errc::invalid_argument, "this component cannot hibernate");
   auto globals = read_globals(*instance_);
   if (!globals) return globals.error();
@@ -176,7 +176,7 @@ Result<std::vector<std::uint8_t>> WasmBehaviour::save_state() {
 // After init: what init set up is replaced by what the instance held when it
 // was deactivated (init's other effects, such as subscriptions, stay).
 Result<void> WasmBehaviour::restore_state(std::span<const std::uint8_t> blob) {
-  if (!instance_ || !template_ || !template_->hibernates || !template_->base->get())
+  if (!can_hibernate())
     return make_error(Errc::invalid_argument, "this component cannot hibernate");
   auto snapshot = hibernation::decompress(blob);
   if (!snapshot) return snapshot.error();

@@ -48,6 +48,9 @@ class WasmBehaviour final : public Behaviour {
   // A reset instance from the pool, or a new one (whose first memory and
   // globals become the template's base image).
   Result<std::unique_ptr<engine::Instance>> make_instance(engine::Engine& engine, Port& port);
+  bool can_hibernate() const {
+    return instance_ && template_ && template_->hibernates && template_->base->get();
+  }
   // Memory and globals back to the base image; false if it cannot be.
   bool reset(engine::Instance& instance);
   Result<std::vector<std::uint64_t>> read_globals(engine::Instance& instance);

@@ -17,7 +17,6 @@
 #include "hibernation/module_globals.h"
 #include "messaging/names.h"
 #include "storage/store.h"
-#include "util/file.h"
 #include "util/latency_histogram.h"
 #include "util/rate_limiter.h"
 
@@ -176,12 +175,9 @@ Result<void> Activator::add(actor::TemplateSpec spec, actor::Group& parent) {
   if (!spec.component.native) {
     bool reusable = false;
     std::uint64_t module_id = 0;
-    std::vector<std::uint8_t> bytes = std::move(spec.component.wasm_bytes);
-    if (bytes.empty()) {
-      auto read = read_file(spec.component.wasm);
-      if (!read) return Error{read.error().code, spec.pattern + ": " + read.error().message};
-      bytes = std::move(*read);
-    }
+    auto read = take_module_bytes(spec.component, spec.pattern);
+    if (!read) return read.error();
+    std::vector<std::uint8_t> bytes = std::move(*read);
     engine::CompileOptions options{.memory_max_pages = spec.component.limits.memory_max_pages};
     auto module = services_.workers.front()->call(
         [&](engine::Engine& engine) -> Result<std::shared_ptr<const engine::Module>> {
@@ -220,20 +216,23 @@ Result<void> Activator::add(actor::TemplateSpec spec, actor::Group& parent) {
   if (spec.max_activations_per_second > 0)
     t->activation_rate.emplace(spec.max_activations_per_second, spec.max_activations_per_second);
 
-  std::unique_lock lock(templates_mutex_);
-  if (templates_.count(t->prefix))
-    return make_error(Errc::already_exists, "a template '" + spec.pattern + "' exists");
+  // The group's name is the pattern: adding it is what refuses a second
+  // template of the pattern. Not under templates_mutex_: the supervisor calls
+  // stop_members, which takes that, under its own lock.
   auto group = services_.supervisor.add_group({.name = spec.pattern,
                                                .strategy = actor::Strategy::one_for_one,
                                                .max_restarts = spec.max_restarts,
                                                .period = spec.restart_period},
                                               parent, true);
-  if (!group) return group.error();
+  if (!group)
+    return Error{group.error().code, "template '" + spec.pattern + "': " + group.error().message};
   t->group = *group;
   t->spec = std::move(spec);
   Template& added = *t;
-  templates_.emplace(t->prefix, std::move(t));
-  lock.unlock();
+  {
+    std::unique_lock lock(templates_mutex_);
+    templates_.emplace(added.prefix, std::move(t));
+  }
   services_.timers.schedule_after(sweep_interval(added.spec.idle_timeout),
                                   [this, &added] { sweep_idle(added); });
   return {};
@@ -409,11 +408,9 @@ void Activator::activate_now(Template& t, const std::shared_ptr<Component>& comp
   // the host is shutting down).
   if (component->state() != actor::ComponentState::starting) return;
   // Its template stopped while this activation waited: no init runs.
-  if (services_.supervisor.stopped(*t.group)) {
-    services_.router.unregister_virtual(*component);
-    component->stop("its template stopped (restart intensity)", abi::kStatusUnknownTarget);
-    return remove_member(t, component);
-  }
+  if (services_.supervisor.stopped(*t.group))
+    return drop_member(t, component, "its template stopped (restart intensity)",
+                       abi::kStatusUnknownTarget);
   auto began = Steady::now();
   std::vector<std::uint8_t> saved;
   if (t.spec.hibernate != Hibernation::none) saved = take_saved(t, component->name());
@@ -443,12 +440,10 @@ void Activator::activate_now(Template& t, const std::shared_ptr<Component>& comp
 // next try; the failure counts against the template's intensity.
 void Activator::activation_failed(Template& t, const std::shared_ptr<Component>& component,
                                   const Error& error, std::vector<std::uint8_t> saved) {
-  services_.router.unregister_virtual(*component);
   if (!saved.empty()) keep_saved(t, component->name(), std::move(saved));  // as it was kept
   std::string reason = "activation failed: " + error.describe();
-  component->stop(reason, abi::kStatusTargetError);
+  drop_member(t, component, reason, abi::kStatusTargetError);
   services_.lifecycle.emit({actor::Event::Kind::failed, component->name(), reason});
-  remove_member(t, component);
   {
     std::lock_guard lock(t.mutex);
     ++t.failures;
@@ -531,14 +526,7 @@ void Activator::deactivate_now(Template& t, const std::shared_ptr<Component>& co
 std::size_t Activator::release_instance(Template& t, Component& component,
                                         std::chrono::nanoseconds shutdown_budget,
                                         std::string_view reason) {
-  if (component.has_shutdown_export()) {
-    if (shutdown_budget <= shutdown_budget.zero())
-      services_.logger->warn("{}: shutdown export not called: the drain deadline passed",
-                             component.name());
-    else if (auto called = component.call_shutdown(shutdown_budget); !called)
-      services_.logger->warn("{}: shutdown export failed: {}", component.name(),
-                             called.error().describe());
-  }
+  call_shutdown_within(component, shutdown_budget, *services_.logger);
   if (t.spec.hibernate != Hibernation::none &&
       component.state() == actor::ComponentState::running) {
     if (auto blob = component.save_state())
@@ -578,6 +566,13 @@ void Activator::remove_member(Template& t, const std::shared_ptr<Component>& kee
     if (worker->index() != keep->worker()) worker->post([keep](engine::Engine&) {});
 }
 
+void Activator::drop_member(Template& t, const std::shared_ptr<Component>& component,
+                            std::string_view reason, abi::CallbackStatus answer) {
+  services_.router.unregister_virtual(*component);
+  component->stop(reason, answer);
+  remove_member(t, component);
+}
+
 void Activator::forget(Component& component) {
   Template* t = match(component.name());
   if (!t) return;
@@ -601,9 +596,7 @@ void Activator::stop_members(actor::Group& group, const std::string& reason) {
       auto component = member.component;
       services_.workers[component->worker()]->post(
           [this, &t = *t, component, reason](engine::Engine&) {
-            services_.router.unregister_virtual(*component);
-            component->stop(reason, abi::kStatusTargetError);
-            remove_member(t, component);
+            drop_member(t, component, reason, abi::kStatusTargetError);
           });
     }
   }
@@ -662,8 +655,14 @@ void Activator::keep_saved(Template& t, const std::string& name, std::vector<std
 
 std::vector<TemplateStatus> Activator::statuses() const {
   std::vector<TemplateStatus> out;
-  std::shared_lock templates(templates_mutex_);
-  for (const auto& [prefix, t] : templates_) {
+  // Templates are never removed: their pointers outlive the lock, and the
+  // supervisor's lock is not taken under it (see add).
+  std::vector<const Template*> all;
+  {
+    std::shared_lock templates(templates_mutex_);
+    for (const auto& entry : templates_) all.push_back(entry.second.get());
+  }
+  for (const Template* t : all) {
     bool stopped = services_.supervisor.stopped(*t->group);
     std::lock_guard lock(t->mutex);
     std::uint64_t handled = t->handled_by_released;

@@ -121,6 +121,10 @@ class Activator final : public messaging::Activations {
   // closed (its worker); returns the leftovers.
   std::size_t release_instance(Template& t, actor::Component& component,
                                std::chrono::nanoseconds shutdown_budget, std::string_view reason);
+  // Stops a member that will not run (again): its name is free, what it
+  // holds is refused with `reason`, requests among it answered with `answer`.
+  void drop_member(Template& t, const std::shared_ptr<actor::Component>& component,
+                   std::string_view reason, abi::CallbackStatus answer);
   // The member leaves its template; `keep` is freed once no worker can still
   // be using it (see RouteMemo).
   void remove_member(Template& t, const std::shared_ptr<actor::Component>& keep);

@@ -1,8 +1,21 @@
 #include "host/drain.h"
 
+#include <spdlog/logger.h>
+
 #include <algorithm>
 
+#include "actor/component.h"
+
 namespace wasmhive::host {
+
+void call_shutdown_within(actor::Component& component, std::chrono::nanoseconds budget,
+                          spdlog::logger& logger) {
+  if (!component.has_shutdown_export()) return;
+  if (budget <= budget.zero())
+    logger.warn("{}: shutdown export not called: the drain deadline passed", component.name());
+  else if (auto called = component.call_shutdown(budget); !called)
+    logger.warn("{}: shutdown export failed: {}", component.name(), called.error().describe());
+}
 
 void DrainDeadline::start(std::chrono::milliseconds drain) {
   std::lock_guard lock(mutex_);

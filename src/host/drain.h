@@ -9,6 +9,14 @@
 #include <mutex>
 #include <thread>
 
+namespace spdlog {
+class logger;
+}
+
+namespace wasmhive::actor {
+class Component;
+}
+
 namespace wasmhive::host {
 
 class DrainDeadline {
@@ -28,6 +36,12 @@ class DrainDeadline {
   Time deadline_ = Time::max();
   bool hurried_ = false;
 };
+
+// Runs the component's shutdown export, if it has one, within `budget` (on
+// its worker): a budget already spent, or a failing export, is logged and
+// does not stop the stop.
+void call_shutdown_within(actor::Component& component, std::chrono::nanoseconds budget,
+                          spdlog::logger& logger);
 
 // Calls `tick` every kInterval until it is destroyed. An interrupt reaches only
 // the call running at that moment, so it is repeated.

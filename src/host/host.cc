@@ -480,11 +480,7 @@ class HostImpl final : public Host,
   // On the component's worker: its shutdown export within `budget`, then the stop.
   std::size_t stop_gracefully(Component& component, std::string_view reason,
                               std::chrono::nanoseconds budget) {
-    if (!component.has_shutdown_export()) return component.stop(reason);
-    if (budget <= budget.zero())
-      logger_->warn("{}: shutdown export not called: the drain deadline passed", component.name());
-    else if (auto called = component.call_shutdown(budget); !called)
-      logger_->warn("{}: shutdown export failed: {}", component.name(), called.error().describe());
+    call_shutdown_within(component, budget, *logger_);
     return component.stop(reason);
   }
 

@@ -12,6 +12,15 @@ void quiesce(const std::vector<std::unique_ptr<actor::Worker>>& workers) {
   for (const auto& worker : workers) worker->call([](engine::Engine&) { return 0; });
 }
 
+Result<std::vector<std::uint8_t>> take_module_bytes(actor::ComponentSpec& spec,
+                                                    const std::string& who) {
+  std::vector<std::uint8_t> bytes = std::move(spec.wasm_bytes);
+  if (!bytes.empty()) return bytes;
+  auto read = read_file(spec.wasm);
+  if (!read) return Error{read.error().code, who + ": " + read.error().message};
+  return read;
+}
+
 // Made shared before it starts: its init may make requests, whose answers find
 // it through a weak_ptr.
 std::shared_ptr<Component> Spawner::make_component(actor::ComponentSpec spec,
@@ -38,12 +47,9 @@ Result<std::shared_ptr<Component>> Spawner::load(actor::ComponentSpec spec, std:
     }
     return component;
   }
-  std::vector<std::uint8_t> bytes = std::move(spec.wasm_bytes);
-  if (bytes.empty()) {
-    auto read = read_file(spec.wasm);
-    if (!read) return Error{read.error().code, spec.name + ": " + read.error().message};
-    bytes = std::move(*read);
-  }
+  auto read = take_module_bytes(spec, spec.name);
+  if (!read) return read.error();
+  std::vector<std::uint8_t> bytes = std::move(*read);
   engine::CompileOptions options{.memory_max_pages = spec.limits.memory_max_pages};
   // One hand-off to the worker for compile (a cache hit, usually), instantiate
   // and init: each hand-off costs a thread wake-up, the bulk of a spawn.

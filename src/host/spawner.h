@@ -16,6 +16,11 @@ namespace wasmhive::host {
 // whatever a worker held of a component unregistered before is let go.
 void quiesce(const std::vector<std::unique_ptr<actor::Worker>>& workers);
 
+// The module of `spec`: its wasm_bytes (taken from it), or its file read.
+// Errors name `who` (the component or template).
+Result<std::vector<std::uint8_t>> take_module_bytes(actor::ComponentSpec& spec,
+                                                    const std::string& who);
+
 class Spawner {
  public:
   Spawner(const std::vector<std::unique_ptr<actor::Worker>>& workers, messaging::Router& router,
