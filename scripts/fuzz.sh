@@ -13,7 +13,7 @@ build="$root/build-fuzz"
 "$root/scripts/setup.sh" >/dev/null
 CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DWASMHIVE_FUZZ=ON -DWASMHIVE_SANITIZE=ON -DWASMHIVE_BUILD_BENCH=OFF >/dev/null
-targets="module_fuzzer host_call_fuzzer manifest_fuzzer metadata_fuzzer snapshot_fuzzer"
+targets="module_fuzzer host_call_fuzzer manifest_fuzzer metadata_fuzzer snapshot_fuzzer lattice_frame_fuzzer"
 # shellcheck disable=SC2086
 cmake --build "$build" --target $targets guests
 mkdir -p "$build/corpus/module" "$build/corpus/host_call" "$build/corpus/manifest" \
@@ -115,6 +115,19 @@ else
 fi
 rm -rf "$records"
 printf '"WHIM\\x01"\n"\\x28\\xb5\\x2f\\xfd"\n"\\x00\\x10\\x00\\x00"\n' >"$build/snapshot.dict"
+
+# Lattice seeds (src/lattice/frame.h): frames, a batch and a heartbeat,
+# written byte by byte here.
+frames="$build/corpus/lattice_frame"
+mkdir -p "$frames"
+printf '\1\1\0\1\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1\0a\5\0app/x\5\0app/yhello' \
+  >"$frames/send"
+# The same frame in a batch of one: its 4-byte length first.
+{ printf "\\$(printf %o "$(wc -c <"$frames/send")")\\0\\0\\0"; cat "$frames/send"; } >"$frames/batch"
+printf '\1\2\0\2\0\0\0\0\0\0\0\7\0\0\0\0\0\0\0\350\3\0\0\1\0a\5\0app/x\5\0app/y?' \
+  >"$frames/request"
+printf '\1H\1\0b\11\0\0\0\0\0\0\0\1\1\0\0\0\5\0app/x\1\0\0\0\5\0user/\0\0\0\0\0\0\0\0\1\0\0\0\1\0a\0\0\0\0\0\0\0\0\3\0\0\0\0\0\0\0' \
+  >"$frames/heartbeat"
 
 for target in $targets; do
   corpus="$build/corpus/${target%_fuzzer}"

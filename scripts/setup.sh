@@ -19,6 +19,8 @@ packages=(
   # Virtual components: hibernated memory is compressed with zstd; binaryen
   # rewrites a template's module so its mutable globals can be saved.
   libzstd-dev binaryen
+  # The lattice: hosts joined over NATS (the server runs in tests and demos).
+  libnats-dev nats-server
   # Benchmarks: CAF and Erlang as baseline actor runtimes, gnuplot for the chart.
   libcaf-dev erlang-base gnuplot-nox
   # Runtime libraries libnode108 links against.

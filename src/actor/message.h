@@ -23,6 +23,8 @@ struct Message {
   // kKindCallback only.
   abi::CallbackStatus status = abi::kStatusOk;
   std::uint64_t generation = 0;  // the requester instance it is for
+  // kKindRequest: its timeout, for a host that passes it on to another.
+  std::uint32_t timeout_ms = 0;
 };
 
 }  // namespace wasmhive::actor

@@ -22,6 +22,8 @@
 #include "abi/abi.h"
 #include "abi/loader.h"
 #include "abi/metadata.h"
+#include "cli/exit_codes.h"
+#include "cli/lattice_command.h"
 #include "cli/manifest.h"
 #include "host/host.h"
 #include "util/file.h"
@@ -31,8 +33,6 @@ namespace wasmhive::cli {
 namespace {
 
 using namespace std::chrono_literals;
-
-enum Exit { kSuccess = 0, kRuntimeFailure = 1, kUsage = 2, kInvalid = 3, kDataError = 4 };
 
 // SIGINT/SIGTERM are blocked in every thread and taken by one waiting thread,
 // so a signal during load or run always leads to a clean, reported stop. A
@@ -121,6 +121,7 @@ struct RunOptions {
   bool until_idle = false;
   std::string data_dir;  // empty: the manifest's
   bool in_memory = false;
+  LatticeOptions lattice;
 };
 
 std::vector<std::uint8_t> bytes_of(std::string_view text) {
@@ -190,6 +191,10 @@ Result<std::unique_ptr<host::Host>> make_host(const Manifest& manifest, const Ru
   config.audit_grants = options.audit_grants;
   config.data_file = *file;
   config.durability = manifest.durability;
+  config.lattice = lattice_config(manifest.lattice, options.lattice);
+  if (config.lattice) {
+    if (auto valid = lattice::validate(*config.lattice); !valid) return valid.error();
+  }
   config.on_message = [](const host::HostMessage& m) {
     print_line("@host <- " + escape_text(m.sender) + ": " + escape_text(text_of(m.payload)));
   };
@@ -297,9 +302,28 @@ void report_templates(const host::Host& host) {
         us(t.activation_p99), t.stopped ? " [stopped: restart intensity]" : "");
 }
 
+void report_lattice(const lattice::LatticeStatus& l) {
+  std::printf(
+      "lattice %s: host %s, %zu other host(s); %llu frame(s) sent, %llu received, %llu "
+      "publication(s) sent, %llu received; %llu lost in transit, %llu unacknowledged by lost "
+      "hosts, %llu request(s) answered unknown_target by a host loss; %llu host(s) lost, %llu "
+      "reconnection(s)\n",
+      l.lattice.c_str(), l.host.c_str(), l.peers.size(),
+      static_cast<unsigned long long>(l.frames_sent),
+      static_cast<unsigned long long>(l.frames_received),
+      static_cast<unsigned long long>(l.publications_sent),
+      static_cast<unsigned long long>(l.publications_received),
+      static_cast<unsigned long long>(l.lost_in_transit),
+      static_cast<unsigned long long>(l.unacknowledged_at_loss),
+      static_cast<unsigned long long>(l.requests_failed_by_loss),
+      static_cast<unsigned long long>(l.hosts_lost),
+      static_cast<unsigned long long>(l.reconnections));
+}
+
 void report_shutdown(host::Host& host, const RunOptions& options) {
   auto report = host.shutdown(std::chrono::milliseconds(options.drain_ms));
   report_templates(host);
+  if (auto lattice = host.lattice_status()) report_lattice(*lattice);
   std::printf("stopped: %zu message(s) left undelivered, %llu dead letter(s) in all\n",
               report.undelivered, static_cast<unsigned long long>(host.dead_letters().count()));
   for (const auto& [name, left] : report.per_component)
@@ -341,7 +365,9 @@ int run(const RunOptions& options) {
   if (int rc = validate_modules(*manifest, false); rc != kSuccess) return rc;
   auto host = make_host(*manifest, options, stop);
   if (!host)
-    return fail(host.error().code == Errc::storage_failed ? kDataError : kRuntimeFailure,
+    return fail(host.error().code == Errc::storage_failed     ? kDataError
+                : host.error().code == Errc::invalid_argument ? kUsage
+                                                              : kRuntimeFailure,
                 host.error().message);
   stop.set_hurry([h = host->get()] { h->hurry_shutdown(); });
   if (auto started = start_all(**host, *manifest, stop); !started) {
@@ -508,6 +534,7 @@ int main(int argc, char** argv) {
       ->add_flag("--in-memory", options.in_memory,
                  "Keep component storage in memory: nothing is read from or written to disk")
       ->excludes(data_dir);
+  add_lattice_options(*run_cmd, options.lattice, true);
   run_cmd->add_flag(
       "--until-idle", options.until_idle,
       "Stop once nothing is queued, pending (requests, timers), restarting or running and "
@@ -520,6 +547,21 @@ int main(int argc, char** argv) {
       "inspect",
       "Show a module's metadata, exports, imports, memory, ABI version and whether it loads");
   inspect_cmd->add_option("module", path, "A .wasm file")->required();
+  auto* lattice_cmd = app.add_subcommand("lattice", "Look at a lattice of hosts joined over NATS");
+  lattice_cmd->require_subcommand(1);
+  LatticeStatusOptions status_options;
+  auto* status_cmd = lattice_cmd->add_subcommand(
+      "status",
+      "List the hosts of a lattice, the components and templates each owns, and who owns NAME "
+      "(--owner)");
+  add_lattice_options(*status_cmd, status_options.lattice, false);
+  status_cmd->add_option("--owner", status_options.owners,
+                         "Also say which host owns this component name (repeatable)");
+  status_cmd
+      ->add_option("--wait-ms", status_options.wait_ms,
+                   "How long to listen for the hosts' answers (10..60000)")
+      ->check(CLI::Range(std::int64_t{10}, std::int64_t{60'000}))
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -529,5 +571,6 @@ int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // interleave with the log on stderr
   if (*run_cmd) return run(options);
   if (*check_cmd) return check(path);
+  if (*lattice_cmd) return lattice_status(status_options);
   return inspect(path);
 }

@@ -174,6 +174,38 @@ void read_host(Reader& r, const toml::table& doc, Manifest& m) {
     m.durability = *d;
 }
 
+void read_lattice(Reader& r, const toml::table& doc, Manifest& m) {
+  const toml::table* table = section(r, doc, "lattice");
+  if (!table) return;
+  r.known_keys(*table,
+               {"url", "name", "host_id", "user", "password", "token", "tls_ca_file",
+                "heartbeat_ms", "host_timeout_ms"},
+               "[lattice]");
+  lattice::LatticeConfig config;
+  auto text = [&](std::string_view key, std::string& into) {
+    if (auto v = r.get<std::string>(*table, key, "lattice", "a string")) into = *v;
+  };
+  text("url", config.url);
+  text("name", config.name);
+  text("host_id", config.host_id);
+  text("user", config.user);
+  text("password", config.password);
+  text("token", config.token);
+  if (auto ca = r.get<std::string>(*table, "tls_ca_file", "lattice", "a path string"))
+    config.tls_ca_file = (m.path.parent_path() / *ca).string();
+  if (auto v = r.integer(*table, "heartbeat_ms", "lattice", 10, 60'000))
+    config.heartbeat_interval = std::chrono::milliseconds(*v);
+  if (auto v = r.integer(*table, "host_timeout_ms", "lattice", 20, 600'000))
+    config.host_timeout = std::chrono::milliseconds(*v);
+  // The URL may come from --lattice instead; the rest is checked when joining.
+  if (r.failed()) return;
+  lattice::LatticeConfig checked = config;
+  if (checked.url.empty()) checked.url = "nats://given-later";
+  if (auto valid = lattice::validate(checked); !valid)
+    return r.fail(table->source(), valid.error().message);
+  m.lattice = std::move(config);
+}
+
 void read_supervisor(Reader& r, const toml::table& doc, Manifest& m) {
   const toml::table* root = section(r, doc, "supervisor");
   if (!root) return;
@@ -456,8 +488,9 @@ Result<Manifest> parse_manifest(std::string_view text, const std::filesystem::pa
   if (ec) manifest.path = path;
   manifest.data_dir = manifest.path.parent_path() / kDefaultDataDir;
   Reader r(path);
-  r.known_keys(doc, {"host", "supervisor", "group", "component"}, "the manifest");
+  r.known_keys(doc, {"host", "lattice", "supervisor", "group", "component"}, "the manifest");
   read_host(r, doc, manifest);
+  read_lattice(r, doc, manifest);
   read_supervisor(r, doc, manifest);
   std::set<std::string> groups{"root"};
   read_groups(r, doc, manifest, groups);

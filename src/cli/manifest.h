@@ -11,6 +11,7 @@
 
 #include "actor/spec.h"
 #include "host/host.h"
+#include "lattice/config.h"
 
 namespace wasmhive::cli {
 
@@ -45,6 +46,8 @@ struct Manifest {
   std::vector<GroupEntry> groups;          // in file order; parents before children
   std::vector<ComponentEntry> components;  // in file order: the start order
   std::vector<TemplateEntry> templates;    // added before any component starts
+  // [lattice]: join one (see lattice/config.h); none without the section.
+  std::optional<lattice::LatticeConfig> lattice;
 };
 
 // The data directory when the manifest names none, beside the manifest.

@@ -239,13 +239,10 @@ Result<void> Activator::add(actor::TemplateSpec spec, actor::Group& parent) {
 }
 
 Activator::Template* Activator::match(std::string_view name) const {
-  auto slash = name.rfind('/');
-  // The last token is the name's own: never empty, never the pattern's '*'.
-  if (slash == std::string_view::npos || slash + 1 == name.size() ||
-      name.find('*', slash) != std::string_view::npos)
-    return nullptr;
+  std::string_view key = messaging::template_key(name);
+  if (key.empty()) return nullptr;
   std::shared_lock lock(templates_mutex_);
-  auto it = templates_.find(std::string(name.substr(0, slash + 1)));
+  auto it = templates_.find(std::string(key));
   return it == templates_.end() ? nullptr : it->second.get();
 }
 

@@ -14,6 +14,7 @@
 #include "host/drain.h"
 #include "host/log.h"
 #include "host/spawner.h"
+#include "lattice/lattice.h"
 #include "messaging/names.h"
 #include "messaging/router.h"
 #include "security/gate.h"
@@ -79,6 +80,7 @@ class HostImpl final : public Host,
   ~HostImpl() override {
     shutdown(std::chrono::milliseconds(0));
     timers_->stop();   // no timer callback runs (or posts to a worker) after this
+    lattice_.reset();  // nor anything from other hosts
     workers_.clear();  // no turn runs after this: their queues do not own components
     activator_.reset();
     router_.reset();  // the components go last (their timers cancel into timers_)
@@ -126,6 +128,22 @@ class HostImpl final : public Host,
     router_->set_activations(*activator_);
   }
 
+  // After the activator: frames from other hosts may activate templates.
+  Result<void> join_lattice() {
+    if (!config_.lattice) return {};
+    auto joined = lattice::Lattice::join(
+        *config_.lattice,
+        {.router = *router_, .timers = *timers_, .logger = logger_, .active_virtual = [this] {
+           std::uint64_t active = 0;
+           for (const auto& t : activator_->statuses()) active += t.active;
+           return active;
+         }});
+    if (!joined) return joined.error();
+    lattice_ = std::move(*joined);
+    router_->set_remote(*lattice_);
+    return {};
+  }
+
   Result<void> start_workers() {
     std::size_t n =
         config_.workers ? config_.workers : std::max(1u, std::thread::hardware_concurrency());
@@ -169,6 +187,9 @@ class HostImpl final : public Host,
       return make_error(Errc::invalid_argument,
                         spec.name + ": no worker " + std::to_string(worker));
     const std::string name = spec.name;
+    if (auto owner = lattice_ ? lattice_->owner_elsewhere(name) : std::nullopt)
+      return make_error(Errc::already_exists,
+                        "'" + name + "' belongs to host '" + *owner + "' of the lattice");
     if (auto reserved = router_->reserve(name); !reserved) return reserved;
     auto component = spawner_.load(std::move(spec), worker);
     if (!component) {
@@ -177,6 +198,7 @@ class HostImpl final : public Host,
       return component.error();
     }
     supervisor_->add_child(*group, **component);
+    if (lattice_) lattice_->announce();
     emit({Event::Kind::started, name,
           "worker " + std::to_string(worker) + described((*component)->status().metadata)});
     if ((*component)->has_health_export() && (*component)->spec().health.interval.count() > 0)
@@ -189,7 +211,10 @@ class HostImpl final : public Host,
     actor::Group* group =
         group_name.empty() ? &supervisor_->root() : supervisor_->find_group(group_name);
     if (!group) return make_error(Errc::not_found, "no group '" + std::string(group_name) + "'");
-    return activator_->add(std::move(spec), *group);
+    std::string pattern = spec.pattern;
+    if (auto added = activator_->add(std::move(spec), *group); !added) return added;
+    if (lattice_) lattice_->add_template(*template_prefix(pattern));  // add() checked it
+    return {};
   }
 
   Result<void> stop(std::string_view name) override {
@@ -219,6 +244,7 @@ class HostImpl final : public Host,
     });
     quiesce(workers_);
     guest_log_.forget(name);
+    if (lattice_) lattice_->announce();
     return {};
   }
 
@@ -295,6 +321,10 @@ class HostImpl final : public Host,
   std::vector<TemplateStatus> templates() const override {
     return activator_ ? activator_->statuses() : std::vector<TemplateStatus>{};
   }
+  std::optional<lattice::LatticeStatus> lattice_status() const override {
+    if (!lattice_) return std::nullopt;
+    return lattice_->status();
+  }
 
   const messaging::DeadLetters& dead_letters() const override { return router_->dead_letters(); }
   std::size_t outstanding_requests() const override { return router_->pending().size(); }
@@ -311,6 +341,9 @@ class HostImpl final : public Host,
     std::lock_guard once(shutdown_mutex_);
     if (report_) return *report_;
     stopping_ = true;
+    // Other hosts forget this one now: their requests to it are answered
+    // unknown_target there, and nothing new comes in while it drains.
+    if (lattice_) lattice_->leave();
     drain_.start(drain_deadline);
     // Past the deadline, no call may hold the shutdown up: each is interrupted.
     DrainWatchdog watchdog([this] {
@@ -508,7 +541,8 @@ class HostImpl final : public Host,
   std::unique_ptr<actor::Supervisor> supervisor_;
   std::vector<std::unique_ptr<actor::Worker>> workers_;
   Spawner spawner_{workers_, *router_, *this, queue_budget_};
-  std::unique_ptr<Activator> activator_;  // reset before router_: it holds components
+  std::unique_ptr<Activator> activator_;       // reset before router_: it holds components
+  std::unique_ptr<lattice::Lattice> lattice_;  // reset before the workers: it posts to them
 
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> next_worker_{0};
@@ -525,6 +559,7 @@ Result<std::unique_ptr<Host>> Host::create(HostConfig config) {
   if (auto store = host->open_store(); !store) return store.error();
   if (auto started = host->start_workers(); !started) return started.error();
   host->start_activator();
+  if (auto joined = host->join_lattice(); !joined) return joined.error();
   host->start_summaries();
   return std::unique_ptr<Host>(std::move(host));
 }

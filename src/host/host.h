@@ -17,6 +17,8 @@
 #include "actor/event.h"
 #include "actor/spec.h"
 #include "host/template_status.h"
+#include "lattice/config.h"
+#include "lattice/status.h"
 #include "messaging/dead_letters.h"
 #include "security/audit.h"
 #include "storage/store.h"
@@ -79,6 +81,9 @@ struct HostConfig {
   // How long a commit waits for the database when another process holds it
   // (a backup, say); past it the commit fails and its component restarts.
   std::chrono::milliseconds storage_busy_timeout = std::chrono::seconds(5);
+  // Join a lattice: components on every host of it reach each other by name
+  // (see lattice/lattice.h). None: this host alone.
+  std::optional<lattice::LatticeConfig> lattice{};
 };
 
 struct SendOptions {
@@ -104,7 +109,8 @@ class Host {
   // Adds a supervision group under `parent` (the root group by default).
   virtual Result<void> add_group(actor::GroupSpec spec, std::string_view parent = {}) = 0;
   // Loads, instantiates and inits the component, then registers its name. On any
-  // failure nothing stays registered.
+  // failure nothing stays registered. In a lattice, a name another host owns
+  // is already_exists.
   virtual Result<void> spawn(actor::ComponentSpec spec, std::string_view group = {}) = 0;
   // Adds a template of virtual components under `group` (the root group by
   // default): every name that matches its pattern is a component, activated
@@ -152,6 +158,8 @@ class Host {
   // Every spawned component's; virtual components are counted per template.
   virtual std::vector<actor::ComponentStatus> statuses() const = 0;
   virtual std::vector<TemplateStatus> templates() const = 0;
+  // The lattice as this host sees it; none without one.
+  virtual std::optional<lattice::LatticeStatus> lattice_status() const = 0;
   virtual const messaging::DeadLetters& dead_letters() const = 0;
   // Requests (from the host and from components) still waiting for their answer.
   virtual std::size_t outstanding_requests() const = 0;

@@ -10,6 +10,14 @@ bool is_valid_target(std::string_view name) {
          std::all_of(name.begin(), name.end(), [](char c) { return c > ' ' && c < 127; });
 }
 
+std::string_view template_key(std::string_view name) {
+  auto slash = name.rfind('/');
+  if (slash == std::string_view::npos || slash + 1 == name.size() ||
+      name.find('*', slash) != std::string_view::npos)
+    return {};
+  return name.substr(0, slash + 1);
+}
+
 Result<void> validate_component_name(std::string_view name) {
   if (!is_valid_target(name))
     return make_error(Errc::invalid_argument,

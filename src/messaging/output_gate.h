@@ -17,7 +17,9 @@
 namespace wasmhive::messaging {
 
 struct HeldOutput {
-  enum class Kind { message, answer } kind;
+  // A publication is held once for the subscribers on other hosts (those
+  // here are held as messages).
+  enum class Kind { message, answer, publication } kind;
   actor::Message message;  // an answer: correlation_id, status and payload
   std::string target;      // a message's
 };

@@ -67,6 +67,11 @@ void PendingRequests::complete_all(abi::CallbackStatus status) {
   }
 }
 
+bool PendingRequests::contains(std::uint64_t id) const {
+  std::lock_guard lock(mutex_);
+  return entries_.contains(id);
+}
+
 std::size_t PendingRequests::size() const {
   std::lock_guard lock(mutex_);
   return entries_.size();

@@ -43,6 +43,7 @@ class PendingRequests {
   // Completes every pending request with `status` (host shutdown).
   void complete_all(abi::CallbackStatus status);
 
+  bool contains(std::uint64_t id) const;
   std::size_t size() const;
   std::uint64_t late() const;
 

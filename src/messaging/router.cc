@@ -111,6 +111,13 @@ void Router::unregister_virtual(Component& component) {
   ++removals_;
 }
 
+void Router::set_remote(Remote& remote) {
+  remote_ = &remote;
+  subscriptions_.on_pattern_held([&remote](const std::string& pattern, bool held) {
+    held ? remote.subscribed(pattern) : remote.unsubscribed(pattern);
+  });
+}
+
 std::unique_ptr<actor::Port> Router::port_for(Component& component) {
   return std::make_unique<ComponentPort>(*this, component);
 }
@@ -158,6 +165,7 @@ std::int64_t Router::request(const Sender& from, std::string_view target, abi::B
   }
   Message message{
       abi::kKindRequest, std::string(from.name), {}, {payload.begin(), payload.end()}, id};
+  message.timeout_ms = static_cast<std::uint32_t>(timeout_ms);
   std::int32_t delivered = deliver(from, std::move(message), target, route);
   if (delivered == abi::kOk) return static_cast<std::int64_t>(id);
   if (delivered == abi::kErrNotFound && owner) {
@@ -218,6 +226,17 @@ std::int32_t Router::publish(const Sender& from, std::string_view topic, abi::By
   if (!allowed(from, "publish", topic,
                from.capabilities && security::may_publish(*from.capabilities, topic)))
     return abi::kErrDenied;
+  if (remote_ && !route.local_only) {
+    Message message{abi::kKindPublish,
+                    std::string(from.name),
+                    std::string(topic),
+                    {payload.begin(), payload.end()},
+                    0};
+    if (!route.gate)
+      remote_->publish(message);
+    else if (!route.gate->hold({HeldOutput::Kind::publication, std::move(message), {}}))
+      return abi::kErrLimit;
+  }
   std::int32_t delivered = 0;
   for (const auto& subscriber : subscriptions_.subscribers_of(topic)) {
     Message message{abi::kKindPublish,
@@ -225,7 +244,27 @@ std::int32_t Router::publish(const Sender& from, std::string_view topic, abi::By
                     std::string(topic),
                     {payload.begin(), payload.end()},
                     0};
-    if (deliver(from, std::move(message), subscriber, {.gate = route.gate}) == abi::kOk)
+    // Subscribers are components here.
+    if (deliver(from, std::move(message), subscriber, {.gate = route.gate, .local_only = true}) ==
+        abi::kOk)
+      ++delivered;
+  }
+  return delivered;
+}
+
+std::int32_t Router::publish_via(const Sender& from, std::string_view pattern,
+                                 std::string_view topic, abi::Bytes payload) {
+  if (!is_valid_topic(topic) || !subject_matches(pattern, topic))
+    return malformed(topic, kMaxSubjectLength);
+  if (!fits(from, payload)) return abi::kErrTooBig;
+  std::int32_t delivered = 0;
+  for (const auto& subscriber : subscriptions_.subscribers_via(pattern, topic)) {
+    Message message{abi::kKindPublish,
+                    std::string(from.name),
+                    std::string(topic),
+                    {payload.begin(), payload.end()},
+                    0};
+    if (deliver(from, std::move(message), subscriber, {.local_only = true}) == abi::kOk)
       ++delivered;
   }
   return delivered;
@@ -258,14 +297,18 @@ void Router::unsubscribe_all(const std::string& subscriber) {
 
 // ---- delivery ----
 
-Component* Router::resolve(std::string_view target, RouteMemo* memo,
+Component* Router::resolve(std::string_view target, const Route& route,
                            std::shared_ptr<Component>& hold, Activations::Outcome& refusal) {
+  RouteMemo* memo = route.memo;
   if (memo && memo->target && memo->name == target && memo->removals == removals_.load() &&
       memo->target->state() != actor::ComponentState::stopped)
     return memo->target;
   // Read before the lookup: a removal after it voids the memo at the next use.
   std::uint64_t removals = removals_.load();
   hold = find(target);
+  // Another host's name is not activated here, even where a template here
+  // matches it: the lattice places each name on one host.
+  if (!hold && remote_ && !route.local_only && remote_->elsewhere(target)) return nullptr;
   if (!hold && activations_) {
     refusal = activations_->activate(target);
     hold = std::move(refusal.component);
@@ -278,15 +321,26 @@ bool Router::for_host_inbox(const Message& message, std::string_view target) con
   return target == actor::kHostSender && config_.host_inbox && message.kind != abi::kKindRequest;
 }
 
-Component* Router::live_target(const Message& message, std::string_view target, RouteMemo* memo,
-                               std::shared_ptr<Component>& hold, std::int32_t& code, bool& fresh) {
+Router::Destination Router::destination(const Message& message, std::string_view target,
+                                        const Route& route, std::shared_ptr<Component>& hold) {
   Activations::Outcome refusal;
-  Component* component = resolve(target, memo, hold, refusal);
-  fresh = refusal.fresh;
-  if (component && component->state() != actor::ComponentState::stopped) return component;
-  code = component ? abi::kErrNotFound : refusal.refusal;
+  Component* component = resolve(target, route, hold, refusal);
+  if (component && component->state() != actor::ComponentState::stopped)
+    return {.component = component, .fresh = refusal.fresh};
+  if (!component && remote_ && !route.local_only && remote_->elsewhere(target))
+    return {.remote = true};
   dead_letter(message, target, component ? "target stopped" : refusal.why);
-  return nullptr;
+  return {.code = component ? abi::kErrNotFound : refusal.refusal};
+}
+
+std::int32_t Router::forward(const Sender& from, const Message& message, std::string_view target) {
+  std::optional<std::int32_t> sent = remote_->forward(message, target);
+  if (!sent) {  // its host left meanwhile
+    dead_letter(message, target, "unknown target (its host left the lattice)");
+    return abi::kErrNotFound;
+  }
+  if (*sent == abi::kOk && from.component) from.component->count_sent();
+  return *sent;
 }
 
 actor::Mailbox::Push Router::push(Component& component, Message& message, const Route& route) {
@@ -306,20 +360,22 @@ std::int32_t Router::deliver(const Sender& from, Message message, std::string_vi
     return abi::kOk;
   }
   std::shared_ptr<Component> hold;
-  std::int32_t code = abi::kOk;
-  bool fresh = false;
-  Component* component = live_target(message, target, route.memo, hold, code, fresh);
-  if (!component) return code;
+  Destination to = destination(message, target, route, hold);
+  if (to.remote) return forward(from, message, target);
+  if (!to.component) return to.code;
+  Component* component = to.component;
   auto pushed = push(*component, message, route);
-  if (fresh) activations_->queue(*component);
+  if (to.fresh) activations_->queue(*component);
   // A virtual component deactivated since it was found: the name is free,
   // and finding it again activates a new instance. Each pass follows a
   // completed deactivation, so this ends.
   while (pushed == actor::Mailbox::Push::closed && component->deactivated()) {
-    component = live_target(message, target, route.memo, hold, code, fresh);
-    if (!component) return code;
+    to = destination(message, target, route, hold);
+    if (to.remote) return forward(from, message, target);
+    if (!to.component) return to.code;
+    component = to.component;
     pushed = push(*component, message, route);
-    if (fresh) activations_->queue(*component);
+    if (to.fresh) activations_->queue(*component);
   }
   if (pushed == actor::Mailbox::Push::accepted) {
     if (from.component) from.component->count_sent();
@@ -342,12 +398,10 @@ std::int32_t Router::deliver(const Sender& from, Message message, std::string_vi
 
 std::int32_t Router::hold(Message message, std::string_view target, const Route& route) {
   std::shared_ptr<Component> held;
-  std::int32_t code = abi::kOk;
-  bool fresh = false;
   if (!for_host_inbox(message, target)) {
-    Component* component = live_target(message, target, route.memo, held, code, fresh);
-    if (!component) return code;
-    if (fresh) activations_->queue(*component);  // the message comes at release
+    Destination to = destination(message, target, route, held);
+    if (!to.component && !to.remote) return to.code;
+    if (to.fresh) activations_->queue(*to.component);  // the message comes at release
   }
   HeldOutput output{HeldOutput::Kind::message, std::move(message), std::string(target)};
   if (route.gate->hold(std::move(output))) return abi::kOk;
@@ -358,6 +412,10 @@ std::int32_t Router::hold(Message message, std::string_view target, const Route&
 void Router::release(const Sender& from, HeldOutput held) {
   if (held.kind == HeldOutput::Kind::answer) {
     answer(held.message.correlation_id, held.message.status, std::move(held.message.payload));
+    return;
+  }
+  if (held.kind == HeldOutput::Kind::publication) {
+    remote_->publish(held.message);
     return;
   }
   bool request = held.message.kind == abi::kKindRequest;
@@ -374,6 +432,7 @@ void Router::drop(HeldOutput held, std::string_view why) {
     answer(held.message.correlation_id, abi::kStatusTargetError, {});
     return;
   }
+  if (held.kind == HeldOutput::Kind::publication) return;  // its local share is dead letters
   dead_letter(held.message, held.target, std::string(why));
 }
 

@@ -30,6 +30,7 @@
 #include "messaging/dead_letters.h"
 #include "messaging/output_gate.h"
 #include "messaging/pending_requests.h"
+#include "messaging/remote.h"
 #include "messaging/subjects.h"
 #include "security/capabilities.h"
 #include "security/gate.h"
@@ -78,6 +79,9 @@ struct Route {
   // Set: the message is checked now (name, rights, target known) and held
   // there until the sender's writes commit (see OutputGate).
   OutputGate* gate = nullptr;
+  // Came from another host: delivered here or refused, never sent on (its
+  // sender's host chose this one), and publications are not published again.
+  bool local_only = false;
 };
 
 struct RouterConfig {
@@ -142,6 +146,10 @@ class Router {
   // Virtual components: `activations` makes components for unknown names from
   // now on; set once, before any message.
   void set_activations(Activations& activations) { activations_ = &activations; }
+  // A lattice: names no local component holds may be owned by other hosts,
+  // and publications reach their subscribers too. Set once, before any
+  // message or subscription.
+  void set_remote(Remote& remote);
   // Registers a virtual component under its name unless one is registered
   // there already, which is then returned instead.
   std::shared_ptr<actor::Component> add_if_absent(std::shared_ptr<actor::Component> component);
@@ -176,6 +184,10 @@ class Router {
                          abi::Bytes payload, Route route = {});
   std::int32_t publish(const Sender& from, std::string_view topic, abi::Bytes payload,
                        Route route = {});
+  // A publication from another host, which came once per pattern held here
+  // that matches it; this is `pattern`'s share (see Subscriptions::subscribers_via).
+  std::int32_t publish_via(const Sender& from, std::string_view pattern, std::string_view topic,
+                           abi::Bytes payload);
   // What a gate held leaves now (its sender's writes committed). A request
   // that cannot be delivered then is completed with unknown_target (no such
   // target) or target_error (its mailbox is full).
@@ -217,16 +229,24 @@ class Router {
   // The target, and what keeps it alive while it is used (nothing when the
   // memo vouches for it). An unknown name may activate a virtual component;
   // when none is found, `refusal` says why.
-  actor::Component* resolve(std::string_view target, RouteMemo* memo,
+  actor::Component* resolve(std::string_view target, const Route& route,
                             std::shared_ptr<actor::Component>& hold, Activations::Outcome& refusal);
   // The host's inbox takes what a sender sends or publishes to "@host" (not
   // requests), when the host has one.
   bool for_host_inbox(const actor::Message& message, std::string_view target) const;
-  // resolve(), for a component that is not stopped; otherwise null, with the
-  // ABI code in `code`, and the message is recorded as a dead letter saying why.
-  actor::Component* live_target(const actor::Message& message, std::string_view target,
-                                RouteMemo* memo, std::shared_ptr<actor::Component>& hold,
-                                std::int32_t& code, bool& fresh);
+  // Where a message goes: a component here, another host, or nowhere.
+  struct Destination {
+    actor::Component* component = nullptr;  // here, not stopped
+    bool remote = false;                    // owned by another host
+    std::int32_t code = abi::kOk;           // nowhere: why, as an ABI code
+    bool fresh = false;                     // see Activations::Outcome::fresh
+  };
+  // resolve(), for a component that is not stopped, or the lattice's word that
+  // another host owns the name; otherwise the message is recorded as a dead
+  // letter saying why.
+  Destination destination(const actor::Message& message, std::string_view target,
+                          const Route& route, std::shared_ptr<actor::Component>& hold);
+  std::int32_t forward(const Sender& from, const actor::Message& message, std::string_view target);
   // Puts the message in the mailbox of `component` (resolved for `target`).
   actor::Mailbox::Push push(actor::Component& component, actor::Message& message,
                             const Route& route);
@@ -248,6 +268,7 @@ class Router {
   std::unordered_set<std::string> reserved_;
   std::atomic<std::uint64_t> removals_{0};
   Activations* activations_ = nullptr;
+  Remote* remote_ = nullptr;
 };
 
 // Splits a guest's newline-separated target list (a trailing newline is

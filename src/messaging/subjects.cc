@@ -60,7 +60,19 @@ bool Subscriptions::add(const std::string& subscriber, const std::string& patter
   auto entry = patterns_.try_emplace(subscriber).first;
   if (!entry->second.insert(pattern).second) return false;
   index_.insert(&entry->first, pattern);
+  held(pattern);
   return true;
+}
+
+void Subscriptions::held(const std::string& pattern) {
+  if (++holders_[pattern] == 1 && listener_) listener_(pattern, true);
+}
+
+void Subscriptions::let_go(const std::string& pattern) {
+  auto it = holders_.find(pattern);
+  if (--it->second > 0) return;
+  holders_.erase(it);
+  if (listener_) listener_(pattern, false);
 }
 
 bool Subscriptions::remove(const std::string& subscriber, const std::string& pattern) {
@@ -68,6 +80,7 @@ bool Subscriptions::remove(const std::string& subscriber, const std::string& pat
   auto entry = patterns_.find(subscriber);
   if (entry == patterns_.end() || entry->second.erase(pattern) == 0) return false;
   index_.erase(&entry->first, pattern);
+  let_go(pattern);
   // Dropping empty entries keeps memory flat under subscribe/unsubscribe churn.
   if (entry->second.empty()) patterns_.erase(entry);
   return true;
@@ -77,7 +90,10 @@ void Subscriptions::remove_all(const std::string& subscriber) {
   std::unique_lock lock(mutex_);
   auto entry = patterns_.find(subscriber);
   if (entry == patterns_.end()) return;
-  for (const auto& pattern : entry->second) index_.erase(&entry->first, pattern);
+  for (const auto& pattern : entry->second) {
+    index_.erase(&entry->first, pattern);
+    let_go(pattern);
+  }
   patterns_.erase(entry);
 }
 
@@ -100,6 +116,20 @@ std::vector<std::string> Subscriptions::subscribers_of(std::string_view topic) c
   std::vector<std::string> out;
   out.reserve(found.size());
   for (const std::string* subscriber : found) out.push_back(*subscriber);
+  return out;
+}
+
+std::vector<std::string> Subscriptions::subscribers_via(std::string_view pattern,
+                                                        std::string_view topic) const {
+  std::shared_lock lock(mutex_);
+  std::vector<std::string> out;
+  for (const std::string* subscriber : index_.match(topic)) {
+    // (A plain loop: clang 14, the fuzzing compiler, cannot use ranges here.)
+    const std::string* first = nullptr;
+    for (const std::string& held : patterns_.find(*subscriber)->second)
+      if (subject_matches(held, topic) && (!first || held < *first)) first = &held;
+    if (first && *first == pattern) out.push_back(*subscriber);
+  }
   return out;
 }
 

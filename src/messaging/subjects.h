@@ -4,6 +4,7 @@
 // literal.
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
@@ -41,16 +42,33 @@ class Subscriptions {
   // Each subscriber with at least one matching pattern, once, in no particular
   // order. Costs in proportion to the matching paths, not to all subscriptions.
   std::vector<std::string> subscribers_of(std::string_view topic) const;
+  // The subscribers of `topic` for whom `pattern` is the least (in byte
+  // order) of the patterns they hold that match it. A publication that came
+  // once per matching pattern (as a lattice's NATS subscriptions bring it)
+  // then reaches each subscriber once.
+  std::vector<std::string> subscribers_via(std::string_view pattern, std::string_view topic) const;
+
+  // Called, under the lock, when a pattern gets its first subscriber (true)
+  // or loses its last (false). Set before the first add().
+  void on_pattern_held(std::function<void(const std::string& pattern, bool held)> listener) {
+    listener_ = std::move(listener);
+  }
 
   // True when nothing is subscribed and the index has freed every node.
   bool empty() const;
   std::size_t index_nodes() const;
 
  private:
+  // A subscriber took `pattern`, or let it go (under the lock).
+  void held(const std::string& pattern);
+  void let_go(const std::string& pattern);
+
   mutable std::shared_mutex mutex_;
   // Patterns by subscriber, so that remove_all knows which index paths to
   // visit. The index points at these keys, which an unordered_map never moves.
   std::unordered_map<std::string, std::unordered_set<std::string>> patterns_;
+  std::unordered_map<std::string, std::size_t> holders_;  // by pattern
+  std::function<void(const std::string&, bool)> listener_;
   SubscriptionIndex index_;
 };
 

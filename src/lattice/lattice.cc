@@ -1,0 +1,574 @@
+#include "lattice/lattice.h"
+
+#include <spdlog/logger.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "actor/component.h"
+#include "messaging/names.h"
+#include "messaging/router.h"
+
+namespace wasmhive::lattice {
+namespace {
+
+using actor::Message;
+
+constexpr std::size_t kMaxToken = 64;
+// What may wait to be written to NATS, and the most one NATS message carries
+// (well under NATS's default max_payload of 1 MiB).
+constexpr std::size_t kOutboxBytes = 64 << 20;
+constexpr std::size_t kBatchBytes = 256 << 10;
+
+bool is_token(std::string_view text) {
+  return !text.empty() && text.size() <= kMaxToken &&
+         std::all_of(text.begin(), text.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+         });
+}
+
+// "<hostname>-<pid>", made a subject token.
+std::string default_host_id() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) name[0] = '\0';
+  std::string id;
+  for (char* c = name; *c && id.size() < kMaxToken - 12; ++c)
+    id += std::isalnum(static_cast<unsigned char>(*c)) || *c == '-' ? *c : '_';
+  if (id.empty()) id = "host";
+  return id + "-" + std::to_string(getpid());
+}
+
+std::uint64_t now_ns() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// A request's immediate refusal on the host that owns its target, as the
+// callback its requester gets.
+abi::CallbackStatus refusal_status(std::int64_t code) {
+  return code == abi::kErrNotFound ? abi::kStatusUnknownTarget : abi::kStatusTargetError;
+}
+
+}  // namespace
+
+Result<void> validate(const LatticeConfig& config) {
+  auto invalid = [](std::string what) {
+    return Error{Errc::invalid_argument, "lattice: " + std::move(what)};
+  };
+  if (config.url.empty()) return invalid("no NATS URL");
+  if (!is_token(config.name))
+    return invalid("the lattice name must be 1-64 letters, digits, '-' or '_'");
+  if (!config.host_id.empty() && !is_token(config.host_id))
+    return invalid("the host id must be 1-64 letters, digits, '-' or '_'");
+  if (config.heartbeat_interval < std::chrono::milliseconds(10))
+    return invalid("heartbeat_ms must be at least 10");
+  if (config.host_timeout < 2 * config.heartbeat_interval)
+    return invalid("host_timeout_ms must be at least twice heartbeat_ms");
+  return {};
+}
+
+Result<std::unique_ptr<Lattice>> Lattice::join(LatticeConfig config, Services services) {
+  if (auto valid = validate(config); !valid) return valid.error();
+  if (config.host_id.empty()) config.host_id = default_host_id();
+  std::unique_ptr<Lattice> lattice(new Lattice(std::move(config), std::move(services)));
+  if (auto started = lattice->start(); !started) return started.error();
+  return lattice;
+}
+
+Lattice::Lattice(LatticeConfig config, Services services)
+    : config_(std::move(config)),
+      services_(std::move(services)),
+      incarnation_(now_ns()),
+      membership_(config_.host_id, config_.host_timeout) {}
+
+Lattice::~Lattice() {
+  leave();
+  outbox_.reset();  // what waits is written first
+  link_.reset();    // no libnats callback runs after this
+}
+
+std::string Lattice::subject(std::string_view kind) const {
+  return "wasmhive." + config_.name + "." + std::string(kind);
+}
+
+Result<void> Lattice::start() {
+  auto& logger = *services_.logger;
+  LinkOptions options{.url = config_.url,
+                      .user = config_.user,
+                      .password = config_.password,
+                      .token = config_.token,
+                      .tls_ca_file = config_.tls_ca_file,
+                      .connection_name = "wasmhive " + config_.name + "/" + config_.host_id};
+  options.on_disconnected = [this] {
+    ++disconnections_;
+    disconnected_at_ms_ = steady_ms();
+    services_.logger->warn(
+        "lattice: lost the connection to NATS at {}; reconnecting (frames to other hosts are "
+        "buffered meanwhile)",
+        redacted(config_.url));
+  };
+  options.on_reconnected = [this] {
+    ++reconnections_;
+    services_.logger->warn(
+        "lattice: reconnected to NATS after {} ms; frames lost meanwhile are reported as the "
+        "hosts that sent them are heard again",
+        steady_ms() - disconnected_at_ms_.load());
+    beat(true, false);
+  };
+  options.on_error = [this](std::string_view what) {
+    services_.logger->warn("lattice: NATS reports: {}", what);
+  };
+  auto link = NatsLink::connect(std::move(options));
+  if (!link) return Error{Errc::unavailable, "lattice: " + link.error().message};
+  link_ = std::move(*link);
+  outbox_ = std::make_unique<Outbox>(*link_, kOutboxBytes, kBatchBytes);
+
+  auto own = [this](const std::string& subject, NatsLink::Handler handler) -> Result<void> {
+    auto sub = link_->subscribe(subject, std::move(handler));
+    if (!sub) return sub.error();
+    own_.push_back(std::move(*sub));
+    return {};
+  };
+  Result<void> subscribed =
+      own(subject("host." + config_.host_id),
+          [this](std::string_view, std::span<const std::uint8_t> data) { on_frames(data); });
+  if (subscribed)
+    subscribed =
+        own(subject("heartbeat"),
+            [this](std::string_view, std::span<const std::uint8_t> data) { on_heartbeat(data); });
+  if (subscribed)
+    subscribed = own(subject("probe"), [this](std::string_view, std::span<const std::uint8_t>) {
+      beat(false, false);
+    });
+  if (!subscribed) return Error{Errc::unavailable, "lattice: " + subscribed.error().message};
+
+  beat(true, false);
+  // Hosts already there answer a hello at once; one interval is ample.
+  std::this_thread::sleep_for(config_.heartbeat_interval);
+  logger.info("lattice '{}': joined as host '{}' at {} ({} other hosts)", config_.name,
+              config_.host_id, redacted(config_.url), status().peers.size());
+  std::lock_guard lock(tick_mutex_);
+  tick_timer_ = services_.timers.schedule_after(config_.heartbeat_interval, [this] { tick(); });
+  return {};
+}
+
+// ---- placement ----
+
+bool Lattice::template_here(std::string_view name) const {
+  std::string_view key = messaging::template_key(name);
+  return !key.empty() && templates_.contains(std::string(key));
+}
+
+void Lattice::add_template(std::string prefix) {
+  std::unique_lock lock(mutex_);
+  templates_.insert(std::move(prefix));
+  ++placement_version_;
+}
+
+void Lattice::placement_changed() {
+  ++placement_version_;
+}
+
+std::optional<std::string> Lattice::owner_elsewhere(std::string_view name) {
+  // A sender sends to one target many times: the last answer holds until
+  // placement changes. (Keyed by incarnation, not address: a lattice made
+  // where an old one was is another.)
+  struct Memo {
+    std::uint64_t lattice = 0, version = 0;
+    std::string name;
+    std::optional<std::string> owner;
+  };
+  thread_local Memo memo;
+  if (memo.lattice == incarnation_ && memo.version == placement_version_.load() &&
+      memo.name == name)
+    return memo.owner;
+  std::shared_lock lock(mutex_);
+  memo = {incarnation_, placement_version_.load(), std::string(name),
+          membership_.owner(name, template_here(name))};
+  return memo.owner;
+}
+
+bool Lattice::elsewhere(std::string_view target) {
+  return owner_elsewhere(target).has_value();
+}
+
+// ---- sending ----
+
+std::shared_ptr<Lattice::Stream> Lattice::stream_to(const std::string& host) {
+  {
+    std::shared_lock lock(mutex_);
+    if (auto it = streams_.find(host); it != streams_.end()) return it->second;
+  }
+  std::unique_lock lock(mutex_);
+  auto& stream = streams_[host];
+  if (!stream) {
+    stream = std::make_shared<Stream>();
+    stream->subject = subject("host." + host);
+  }
+  return stream;
+}
+
+std::int32_t Lattice::send_to(const std::string& host, Frame frame) {
+  frame.origin = config_.host_id;
+  if (encoded_size(frame) + 4 > link_->max_payload()) return abi::kErrTooBig;
+  auto stream = stream_to(host);
+  if (!outbox_->post(stream->subject, [&](std::vector<std::uint8_t>& batch) {
+        frame.seq = ++stream->sent;
+        append(frame, batch);
+      }))
+    return abi::kErrBusy;
+  ++frames_sent_;
+  return abi::kOk;
+}
+
+std::optional<std::int32_t> Lattice::forward(const Message& message, std::string_view target) {
+  auto owner = owner_elsewhere(target);
+  if (!owner) return std::nullopt;
+  bool request = message.kind == abi::kKindRequest;
+  Frame frame{.type = request ? FrameType::request : FrameType::send,
+              .correlation = message.correlation_id,
+              .timeout_ms = message.timeout_ms,
+              .sender = message.sender,
+              .target = target,
+              .payload = message.payload};
+  if (request) {
+    // Before it leaves: its answer may come back at once.
+    std::lock_guard lock(requests_mutex_);
+    requests_[message.correlation_id] = *owner;
+  }
+  std::int32_t sent = send_to(*owner, frame);
+  if (sent != abi::kOk && request) {
+    std::lock_guard lock(requests_mutex_);
+    requests_.erase(message.correlation_id);
+  }
+  return sent;
+}
+
+void Lattice::publish(const Message& message) {
+  Frame frame{.type = FrameType::publish,
+              .origin = config_.host_id,
+              .sender = message.sender,
+              .target = message.topic,
+              .payload = message.payload};
+  // Through the outbox, so that it keeps its place among the sender's frames.
+  if (encoded_size(frame) + 4 <= link_->max_payload() &&
+      outbox_->post(subject("pub." + message.topic),
+                    [&](std::vector<std::uint8_t>& batch) { append(frame, batch); }))
+    ++publications_sent_;
+  else
+    services_.logger->debug("lattice: a publication on '{}' could not be sent", message.topic);
+}
+
+void Lattice::subscribed(std::string_view pattern) {
+  std::lock_guard lock(subscriptions_mutex_);
+  if (left_for_subscriptions_) return;
+  std::string held(pattern);
+  auto sub = link_->subscribe(subject("pub." + held),
+                              [this, held](std::string_view, std::span<const std::uint8_t> data) {
+                                on_publications(held, data);
+                              });
+  if (!sub) {
+    services_.logger->error("lattice: publications on '{}' from other hosts will not arrive: {}",
+                            held, sub.error().message);
+    return;
+  }
+  patterns_[held] = std::move(*sub);
+}
+
+void Lattice::unsubscribed(std::string_view pattern) {
+  std::lock_guard lock(subscriptions_mutex_);
+  auto it = patterns_.find(std::string(pattern));
+  if (it == patterns_.end()) return;
+  // Called under the router's subscription lock, which the delivery thread
+  // may be waiting for: the subscription ends without waiting, and is freed
+  // once it has (prune_subscriptions).
+  it->second->cancel();
+  retired_.push_back(std::move(it->second));
+  patterns_.erase(it);
+}
+
+// ---- receiving ----
+
+void Lattice::received(const Frame& frame) {
+  ++frames_received_;
+  std::lock_guard lock(inbound_mutex_);
+  Inbound& in = inbound_[std::string(frame.origin)];
+  // A number at or below the last: the sender restarted its numbering.
+  if (in.last != 0 && frame.seq > in.last + 1) {
+    std::uint64_t gap = frame.seq - in.last - 1;
+    lost_in_transit_ += gap;
+    services_.logger->warn("lattice: {} frames from host '{}' were lost in transit", gap,
+                           frame.origin);
+  }
+  in.last = frame.seq;
+}
+
+void Lattice::malformed(std::string_view what) {
+  if (malformed_frames_++ == 0)
+    services_.logger->warn("lattice: dropped a malformed frame ({}); more are only counted", what);
+}
+
+void Lattice::on_frames(std::span<const std::uint8_t> batch) {
+  auto taken = for_each_frame(batch, [this](const Frame& frame) { on_frame(frame); });
+  if (!taken) malformed(taken.error().message);
+}
+
+void Lattice::on_frame(const Frame& frame) {
+  if (frame.type == FrameType::publish || frame.origin.empty() ||
+      !messaging::is_valid_target(frame.sender))
+    return malformed("a frame without a sender, or a publication on a host's subject");
+  received(frame);
+  switch (frame.type) {
+    case FrameType::send:
+      services_.router.send({frame.sender}, frame.target, frame.payload, {.local_only = true});
+      break;
+    case FrameType::request:
+      take_request(frame);
+      break;
+    case FrameType::reply:
+      take_reply(frame);
+      break;
+    case FrameType::publish:
+      break;
+  }
+}
+
+void Lattice::take_request(const Frame& frame) {
+  auto& router = services_.router;
+  std::string origin(frame.origin);
+  std::uint64_t correlation = frame.correlation;
+  auto answer = [this, origin, correlation](abi::CallbackStatus status,
+                                            std::span<const std::uint8_t> payload) {
+    send_to(origin, {.type = FrameType::reply,
+                     .correlation = correlation,
+                     .status = status,
+                     .sender = config_.host_id,
+                     .payload = payload});
+  };
+  std::int64_t timeout =
+      std::clamp<std::int64_t>(frame.timeout_ms, 1, router.config().max_request_timeout_ms);
+  std::int64_t id = router.request(
+      {frame.sender}, frame.target, frame.payload, timeout,
+      [answer](std::uint64_t, abi::CallbackStatus status, std::vector<std::uint8_t> payload) {
+        answer(status, payload);
+        return true;
+      },
+      nullptr, false, {.local_only = true});
+  if (id < 0) answer(refusal_status(id), {});
+}
+
+void Lattice::take_reply(const Frame& frame) {
+  {
+    std::lock_guard lock(requests_mutex_);
+    auto it = requests_.find(frame.correlation);
+    // Only the host asked answers; anything else is late (or confused).
+    if (it == requests_.end() || it->second != frame.origin) return;
+    requests_.erase(it);
+  }
+  services_.router.answer(frame.correlation, frame.status,
+                          {frame.payload.begin(), frame.payload.end()});
+}
+
+void Lattice::on_publications(const std::string& pattern, std::span<const std::uint8_t> batch) {
+  auto taken = for_each_frame(batch, [&](const Frame& frame) {
+    if (frame.type != FrameType::publish || !messaging::is_valid_target(frame.sender))
+      return malformed("a publication without a sender");
+    ++publications_received_;
+    services_.router.publish_via({frame.sender}, pattern, frame.target, frame.payload);
+  });
+  if (!taken) malformed(taken.error().message);
+}
+
+// ---- membership ----
+
+Heartbeat Lattice::heartbeat(bool hello, bool leaving) {
+  Heartbeat beat{
+      .host = config_.host_id, .incarnation = incarnation_, .hello = hello, .leaving = leaving};
+  for (const auto& component : services_.router.components())
+    if (!component->is_virtual()) beat.names.push_back(component->name());
+  {
+    std::shared_lock lock(mutex_);
+    beat.templates.assign(templates_.begin(), templates_.end());
+  }
+  if (services_.active_virtual) beat.active_virtual = services_.active_virtual();
+  std::lock_guard lock(inbound_mutex_);
+  for (const auto& [origin, in] : inbound_) beat.acks.push_back({origin, 0, in.last});
+  return beat;
+}
+
+void Lattice::beat(bool hello, bool leaving) {
+  if (!link_->publish(subject("heartbeat"), encode(heartbeat(hello, leaving))))
+    services_.logger->debug("lattice: a heartbeat could not be sent");
+}
+
+void Lattice::on_heartbeat(std::span<const std::uint8_t> bytes) {
+  auto beat = decode_heartbeat(bytes);
+  if (!beat) {
+    if (malformed_frames_++ == 0)
+      services_.logger->warn("lattice: dropped a malformed heartbeat ({})", beat.error().message);
+    return;
+  }
+  if (beat->host == config_.host_id) return;
+  auto now = services_.timers.clock().now();
+  std::optional<Peer> gone;
+  Membership::Heard heard;
+  {
+    std::unique_lock lock(mutex_);
+    auto version = membership_.version();
+    if (beat->leaving)
+      gone = membership_.forget(beat->host);
+    else
+      heard = membership_.hear(*beat, now);
+    if (membership_.version() != version) placement_changed();
+    if (auto it = streams_.find(beat->host); it != streams_.end())
+      for (const Ack& ack : beat->acks)
+        if (ack.origin == config_.host_id) it->second->acked = ack.seq;
+  }
+  if (gone) lost(*gone, "left the lattice", true);
+  if (heard.earlier) lost(*heard.earlier, "restarted", false);
+  if (heard.joined) {
+    services_.logger->info("lattice: host '{}' joined ({} components, {} templates)", beat->host,
+                           beat->names.size(), beat->templates.size());
+    for (const auto& name : beat->names)
+      if (auto here = services_.router.find(name); here && !here->is_virtual())
+        services_.logger->error(
+            "lattice: component '{}' is registered here and on host '{}'; the older host owns "
+            "it for the lattice, senders here reach this one",
+            name, beat->host);
+  }
+  if (beat->hello) this->beat(false, false);
+}
+
+void Lattice::lost(const Peer& peer, std::string_view how, bool left) {
+  std::uint64_t unacknowledged = 0;
+  {
+    std::unique_lock lock(mutex_);
+    if (auto it = streams_.find(peer.host); it != streams_.end()) {
+      std::uint64_t sent = it->second->sent, acked = it->second->acked;
+      unacknowledged = sent - std::min(acked, sent);
+      streams_.erase(it);
+    }
+  }
+  {
+    std::lock_guard lock(inbound_mutex_);
+    inbound_.erase(peer.host);
+  }
+  std::vector<std::uint64_t> waiting;
+  {
+    std::lock_guard lock(requests_mutex_);
+    for (auto it = requests_.begin(); it != requests_.end();)
+      if (it->second == peer.host) {
+        waiting.push_back(it->first);
+        it = requests_.erase(it);
+      } else {
+        ++it;
+      }
+  }
+  std::size_t answered = 0;
+  for (std::uint64_t id : waiting)
+    if (services_.router.pending().complete(id, abi::kStatusUnknownTarget, {}) !=
+        messaging::Completed::not_pending)
+      ++answered;
+  ++(left ? hosts_left_ : hosts_lost_);
+  unacknowledged_at_loss_ += unacknowledged;
+  requests_failed_by_loss_ += answered;
+  bool losses = answered > 0 || unacknowledged > 0;
+  services_.logger->log(
+      left && !losses ? spdlog::level::info : spdlog::level::warn,
+      "lattice: host '{}' {}: {} requests waiting on it answered unknown_target, {} frames sent "
+      "to it unacknowledged (perhaps never handled)",
+      peer.host, how, answered, unacknowledged);
+}
+
+void Lattice::prune_requests() {
+  // Requests that ended otherwise (a timeout, a cancel) need no answer.
+  std::lock_guard lock(requests_mutex_);
+  std::erase_if(requests_, [this](const auto& entry) {
+    return !services_.router.pending().contains(entry.first);
+  });
+}
+
+void Lattice::prune_subscriptions() {
+  std::lock_guard lock(subscriptions_mutex_);
+  std::erase_if(retired_, [](const auto& sub) { return sub->finished(); });
+}
+
+void Lattice::tick() {
+  std::lock_guard lock(tick_mutex_);
+  if (left_) return;
+  beat(false, false);
+  std::vector<Peer> gone;
+  {
+    std::unique_lock membership_lock(mutex_);
+    gone = membership_.expire(services_.timers.clock().now());
+    if (!gone.empty()) placement_changed();
+  }
+  for (const Peer& peer : gone)
+    lost(peer, "was lost (silent for " + std::to_string(config_.host_timeout.count()) + " ms)",
+         false);
+  prune_requests();
+  prune_subscriptions();
+  tick_timer_ = services_.timers.schedule_after(config_.heartbeat_interval, [this] { tick(); });
+}
+
+void Lattice::leave() {
+  {
+    std::lock_guard lock(tick_mutex_);
+    if (std::exchange(left_, true)) return;
+    services_.timers.cancel(tick_timer_);
+  }
+  beat(false, true);
+  if (auto flushed = link_->flush(std::chrono::seconds(1)); !flushed)
+    services_.logger->warn("lattice: could not say goodbye: {}", flushed.error().message);
+  std::unordered_map<std::string, std::unique_ptr<NatsLink::Subscription>> patterns;
+  std::vector<std::unique_ptr<NatsLink::Subscription>> retired, own;
+  {
+    std::lock_guard lock(subscriptions_mutex_);
+    left_for_subscriptions_ = true;
+    patterns.swap(patterns_);
+    retired.swap(retired_);
+    own.swap(own_);
+  }
+  // Destroyed here, outside the lock: each waits for its handler to finish.
+}
+
+LatticeStatus Lattice::status() const {
+  LatticeStatus out{
+      .lattice = config_.name, .host = config_.host_id, .connected = link_ && link_->connected()};
+  auto now = services_.timers.clock().now();
+  {
+    std::shared_lock lock(mutex_);
+    for (const auto& [host, peer] : membership_.peers()) {
+      PeerStatus p{.host = host, .components = peer.names, .active_virtual = peer.active_virtual};
+      for (const auto& prefix : peer.templates) p.templates.push_back(prefix + "*");
+      std::sort(p.templates.begin(), p.templates.end());
+      p.since_heard = std::chrono::duration_cast<std::chrono::milliseconds>(now - peer.last_seen);
+      out.peers.push_back(std::move(p));
+    }
+  }
+  std::sort(out.peers.begin(), out.peers.end(),
+            [](const auto& a, const auto& b) { return a.host < b.host; });
+  out.frames_sent = frames_sent_;
+  out.frames_received = frames_received_;
+  out.publications_sent = publications_sent_;
+  out.publications_received = publications_received_;
+  out.lost_in_transit = lost_in_transit_;
+  out.unacknowledged_at_loss = unacknowledged_at_loss_;
+  out.requests_failed_by_loss = requests_failed_by_loss_;
+  out.malformed_frames = malformed_frames_;
+  out.hosts_lost = hosts_lost_;
+  out.hosts_left = hosts_left_;
+  out.disconnections = disconnections_;
+  out.reconnections = reconnections_;
+  return out;
+}
+
+}  // namespace wasmhive::lattice
