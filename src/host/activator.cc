@@ -481,6 +481,25 @@ void Activator::sweep_idle(Template& t) {
                                   [this, &t] { sweep_idle(t); });
 }
 
+void Activator::release_misplaced(const std::function<bool(std::string_view)>& elsewhere) {
+  if (stopping_) return;
+  std::shared_lock templates_lock(templates_mutex_);
+  for (auto& [prefix, t] : templates_) {
+    std::lock_guard lock(t->mutex);
+    for (auto& idle : t->idle)
+      for (auto it = idle.begin(); it != idle.end();) {
+        Member* member = *it;
+        if (!elsewhere(member->component->name()) || !member->component->looks_idle()) {
+          ++it;
+          continue;
+        }
+        it = idle.erase(it);
+        member->idle_at.reset();
+        begin_deactivation(*t, *member, false);
+      }
+  }
+}
+
 void Activator::begin_deactivation(Template& t, Member& member, bool evicting) {
   member.deactivating = true;
   if (evicting) {

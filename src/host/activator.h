@@ -87,6 +87,10 @@ class Activator final : public messaging::Activations {
   // name is free for a new activation (its worker's thread).
   void forget(actor::Component& component);
   std::vector<TemplateStatus> statuses() const;
+  // Placement changed (a lattice host came or went): idle instances whose
+  // names now belong elsewhere are deactivated, so that the next message for
+  // them goes to their new host. Busy ones follow once idle for idle_timeout.
+  void release_misplaced(const std::function<bool(std::string_view name)>& elsewhere);
   // Shutdown: no more activations; each instance drains until the deadline,
   // runs its shutdown export and hibernates. Returns the messages left over
   // (dead letters) per name that had any.

@@ -132,12 +132,21 @@ class HostImpl final : public Host,
   Result<void> join_lattice() {
     if (!config_.lattice) return {};
     auto joined = lattice::Lattice::join(
-        *config_.lattice,
-        {.router = *router_, .timers = *timers_, .logger = logger_, .active_virtual = [this] {
-           std::uint64_t active = 0;
-           for (const auto& t : activator_->statuses()) active += t.active;
-           return active;
-         }});
+        *config_.lattice, {.router = *router_,
+                           .timers = *timers_,
+                           .logger = logger_,
+                           .active_virtual =
+                               [this] {
+                                 std::uint64_t active = 0;
+                                 for (const auto& t : activator_->statuses()) active += t.active;
+                                 return active;
+                               },
+                           .placement_changed =
+                               [this](lattice::Lattice& lattice) {
+                                 activator_->release_misplaced([&lattice](std::string_view name) {
+                                   return lattice.elsewhere(name);
+                                 });
+                               }});
     if (!joined) return joined.error();
     lattice_ = std::move(*joined);
     router_->set_remote(*lattice_);

@@ -420,6 +420,7 @@ void Lattice::on_heartbeat(std::span<const std::uint8_t> bytes) {
   auto now = services_.timers.clock().now();
   std::optional<Peer> gone;
   Membership::Heard heard;
+  bool moved = false;
   {
     std::unique_lock lock(mutex_);
     auto version = membership_.version();
@@ -427,13 +428,15 @@ void Lattice::on_heartbeat(std::span<const std::uint8_t> bytes) {
       gone = membership_.forget(beat->host);
     else
       heard = membership_.hear(*beat, now);
-    if (membership_.version() != version) placement_changed();
+    moved = membership_.version() != version;
+    if (moved) placement_changed();
     if (auto it = streams_.find(beat->host); it != streams_.end())
       for (const Ack& ack : beat->acks)
         if (ack.origin == config_.host_id) it->second->acked = ack.seq;
   }
   if (gone) lost(*gone, "left the lattice", true);
   if (heard.earlier) lost(*heard.earlier, "restarted", false);
+  if (moved && services_.placement_changed) services_.placement_changed(*this);
   if (heard.joined) {
     services_.logger->info("lattice: host '{}' joined ({} components, {} templates)", beat->host,
                            beat->names.size(), beat->templates.size());
@@ -514,12 +517,14 @@ void Lattice::tick() {
   for (const Peer& peer : gone)
     lost(peer, "was lost (silent for " + std::to_string(config_.host_timeout.count()) + " ms)",
          false);
+  if (!gone.empty() && services_.placement_changed) services_.placement_changed(*this);
   prune_requests();
   prune_subscriptions();
   tick_timer_ = services_.timers.schedule_after(config_.heartbeat_interval, [this] { tick(); });
 }
 
 void Lattice::leave() {
+  if (!link_) return;  // it never joined
   {
     std::lock_guard lock(tick_mutex_);
     if (std::exchange(left_, true)) return;

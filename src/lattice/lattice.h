@@ -56,6 +56,8 @@ class Lattice final : public messaging::Remote {
     std::shared_ptr<spdlog::logger> logger;
     // Virtual components active here, for the heartbeat.
     std::function<std::uint64_t()> active_virtual{};
+    // A host came or went: names may have moved (see Activator::release_misplaced).
+    std::function<void(Lattice&)> placement_changed{};
   };
   // Connects, subscribes, says hello and listens one heartbeat interval for
   // the hosts already there, so that names they own are known before this

@@ -5,6 +5,7 @@
 // with wildcards, a host killed with SIGKILL mid-load, and the NATS server
 // restarted mid-load.
 #include <gtest/gtest.h>
+#include <nats/nats.h>
 #include <signal.h>
 
 #include <atomic>
@@ -256,6 +257,133 @@ TEST_F(LatticeTest, AHostKilledMidLoadAnswersEveryWaitingRequestOnce) {
   std::sscanf(counts.c_str(), "%ld %ld %ld %ld", &ok, &timed_out, &other, &refused);
   EXPECT_EQ(ok + timed_out + other + refused, 200) << counts;
   EXPECT_EQ(a->late_replies(), 0u);
+}
+
+// A template on several hosts: each name has one instance in the lattice,
+// whichever host it is reached from; when a host leaves or joins, names move
+// and stay reachable.
+TEST_F(LatticeTest, VirtualComponentsLiveOnOneHostAndMoveWhenHostsComeAndGo) {
+  actor::TemplateSpec visitor{.pattern = "user/*", .idle_timeout = 60s};
+  visitor.component = guest_spec("", "visitor");
+  visitor.component.config = {{"storage", "off"}};
+  auto with_template = [&](const std::string& id, Inbox& inbox) {
+    auto made = make_host(id, inbox);
+    EXPECT_TRUE(made && made->add_template(visitor));
+    return made;
+  };
+  auto activations = [](const host::Host& h) { return h.templates()[0].activations; };
+  // "mem=<hits> ...": the hits of the one instance that answered.
+  auto hits = [](host::Host& from, const std::string& name) {
+    auto reply = ask(from, name, "?");
+    EXPECT_EQ(reply.status, abi::kStatusOk) << name;
+    return std::stoi(text(reply.payload).substr(4));
+  };
+  Inbox inbox_a, inbox_b, inbox_c;
+  auto a = with_template("a", inbox_a);
+  auto b = with_template("b", inbox_b);
+  ASSERT_TRUE(a && b && sees_hosts(*a, 1) && sees_hosts(*b, 1));
+  ASSERT_TRUE(eventually([&] { return !a->lattice_status()->peers[0].templates.empty(); }));
+  ASSERT_TRUE(eventually([&] { return !b->lattice_status()->peers[0].templates.empty(); }));
+
+  constexpr int kNames = 200;
+  auto name = [](int i) { return "user/" + std::to_string(i); };
+  for (int i = 0; i < kNames; ++i) ASSERT_TRUE(a->send(name(i), bytes("hit")));
+  for (int i = 0; i < kNames; ++i) ASSERT_TRUE(b->send(name(i), bytes("hit")));
+  // Both hits reached the same instance, wherever it lives.
+  for (int i = 0; i < kNames; ++i) EXPECT_EQ(hits(*a, name(i)), 2) << name(i);
+  EXPECT_EQ(activations(*a) + activations(*b), static_cast<std::uint64_t>(kNames));
+  EXPECT_GT(activations(*a), 0u);
+  EXPECT_GT(activations(*b), 0u);
+  auto on_b = activations(*b);
+
+  // b leaves: its names activate on a (afresh: state stays with the host
+  // that had it), a's own keep theirs.
+  b.reset();
+  ASSERT_TRUE(sees_hosts(*a, 0));
+  int fresh = 0;
+  for (int i = 0; i < kNames; ++i) {
+    int h = hits(*a, name(i));  // a request is no hit: 0 for a fresh instance
+    EXPECT_TRUE(h == 0 || h == 2) << name(i) << ": " << h;
+    fresh += h == 0;
+  }
+  EXPECT_EQ(fresh, static_cast<int>(on_b));
+  EXPECT_EQ(activations(*a), static_cast<std::uint64_t>(kNames));
+
+  // c joins: the names it wins leave a (idle there, they are deactivated)
+  // and one instance answers each, from either host.
+  auto c = with_template("c", inbox_c);
+  ASSERT_TRUE(c && sees_hosts(*a, 1));
+  ASSERT_TRUE(eventually([&] { return !a->lattice_status()->peers[0].templates.empty(); }));
+  ASSERT_TRUE(eventually([&] { return a->templates()[0].active <= kNames - on_b / 2; }));
+  for (int i = 0; i < kNames; ++i) {
+    int before = hits(*a, name(i));
+    EXPECT_EQ(hits(*c, name(i)), before) << name(i);
+  }
+  EXPECT_GT(activations(*c), 0u);
+}
+
+// What other hosts (or anything that can publish on the lattice's subjects)
+// send is checked again here: garbage is counted, not acted on; a payload
+// too large for NATS is refused to its sender.
+TEST_F(LatticeTest, BadFramesAreCountedAndOversizedPayloadsRefused) {
+  Inbox inbox_a, inbox_b;
+  auto a = make_host("a", inbox_a);
+  auto b = make_host("b", inbox_b);
+  ASSERT_TRUE(a && b && sees_hosts(*a, 1));
+  ASSERT_TRUE(b->spawn(guest_spec("b/echo", "echo")));
+  ASSERT_TRUE(eventually([&] { return a->lattice_status()->peers[0].components.size() == 2; }));
+
+  natsConnection* raw = nullptr;
+  ASSERT_EQ(natsConnection_ConnectTo(&raw, url_.c_str()), NATS_OK);
+  std::string host_subject = "wasmhive." + lattice_ + ".host.b";
+  for (const char* junk : {"", "\x01", "\xff\xff\xff\xff garbage", "\x05\x00\x00\x00\x01\x01"})
+    natsConnection_PublishString(raw, host_subject.c_str(), junk);
+  natsConnection_PublishString(raw, ("wasmhive." + lattice_ + ".heartbeat").c_str(), "not one");
+  natsConnection_Flush(raw);
+  natsConnection_Destroy(raw);
+  ASSERT_TRUE(eventually([&] { return b->lattice_status()->malformed_frames >= 4; }));
+  // b works on.
+  EXPECT_EQ(ask(*a, "b/echo", "still").status, abi::kStatusOk);
+
+  std::vector<std::uint8_t> huge(1 << 20, 'x');  // the router's cap, past NATS's with a header
+  auto sent = a->send("b/echo", huge);
+  ASSERT_FALSE(sent);
+  EXPECT_EQ(sent.error().code, Errc::limit_exceeded);
+  EXPECT_EQ(ask(*a, "b/echo", "after").status, abi::kStatusOk);
+}
+
+// Credentials from the manifest or the environment; never in the log.
+TEST_F(LatticeTest, CredentialsAreCheckedAndNeverLogged) {
+  NatsServer guarded({"--user", "hive", "--pass", "s3cret-pw"});
+  Inbox inbox;
+  host::HostConfig config{.workers = 1};
+  config.on_message = inbox.sink();
+  config.lattice = LatticeConfig{.url = guarded.url(), .name = lattice_, .host_id = "a"};
+  auto refused = host::Host::create(config);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::unavailable);
+  config.lattice->user = "hive";
+  config.lattice->password = "wrong";
+  refused = host::Host::create(config);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("cannot connect"), std::string::npos);
+  config.lattice->password = "s3cret-pw";
+  auto a = host::Host::create(config);
+  ASSERT_TRUE(a) << a.error().describe();
+  ASSERT_TRUE((*a)->spawn(guest_spec("a/echo", "echo")));
+
+  auto manifest = dir_.path() / "b.toml";
+  std::ofstream(manifest) << "[lattice]\nuser = \"hive\"\n" << component("b/relay", "relay", "");
+  setenv("WASMHIVE_LATTICE_PASSWORD", "s3cret-pw", 1);
+  Cli b({"run", manifest.string(), "--in-memory", "--log-level", "debug", "--lattice",
+         "nats://hive:s3cret-pw@127.0.0.1:" + std::to_string(guarded.port()), "--lattice-name",
+         lattice_, "--host-id", "b", "--request", "a/echo=through"});
+  unsetenv("WASMHIVE_LATTICE_PASSWORD");
+  ASSERT_TRUE(b.read_until("reply <- a/echo (ok): through")) << b.output();
+  b.signal(SIGTERM);
+  EXPECT_EQ(b.wait(), 0);
+  EXPECT_EQ(b.output().find("s3cret-pw"), std::string::npos) << b.output();
+  EXPECT_NE(b.output().find("nats://***@127.0.0.1"), std::string::npos) << b.output();
 }
 
 TEST_F(LatticeOwnServerTest, NatsRestartedMidLoadLosesNothingUnreported) {
