@@ -14,18 +14,9 @@ if [ "${WASMHIVE_SKIP_FUZZ:-0}" != 1 ]; then
 fi
 # The lattice tests share one nats-server, on a port it picks on loopback
 # (tests that restart the server start their own); stopped when this ends.
-nats_server="$(command -v nats-server || echo /usr/sbin/nats-server)"
-nats_log="$(mktemp)"
-"$nats_server" -a 127.0.0.1 -p -1 >"$nats_log" 2>&1 &
-nats_pid=$!
-trap 'kill "$nats_pid" 2>/dev/null; wait "$nats_pid" 2>/dev/null; rm -f "$nats_log"' EXIT
-nats_port=""
-for _ in $(seq 200); do
-  nats_port="$(sed -n 's/.*Listening for client connections on 127.0.0.1:\([0-9]*\).*/\1/p' "$nats_log")"
-  [ -n "$nats_port" ] && break
-  kill -0 "$nats_pid" 2>/dev/null || { cat "$nats_log" >&2; exit 1; }
-  sleep 0.05
-done
-[ -n "$nats_port" ] || { echo "test: nats-server did not start" >&2; cat "$nats_log" >&2; exit 1; }
-export WASMHIVE_TEST_NATS_URL="nats://127.0.0.1:$nats_port"
+# shellcheck source=lib/nats.sh
+. "$root/scripts/lib/nats.sh"
+trap stop_nats_server EXIT
+start_nats_server
+export WASMHIVE_TEST_NATS_URL="$NATS_URL"
 ctest --test-dir "$build" --output-on-failure -j "$(nproc)"

@@ -252,19 +252,19 @@ std::optional<std::int32_t> Lattice::forward(const Message& message, std::string
   return sent;
 }
 
-void Lattice::publish(const Message& message) {
+std::int32_t Lattice::publish(const Message& message) {
   Frame frame{.type = FrameType::publish,
               .origin = config_.host_id,
               .sender = message.sender,
               .target = message.topic,
               .payload = message.payload};
+  if (encoded_size(frame) + 4 > link_->max_payload()) return abi::kErrTooBig;
   // Through the outbox, so that it keeps its place among the sender's frames.
-  if (encoded_size(frame) + 4 <= link_->max_payload() &&
-      outbox_->post(subject("pub." + message.topic),
-                    [&](std::vector<std::uint8_t>& batch) { append(frame, batch); }))
-    ++publications_sent_;
-  else
-    services_.logger->debug("lattice: a publication on '{}' could not be sent", message.topic);
+  if (!outbox_->post(subject("pub." + message.topic),
+                     [&](std::vector<std::uint8_t>& batch) { append(frame, batch); }))
+    return abi::kErrBusy;
+  ++publications_sent_;
+  return abi::kOk;
 }
 
 void Lattice::subscribed(std::string_view pattern) {

@@ -85,7 +85,7 @@ class Lattice final : public messaging::Remote {
   bool elsewhere(std::string_view target) override;
   std::optional<std::int32_t> forward(const actor::Message& message,
                                       std::string_view target) override;
-  void publish(const actor::Message& message) override;
+  std::int32_t publish(const actor::Message& message) override;
   void subscribed(std::string_view pattern) override;
   void unsubscribed(std::string_view pattern) override;
 

@@ -22,8 +22,9 @@ class Remote {
   // local router's to resolve.
   virtual std::optional<std::int32_t> forward(const actor::Message& message,
                                               std::string_view target) = 0;
-  // A publication (message.topic) for the subscribers on other hosts.
-  virtual void publish(const actor::Message& message) = 0;
+  // A publication (message.topic) for the subscribers on other hosts: kOk,
+  // kErrTooBig (more than NATS carries) or kErrBusy (it cannot take it now).
+  virtual std::int32_t publish(const actor::Message& message) = 0;
   // A pattern got its first local subscriber, or lost its last.
   virtual void subscribed(std::string_view pattern) = 0;
   virtual void unsubscribed(std::string_view pattern) = 0;

@@ -232,10 +232,12 @@ std::int32_t Router::publish(const Sender& from, std::string_view topic, abi::By
                     std::string(topic),
                     {payload.begin(), payload.end()},
                     0};
-    if (!route.gate)
-      remote_->publish(message);
-    else if (!route.gate->hold({HeldOutput::Kind::publication, std::move(message), {}}))
+    // Other hosts first: one that cannot take it refuses the whole publication.
+    if (!route.gate) {
+      if (std::int32_t sent = remote_->publish(message); sent != abi::kOk) return sent;
+    } else if (!route.gate->hold({HeldOutput::Kind::publication, std::move(message), {}})) {
       return abi::kErrLimit;
+    }
   }
   std::int32_t delivered = 0;
   for (const auto& subscriber : subscriptions_.subscribers_of(topic)) {
@@ -415,7 +417,8 @@ void Router::release(const Sender& from, HeldOutput held) {
     return;
   }
   if (held.kind == HeldOutput::Kind::publication) {
-    remote_->publish(held.message);
+    if (remote_->publish(held.message) != abi::kOk)
+      dead_letter(held.message, held.message.topic, "publication too large or NATS busy");
     return;
   }
   bool request = held.message.kind == abi::kKindRequest;

@@ -349,6 +349,9 @@ TEST_F(LatticeTest, BadFramesAreCountedAndOversizedPayloadsRefused) {
   auto sent = a->send("b/echo", huge);
   ASSERT_FALSE(sent);
   EXPECT_EQ(sent.error().code, Errc::limit_exceeded);
+  auto published = a->publish("orders.huge", huge);
+  ASSERT_FALSE(published);
+  EXPECT_EQ(published.error().code, Errc::limit_exceeded);
   EXPECT_EQ(ask(*a, "b/echo", "after").status, abi::kStatusOk);
 }
 
