@@ -21,8 +21,11 @@ echo "bench: storage..."
 # A fixed workload: 1,000,000 virtual components, 20,000 active, beside Erlang.
 echo "bench: virtual components (about a minute)..."
 "$build/bench/virtual_bench" --markdown "$out/virtual.md" > /dev/null
+# A fixed workload: two hosts of a lattice over a nats-server it starts, beside raw libnats.
+echo "bench: the lattice (under a minute)..."
+"$build/bench/lattice_bench" --markdown "$out/lattice.md" > /dev/null
 python3 "$root/bench/report.py" "$out/engine.json" "$out/runtime.json" --storage "$out/storage.json" \
-  --virtual "$out/virtual.md" \
+  --virtual "$out/virtual.md" --lattice "$out/lattice.md" \
   --markdown "$root/docs/benchmarks.md" --chart-data "$out/ratios.dat"
 gnuplot -e "data='$out/ratios.dat'; output='$root/docs/benchmarks.png'" "$root/bench/ratios.gp"
 echo "bench: wrote docs/benchmarks.md and docs/benchmarks.png"

@@ -91,8 +91,9 @@ Lattice::Lattice(LatticeConfig config, Services services)
 
 Lattice::~Lattice() {
   leave();
-  outbox_.reset();  // what waits is written first
-  link_.reset();    // no libnats callback runs after this
+  unsubscribe_all();  // if it never joined
+  outbox_.reset();    // what waits is written first
+  link_.reset();      // no libnats callback runs after this
 }
 
 std::string Lattice::subject(std::string_view kind) const {
@@ -150,9 +151,19 @@ Result<void> Lattice::start() {
     });
   if (!subscribed) return Error{Errc::unavailable, "lattice: " + subscribed.error().message};
 
-  beat(true, false);
-  // Hosts already there answer a hello at once; one interval is ample.
+  // First listen: hosts already there answer a probe with their heartbeat
+  // at once (one interval is ample), so their names are known before this
+  // host registers any, and a host with this id is found before this one
+  // announces itself.
+  if (!link_->publish(subject("probe"), {}))
+    return Error{Errc::unavailable, "lattice: cannot reach the NATS server"};
   std::this_thread::sleep_for(config_.heartbeat_interval);
+  if (id_taken_)
+    return Error{Errc::already_exists, "lattice: host id '" + config_.host_id +
+                                           "' is taken by another host of lattice '" +
+                                           config_.name + "'"};
+  joined_ = true;
+  beat(true, false);
   logger.info("lattice '{}': joined as host '{}' at {} ({} other hosts)", config_.name,
               config_.host_id, redacted(config_.url), status().peers.size());
   std::lock_guard lock(tick_mutex_);
@@ -416,7 +427,13 @@ void Lattice::on_heartbeat(std::span<const std::uint8_t> bytes) {
       services_.logger->warn("lattice: dropped a malformed heartbeat ({})", beat.error().message);
     return;
   }
-  if (beat->host == config_.host_id) return;
+  if (beat->host == config_.host_id) {
+    // NATS does not echo our own: another host has this id. Frames for it
+    // would reach both, so the one that joins second gives up (see start).
+    if (!beat->leaving && !id_taken_.exchange(true))
+      services_.logger->error("lattice: another host uses this host's id '{}'", config_.host_id);
+    return;
+  }
   auto now = services_.timers.clock().now();
   std::optional<Peer> gone;
   Membership::Heard heard;
@@ -524,7 +541,7 @@ void Lattice::tick() {
 }
 
 void Lattice::leave() {
-  if (!link_) return;  // it never joined
+  if (!joined_) return;
   {
     std::lock_guard lock(tick_mutex_);
     if (std::exchange(left_, true)) return;
@@ -533,6 +550,10 @@ void Lattice::leave() {
   beat(false, true);
   if (auto flushed = link_->flush(std::chrono::seconds(1)); !flushed)
     services_.logger->warn("lattice: could not say goodbye: {}", flushed.error().message);
+  unsubscribe_all();
+}
+
+void Lattice::unsubscribe_all() {
   std::unordered_map<std::string, std::unique_ptr<NatsLink::Subscription>> patterns;
   std::vector<std::unique_ptr<NatsLink::Subscription>> retired, own;
   {

@@ -133,6 +133,8 @@ class Lattice final : public messaging::Remote {
   void lost(const Peer& peer, std::string_view how, bool left);
   void prune_requests();
   void prune_subscriptions();
+  // Ends every subscription, waiting for their handlers (not on the delivery thread).
+  void unsubscribe_all();
 
   const LatticeConfig config_;
   Services services_;
@@ -169,6 +171,8 @@ class Lattice final : public messaging::Remote {
       requests_failed_by_loss_{0}, malformed_frames_{0}, hosts_lost_{0}, hosts_left_{0},
       disconnections_{0}, reconnections_{0};
   std::atomic<std::int64_t> disconnected_at_ms_{0};
+  std::atomic<bool> id_taken_{false};  // another host heartbeats under our id
+  bool joined_ = false;                // start() succeeded: leave() says goodbye
 };
 
 }  // namespace wasmhive::lattice

@@ -349,6 +349,15 @@ TEST_F(LatticeTest, BadFramesAreCountedAndOversizedPayloadsRefused) {
   auto sent = a->send("b/echo", huge);
   ASSERT_FALSE(sent);
   EXPECT_EQ(sent.error().code, Errc::limit_exceeded);
+  // A second host under a taken id does not join.
+  Inbox inbox_twin;
+  host::HostConfig twin{.workers = 1};
+  twin.on_message = inbox_twin.sink();
+  twin.lattice = config("b");
+  auto refused = host::Host::create(twin);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::already_exists);
+
   auto published = a->publish("orders.huge", huge);
   ASSERT_FALSE(published);
   EXPECT_EQ(published.error().code, Errc::limit_exceeded);
