@@ -311,7 +311,9 @@ void Lattice::unsubscribed(std::string_view pattern) {
 void Lattice::received(const Frame& frame) {
   ++frames_received_;
   std::lock_guard lock(inbound_mutex_);
-  Inbound& in = inbound_[std::string(frame.origin)];
+  auto it = inbound_.find(frame.origin);
+  if (it == inbound_.end()) it = inbound_.emplace(std::string(frame.origin), Inbound{}).first;
+  Inbound& in = it->second;
   // A number at or below the last: the sender restarted its numbering.
   if (in.last != 0 && frame.seq > in.last + 1) {
     std::uint64_t gap = frame.seq - in.last - 1;

@@ -36,6 +36,7 @@
 #include "lattice/outbox.h"
 #include "lattice/status.h"
 #include "messaging/remote.h"
+#include "util/string_hash.h"
 #include "util/timer_service.h"
 
 namespace spdlog {
@@ -144,7 +145,7 @@ class Lattice final : public messaging::Remote {
 
   mutable std::shared_mutex mutex_;  // membership_, streams_, templates_
   Membership membership_;
-  std::unordered_map<std::string, std::shared_ptr<Stream>> streams_;
+  std::unordered_map<std::string, std::shared_ptr<Stream>, StringHash, std::equal_to<>> streams_;
   std::unordered_set<std::string> templates_;
   // Bumped (under mutex_) when a name's owner may have changed: membership
   // or local templates. Lets owner lookups be remembered per thread.
@@ -154,7 +155,7 @@ class Lattice final : public messaging::Remote {
   std::unordered_map<std::uint64_t, std::string> requests_;  // id here -> host asked
 
   mutable std::mutex inbound_mutex_;
-  std::unordered_map<std::string, Inbound> inbound_;  // by origin host
+  std::unordered_map<std::string, Inbound, StringHash, std::equal_to<>> inbound_;  // by origin
 
   std::mutex subscriptions_mutex_;
   std::unordered_map<std::string, std::unique_ptr<NatsLink::Subscription>> patterns_;

@@ -22,7 +22,6 @@ Outbox::~Outbox() {
 
 bool Outbox::post(const std::string& subject,
                   const std::function<void(std::vector<std::uint8_t>&)>& append) {
-  auto now = std::chrono::steady_clock::now();
   std::unique_lock lock(mutex_);
   if (bytes_ >= max_bytes_) return false;
   bool was_empty = queue_.empty();
@@ -33,9 +32,15 @@ bool Outbox::post(const std::string& subject,
   append(batch.bytes);
   ++batch.frames;
   bytes_ += batch.bytes.size() - before;
-  bool quiet = now - last_post_ > kQuiet;
-  last_post_ = now;
-  if (was_empty && quiet && !writing_) {
+  // The clock is read only when the queue was empty: in a burst that is
+  // once per write, so posts in between cost no clock read.
+  bool quiet = false;
+  if (was_empty && !writing_) {
+    auto now = std::chrono::steady_clock::now();
+    quiet = now - last_post_ > kQuiet;
+    last_post_ = now;
+  }
+  if (quiet) {
     write(lock);                      // this frame alone, from here
     if (queue_.empty()) return true;  // else: more came meanwhile, for the thread
   } else if (!was_empty || writing_) {

@@ -1,10 +1,10 @@
 // Frames on their way to other hosts. Senders append frames to the batch for
 // their subject, and batches are written as one NATS message each, in the
 // order frames were appended:
-//   - a frame that comes after a quiet spell (nothing posted for kQuiet) is
-//     written at once by its sender: a request and its reply pay no thread
-//     switch (nor libnats' own batching, which holds each write for a
-//     millisecond);
+//   - a frame that finds the outbox empty and idle, kQuiet after the last
+//     one that did, is written at once by its sender: a request and its
+//     reply pay no thread switch (nor libnats' own batching, which holds
+//     each write for a millisecond);
 //   - under load, frames wait for the outbox's thread, which finds many of
 //     them and writes them with one system call.
 // The spell is measured on the real clock: it shapes performance only.

@@ -67,7 +67,7 @@ void Router::add(std::shared_ptr<Component> component) {
 
 std::shared_ptr<Component> Router::unregister(std::string_view name) {
   std::unique_lock lock(registry_mutex_);
-  auto it = registry_.find(std::string(name));
+  auto it = registry_.find(name);
   if (it == registry_.end()) return nullptr;
   auto component = std::move(it->second);
   registry_.erase(it);
@@ -78,7 +78,7 @@ std::shared_ptr<Component> Router::unregister(std::string_view name) {
 
 std::shared_ptr<Component> Router::find(std::string_view name) const {
   std::shared_lock lock(registry_mutex_);
-  auto it = registry_.find(std::string(name));
+  auto it = registry_.find(name);
   return it == registry_.end() ? nullptr : it->second;
 }
 

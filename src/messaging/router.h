@@ -34,6 +34,7 @@
 #include "messaging/subjects.h"
 #include "security/capabilities.h"
 #include "security/gate.h"
+#include "util/string_hash.h"
 
 namespace spdlog {
 class logger;
@@ -263,7 +264,8 @@ class Router {
   PendingRequests pending_;
 
   mutable std::shared_mutex registry_mutex_;
-  std::unordered_map<std::string, std::shared_ptr<actor::Component>> registry_;
+  std::unordered_map<std::string, std::shared_ptr<actor::Component>, StringHash, std::equal_to<>>
+      registry_;
   std::vector<std::shared_ptr<actor::Component>> order_;  // as added; pruned on unregister
   std::unordered_set<std::string> reserved_;
   std::atomic<std::uint64_t> removals_{0};

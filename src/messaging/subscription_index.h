@@ -12,6 +12,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "util/string_hash.h"
+
 namespace wasmhive::messaging {
 
 class SubscriptionIndex {
@@ -39,14 +41,9 @@ class SubscriptionIndex {
 
  private:
   struct Node;
-  struct TokenHash {
-    using is_transparent = void;  // look children up by string_view without a copy
-    std::size_t operator()(std::string_view token) const {
-      return std::hash<std::string_view>{}(token);
-    }
-  };
+  // Children are looked up by string_view, without a copy.
   using Children =
-      std::unordered_map<std::string, std::unique_ptr<Node>, TokenHash, std::equal_to<>>;
+      std::unordered_map<std::string, std::unique_ptr<Node>, StringHash, std::equal_to<>>;
   using Members = std::unordered_set<Subscriber>;
   struct Node {
     Children literal;
