@@ -383,7 +383,10 @@ void Lattice::take_reply(const Frame& frame) {
     std::lock_guard lock(requests_mutex_);
     auto it = requests_.find(frame.correlation);
     // Only the host asked answers; anything else is late (or confused).
-    if (it == requests_.end() || it->second != frame.origin) return;
+    if (it == requests_.end() || it->second != frame.origin) {
+      services_.router.pending().note_late();
+      return;
+    }
     requests_.erase(it);
   }
   services_.router.answer(frame.correlation, frame.status,

@@ -67,6 +67,11 @@ void PendingRequests::complete_all(abi::CallbackStatus status) {
   }
 }
 
+void PendingRequests::note_late() {
+  std::lock_guard lock(mutex_);
+  ++late_;
+}
+
 bool PendingRequests::contains(std::uint64_t id) const {
   std::lock_guard lock(mutex_);
   return entries_.contains(id);

@@ -44,6 +44,9 @@ class PendingRequests {
   void complete_all(abi::CallbackStatus status);
 
   bool contains(std::uint64_t id) const;
+  // An answer came for a request that ended otherwise (its requester's host
+  // had already forgotten it): counted with the late ones.
+  void note_late();
   std::size_t size() const;
   std::uint64_t late() const;
 

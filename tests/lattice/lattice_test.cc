@@ -125,9 +125,10 @@ class LatticeOwnServerTest : public LatticeTest {
 };
 
 TEST_F(LatticeTest, SendAndRequestReplyCallbackAcrossHosts) {
-  auto b = run_host(
-      "b", component("b/relay", "relay", "send = [\"@host\"]") + component("b/echo", "echo", ""));
-  auto c = run_host("c", component("c/echo", "echo", ""));
+  auto b = run_host("b", component("b/relay", "relay", "send = [\"@host\"]") +
+                             component("b/echo", "echo", "send = [\"a/*\"]") +
+                             component("b/flaky", "flaky", ""));
+  auto c = run_host("c", component("c/echo", "echo", "send = [\"a/*\"]"));
   Inbox inbox;
   auto a = make_host("a", inbox);
   ASSERT_TRUE(a && sees_hosts(*a, 2));
@@ -157,6 +158,28 @@ TEST_F(LatticeTest, SendAndRequestReplyCallbackAcrossHosts) {
   id = ask_text(*a, "a/narrow", "req b/echo 5000 x");
   EXPECT_EQ(inbox.wait_for("cb|" + id + "|"), "cb|" + id + "|4|");
   EXPECT_EQ(ask_text(*a, "a/narrow", "send b/echo x"), std::to_string(abi::kErrDenied));
+
+  // Broadcast reaches each name on its host (the echoes answer the relay).
+  EXPECT_EQ(ask_text(*a, "a/relay", "bcast b/echo,c/echo,b/echo both"), "2");
+  EXPECT_TRUE(inbox.wait_for("msg|0|b/echo||both"));
+  EXPECT_TRUE(inbox.wait_for("msg|0|c/echo||both"));
+
+  // A cancelled request gets no callback; the answer that comes anyway is late.
+  id = ask_text(*a, "a/relay", "req b/flaky 10000 spin 300");
+  EXPECT_EQ(ask_text(*a, "a/relay", "cancel " + id), "0");
+  EXPECT_TRUE(eventually([&] { return a->late_replies() == 1; }));
+  EXPECT_EQ(inbox.count("cb|" + id + "|"), 0u);
+
+  // One sender's messages to one receiver on another host keep their order.
+  for (int i = 0; i < 50; ++i)
+    ASSERT_TRUE(a->send("a/relay", bytes("send b/relay m" + std::to_string(i))));
+  ASSERT_TRUE(b->read_until("msg|0|a/relay||m49")) << b->output();
+  std::size_t at = 0;
+  for (int i = 0; i < 50; ++i) {
+    auto next = b->output().find("msg|0|a/relay||m" + std::to_string(i) + "\n", at);
+    ASSERT_NE(next, std::string::npos) << "m" << i << " missing or out of order";
+    at = next;
+  }
 
   // A name registered on another host cannot be taken here.
   auto taken = a->spawn(guest_spec("b/echo", "echo"));
