@@ -33,7 +33,9 @@ void add_lattice_options(CLI::App& command, LatticeOptions& options, bool for_ru
                                "tls://...; overrides [lattice] url)"
                              : "The lattice's NATS server (nats://HOST:PORT, or tls://...)");
   command.add_option("--lattice-name", options.name,
-                     "The lattice's name on that server (default: [lattice] name, or \"default\")");
+                     for_run ? "The lattice's name on that server (default: [lattice] name, or "
+                               "\"default\")"
+                             : "The lattice's name on that server (default: \"default\")");
   if (for_run)
     command.add_option("--host-id", options.host_id,
                        "This host's id in the lattice (default: [lattice] host_id, or "

@@ -2,6 +2,8 @@
 
 #include <nats/nats.h>
 
+#include <exception>
+#include <string>
 #include <utility>
 
 namespace wasmhive::lattice {
@@ -42,8 +44,14 @@ struct LinkCallbacks {
   static void deliver(natsConnection*, natsSubscription*, natsMsg* msg, void* self) {
     auto& sub = *static_cast<NatsLink::Subscription*>(self);
     const auto* data = reinterpret_cast<const std::uint8_t*>(natsMsg_GetData(msg));
-    sub.handler_(natsMsg_GetSubject(msg),
-                 {data, static_cast<std::size_t>(natsMsg_GetDataLength(msg))});
+    // No C++ exception may unwind into libnats (C): one that gets here (out
+    // of memory) costs this message, reported as an error.
+    try {
+      sub.handler_(natsMsg_GetSubject(msg),
+                   {data, static_cast<std::size_t>(natsMsg_GetDataLength(msg))});
+    } catch (const std::exception& e) {
+      if (sub.on_error_) sub.on_error_(std::string("a message was dropped: ") + e.what());
+    }
     natsMsg_Destroy(msg);
   }
   static void completed(void* self) {
@@ -143,6 +151,7 @@ Result<std::unique_ptr<NatsLink::Subscription>> NatsLink::subscribe(const std::s
                                                                     Handler handler) {
   std::unique_ptr<Subscription> sub(new Subscription());
   sub->handler_ = std::move(handler);
+  sub->on_error_ = options_.on_error;
   natsStatus s = natsConnection_Subscribe(&sub->sub_, connection_, subject.c_str(),
                                           LinkCallbacks::deliver, sub.get());
   if (s != NATS_OK) return failure(("cannot subscribe to " + subject).c_str(), s);

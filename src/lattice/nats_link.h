@@ -68,6 +68,7 @@ class NatsLink {
     friend struct LinkCallbacks;
     Subscription() = default;
     Handler handler_;
+    std::function<void(std::string_view)> on_error_;
     __natsSubscription* sub_ = nullptr;
     std::mutex mutex_;
     std::condition_variable done_cv_;
