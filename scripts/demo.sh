@@ -23,7 +23,10 @@ stock_pid=""
 # shellcheck source=lib/nats.sh
 . "$root/scripts/lib/nats.sh"
 cleanup() {
-  [ -n "$stock_pid" ] && kill "$stock_pid" 2>/dev/null && wait "$stock_pid" 2>/dev/null
+  if [ -n "$stock_pid" ]; then
+    kill "$stock_pid" 2>/dev/null || true
+    wait "$stock_pid" 2>/dev/null || true
+  fi
   stop_nats_server
   rm -rf "$data"
 }
@@ -34,8 +37,9 @@ orders=(--send "shop/gateway=o-1 apple 2"
         --send "shop/gateway=o-4 glitch 1"
         --send "shop/gateway=o-5 apple 3")
 if [ "$split" = 0 ]; then
-  exec "$build/wasmhive" run "$build/examples/shop/app.toml" --until-idle --data-dir "$data" \
+  "$build/wasmhive" run "$build/examples/shop/app.toml" --until-idle --data-dir "$data" \
     "${orders[@]}"
+  exit
 fi
 
 start_nats_server

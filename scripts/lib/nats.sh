@@ -24,9 +24,14 @@ start_nats_server() {
   NATS_URL="nats://127.0.0.1:$port"
 }
 
+# Never fails: it runs in EXIT traps, where a failure would become the
+# script's exit code (nats-server exits 1 on SIGTERM).
 stop_nats_server() {
-  [ -n "$NATS_PID" ] && kill "$NATS_PID" 2>/dev/null && wait "$NATS_PID" 2>/dev/null
-  [ -n "$NATS_LOG" ] && rm -f "$NATS_LOG"
+  if [ -n "$NATS_PID" ]; then
+    kill "$NATS_PID" 2>/dev/null || true
+    wait "$NATS_PID" 2>/dev/null || true
+  fi
+  if [ -n "$NATS_LOG" ]; then rm -f "$NATS_LOG"; fi
   NATS_PID=""
   NATS_LOG=""
 }

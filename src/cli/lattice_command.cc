@@ -28,14 +28,21 @@ void from_env(std::string& field, const char* variable) {
 }  // namespace
 
 void add_lattice_options(CLI::App& command, LatticeOptions& options, bool for_run) {
-  command.add_option("--lattice", options.url,
-                     for_run ? "Join the lattice on this NATS server (nats://HOST:PORT, or "
-                               "tls://...; overrides [lattice] url)"
-                             : "The lattice's NATS server (nats://HOST:PORT, or tls://...)");
+  command.add_option(
+      "--lattice", options.url,
+      std::string(for_run ? "Join the lattice on this NATS server (nats://HOST:PORT, "
+                            "or tls://...; overrides [lattice] url)"
+                          : "The lattice's NATS server (nats://HOST:PORT, or "
+                            "tls://...)") +
+          ". Credentials: in the URL, in [lattice], or WASMHIVE_LATTICE_USER, "
+          "WASMHIVE_LATTICE_PASSWORD, WASMHIVE_LATTICE_TOKEN");
   command.add_option("--lattice-name", options.name,
                      for_run ? "The lattice's name on that server (default: [lattice] name, or "
                                "\"default\")"
                              : "The lattice's name on that server (default: \"default\")");
+  command.add_option("--tls-ca-file", options.tls_ca_file,
+                     "Certificate authorities (PEM) to trust for a tls:// lattice URL (overrides "
+                     "[lattice] tls_ca_file)");
   if (for_run)
     command.add_option("--host-id", options.host_id,
                        "This host's id in the lattice (default: [lattice] host_id, or "
@@ -44,17 +51,23 @@ void add_lattice_options(CLI::App& command, LatticeOptions& options, bool for_ru
 
 std::optional<lattice::LatticeConfig> lattice_config(
     const std::optional<lattice::LatticeConfig>& manifest, const LatticeOptions& options) {
-  if (!manifest && options.url.empty()) return std::nullopt;
+  if (!manifest && options.url.empty()) return std::nullopt;  // (see lattice_options_used)
   lattice::LatticeConfig config = manifest.value_or(lattice::LatticeConfig{});
   if (!options.url.empty()) config.url = options.url;
   if (!options.name.empty()) config.name = options.name;
   if (!options.host_id.empty()) config.host_id = options.host_id;
+  if (!options.tls_ca_file.empty()) config.tls_ca_file = options.tls_ca_file;
   if (config.token.empty()) {
     from_env(config.user, "WASMHIVE_LATTICE_USER");
     from_env(config.password, "WASMHIVE_LATTICE_PASSWORD");
   }
   if (config.user.empty()) from_env(config.token, "WASMHIVE_LATTICE_TOKEN");
   return config;
+}
+
+bool lattice_options_without_lattice(const std::optional<lattice::LatticeConfig>& manifest,
+                                     const LatticeOptions& options) {
+  return !manifest && options.url.empty() && (!options.name.empty() || !options.host_id.empty());
 }
 
 int lattice_status(const LatticeStatusOptions& options) {

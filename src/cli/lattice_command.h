@@ -16,12 +16,13 @@ class App;
 namespace wasmhive::cli {
 
 struct LatticeOptions {
-  std::string url;      // --lattice
-  std::string name;     // --lattice-name
-  std::string host_id;  // --host-id (run only)
+  std::string url;          // --lattice
+  std::string name;         // --lattice-name
+  std::string host_id;      // --host-id (run only)
+  std::string tls_ca_file;  // --tls-ca-file
 };
 
-// Adds --lattice, --lattice-name and, for `run`, --host-id.
+// Adds --lattice, --lattice-name, --tls-ca-file and, for `run`, --host-id.
 void add_lattice_options(CLI::App& command, LatticeOptions& options, bool for_run);
 
 // The manifest's [lattice] with the command line's options over it, and
@@ -29,6 +30,10 @@ void add_lattice_options(CLI::App& command, LatticeOptions& options, bool for_ru
 // manifest gives none. None when neither asks for a lattice.
 std::optional<lattice::LatticeConfig> lattice_config(
     const std::optional<lattice::LatticeConfig>& manifest, const LatticeOptions& options);
+
+// --lattice-name or --host-id given, but no lattice to join: a usage error.
+bool lattice_options_without_lattice(const std::optional<lattice::LatticeConfig>& manifest,
+                                     const LatticeOptions& options);
 
 struct LatticeStatusOptions {
   LatticeOptions lattice;

@@ -134,8 +134,9 @@ std::string_view text_of(std::span<const std::uint8_t> bytes) {
 
 // One whole line on stdout (escaped already: it may carry a guest's bytes).
 void print_line(const std::string& line) {
-  std::fwrite(line.data(), 1, line.size(), stdout);
-  std::fputc('\n', stdout);
+  // One write: lines printed from several threads (the host inbox) never mix.
+  std::string whole = line + '\n';
+  std::fwrite(whole.data(), 1, whole.size(), stdout);
 }
 
 // "NAME=PAYLOAD" → {NAME, PAYLOAD}.
@@ -179,6 +180,9 @@ Result<std::filesystem::path> data_file(const Manifest& manifest, const RunOptio
 
 Result<std::unique_ptr<host::Host>> make_host(const Manifest& manifest, const RunOptions& options,
                                               StopSignal& stop) {
+  if (lattice_options_without_lattice(manifest.lattice, options.lattice))
+    return make_error(Errc::invalid_argument,
+                      "--lattice-name and --host-id need a lattice: --lattice URL or [lattice]");
   auto file = data_file(manifest, options);
   if (!file) return file.error();
   host::HostConfig config{.workers = manifest.workers,
@@ -306,8 +310,8 @@ void report_lattice(const lattice::LatticeStatus& l) {
   std::printf(
       "lattice %s: host %s, %zu other host(s); %llu frame(s) sent, %llu received, %llu "
       "publication(s) sent, %llu received; %llu lost in transit, %llu unacknowledged by lost "
-      "hosts, %llu request(s) answered unknown_target by a host loss; %llu host(s) lost, %llu "
-      "reconnection(s)\n",
+      "hosts, %llu request(s) answered unknown_target by a host loss, %llu refused by NATS, %llu "
+      "malformed; %llu host(s) lost, %llu disconnection(s), %llu reconnection(s)\n",
       l.lattice.c_str(), l.host.c_str(), l.peers.size(),
       static_cast<unsigned long long>(l.frames_sent),
       static_cast<unsigned long long>(l.frames_received),
@@ -316,7 +320,10 @@ void report_lattice(const lattice::LatticeStatus& l) {
       static_cast<unsigned long long>(l.lost_in_transit),
       static_cast<unsigned long long>(l.unacknowledged_at_loss),
       static_cast<unsigned long long>(l.requests_failed_by_loss),
+      static_cast<unsigned long long>(l.dropped_by_nats),
+      static_cast<unsigned long long>(l.malformed_frames),
       static_cast<unsigned long long>(l.hosts_lost),
+      static_cast<unsigned long long>(l.disconnections),
       static_cast<unsigned long long>(l.reconnections));
 }
 

@@ -222,7 +222,10 @@ class HostImpl final : public Host,
     if (!group) return make_error(Errc::not_found, "no group '" + std::string(group_name) + "'");
     std::string pattern = spec.pattern;
     if (auto added = activator_->add(std::move(spec), *group); !added) return added;
-    if (lattice_) lattice_->add_template(*template_prefix(pattern));  // add() checked it
+    if (lattice_) {
+      lattice_->add_template(*template_prefix(pattern));  // add() checked it
+      lattice_->announce();
+    }
     return {};
   }
 
@@ -350,9 +353,6 @@ class HostImpl final : public Host,
     std::lock_guard once(shutdown_mutex_);
     if (report_) return *report_;
     stopping_ = true;
-    // Other hosts forget this one now: their requests to it are answered
-    // unknown_target there, and nothing new comes in while it drains.
-    if (lattice_) lattice_->leave();
     drain_.start(drain_deadline);
     // Past the deadline, no call may hold the shutdown up: each is interrupted.
     DrainWatchdog watchdog([this] {
@@ -382,6 +382,10 @@ class HostImpl final : public Host,
       report.undelivered += left;
       report.per_component.emplace_back(component.name(), left);
     }
+    // Drained: what other hosts sent meanwhile was answered or is a dead
+    // letter. Now they forget this host, and answer what still waits on it
+    // unknown_target there.
+    if (lattice_) lattice_->leave();
     router_->pending().complete_all(abi::kStatusUnknownTarget);
     summarize();
     gate_.audit().flush();

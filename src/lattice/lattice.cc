@@ -16,6 +16,8 @@ namespace {
 using actor::Message;
 
 constexpr std::size_t kMaxToken = 64;
+// A jump in a host's numbering larger than any outage explains: a new stream.
+constexpr std::uint64_t kMaxGap = 1 << 24;
 // What may wait to be written to NATS, and the most one NATS message carries
 // (well under NATS's default max_payload of 1 MiB).
 constexpr std::size_t kOutboxBytes = 64 << 20;
@@ -64,6 +66,12 @@ Result<void> validate(const LatticeConfig& config) {
     return Error{Errc::invalid_argument, "lattice: " + std::move(what)};
   };
   if (config.url.empty()) return invalid("no NATS URL");
+  for (std::string_view scheme : {"http://", "https://", "ws://", "wss://"})
+    if (std::string_view(config.url).starts_with(scheme))
+      return invalid("the URL must be nats://HOST:PORT or tls://HOST:PORT");
+  if (!config.token.empty() && !config.user.empty())
+    return invalid("give a user and password, or a token, not both");
+  if (!config.password.empty() && config.user.empty()) return invalid("a password needs a user");
   if (!is_token(config.name))
     return invalid("the lattice name must be 1-64 letters, digits, '-' or '_'");
   if (!config.host_id.empty() && !is_token(config.host_id))
@@ -130,7 +138,9 @@ Result<void> Lattice::start() {
   auto link = NatsLink::connect(std::move(options));
   if (!link) return Error{Errc::unavailable, "lattice: " + link.error().message};
   link_ = std::move(*link);
-  outbox_ = std::make_unique<Outbox>(*link_, kOutboxBytes, kBatchBytes);
+  // A batch must fit in one NATS message, whatever the server allows.
+  outbox_ =
+      std::make_unique<Outbox>(*link_, kOutboxBytes, std::min(kBatchBytes, link_->max_payload()));
 
   auto own = [this](const std::string& subject, NatsLink::Handler handler) -> Result<void> {
     auto sub = link_->subscribe(subject, std::move(handler));
@@ -139,12 +149,8 @@ Result<void> Lattice::start() {
     return {};
   };
   Result<void> subscribed =
-      own(subject("host." + config_.host_id),
-          [this](std::string_view, std::span<const std::uint8_t> data) { on_frames(data); });
-  if (subscribed)
-    subscribed =
-        own(subject("heartbeat"),
-            [this](std::string_view, std::span<const std::uint8_t> data) { on_heartbeat(data); });
+      own(subject("heartbeat"),
+          [this](std::string_view, std::span<const std::uint8_t> data) { on_heartbeat(data); });
   if (subscribed)
     subscribed = own(subject("probe"), [this](std::string_view, std::span<const std::uint8_t>) {
       beat(false, false);
@@ -162,6 +168,12 @@ Result<void> Lattice::start() {
     return Error{Errc::already_exists, "lattice: host id '" + config_.host_id +
                                            "' is taken by another host of lattice '" +
                                            config_.name + "'"};
+  // Only now: a host refused its id never takes the other's frames.
+  if (auto taken =
+          own(subject("host." + config_.host_id),
+              [this](std::string_view, std::span<const std::uint8_t> data) { on_frames(data); });
+      !taken)
+    return Error{Errc::unavailable, "lattice: " + taken.error().message};
   joined_ = true;
   beat(true, false);
   logger.info("lattice '{}': joined as host '{}' at {} ({} other hosts)", config_.name,
@@ -229,9 +241,10 @@ std::shared_ptr<Lattice::Stream> Lattice::stream_to(const std::string& host) {
 
 std::int32_t Lattice::send_to(const std::string& host, Frame frame) {
   frame.origin = config_.host_id;
-  if (encoded_size(frame) + 4 > link_->max_payload()) return abi::kErrTooBig;
+  std::size_t size = encoded_size(frame) + 4;
+  if (size > link_->max_payload()) return abi::kErrTooBig;
   auto stream = stream_to(host);
-  if (!outbox_->post(stream->subject, [&](std::vector<std::uint8_t>& batch) {
+  if (!outbox_->post(stream->subject, size, [&](std::vector<std::uint8_t>& batch) {
         frame.seq = ++stream->sent;
         append(frame, batch);
       }))
@@ -269,9 +282,10 @@ std::int32_t Lattice::publish(const Message& message) {
               .sender = message.sender,
               .target = message.topic,
               .payload = message.payload};
-  if (encoded_size(frame) + 4 > link_->max_payload()) return abi::kErrTooBig;
+  std::size_t size = encoded_size(frame) + 4;
+  if (size > link_->max_payload()) return abi::kErrTooBig;
   // Through the outbox, so that it keeps its place among the sender's frames.
-  if (!outbox_->post(subject("pub." + message.topic),
+  if (!outbox_->post(subject("pub." + message.topic), size,
                      [&](std::vector<std::uint8_t>& batch) { append(frame, batch); }))
     return abi::kErrBusy;
   ++publications_sent_;
@@ -314,12 +328,20 @@ void Lattice::received(const Frame& frame) {
   auto it = inbound_.find(frame.origin);
   if (it == inbound_.end()) it = inbound_.emplace(std::string(frame.origin), Inbound{}).first;
   Inbound& in = it->second;
-  // A number at or below the last: the sender restarted its numbering.
-  if (in.last != 0 && frame.seq > in.last + 1) {
+  // A number at or below the last: the sender restarted its numbering. A
+  // jump no outage explains is taken the same way, not counted as lost.
+  if (in.last != 0 && frame.seq > in.last + 1 && frame.seq - in.last <= kMaxGap) {
     std::uint64_t gap = frame.seq - in.last - 1;
     lost_in_transit_ += gap;
-    services_.logger->warn("lattice: {} frames from host '{}' were lost in transit", gap,
-                           frame.origin);
+    in.unreported += gap;
+    // At most one line per host and second: the count stays exact.
+    auto now = std::chrono::steady_clock::now();
+    if (now - in.reported >= std::chrono::seconds(1)) {
+      services_.logger->warn("lattice: {} frames from host '{}' were lost in transit",
+                             in.unreported, frame.origin);
+      in.unreported = 0;
+      in.reported = now;
+    }
   }
   in.last = frame.seq;
 }
@@ -335,13 +357,19 @@ void Lattice::on_frames(std::span<const std::uint8_t> batch) {
 }
 
 void Lattice::on_frame(const Frame& frame) {
-  if (frame.type == FrameType::publish || frame.origin.empty() ||
+  // The origin becomes a subject (a reply's) and a key: only a host id will do.
+  if (frame.type == FrameType::publish || !is_token(frame.origin) ||
       !messaging::is_valid_target(frame.sender))
-    return malformed("a frame without a sender, or a publication on a host's subject");
+    return malformed(
+        "a frame without a valid origin or sender, or a publication on a host's "
+        "subject");
   received(frame);
   switch (frame.type) {
     case FrameType::send:
-      services_.router.send({frame.sender}, frame.target, frame.payload, {.local_only = true});
+      if (std::int32_t sent = services_.router.send({frame.sender}, frame.target, frame.payload,
+                                                    {.local_only = true});
+          sent == abi::kErrTooBig || sent == abi::kErrInvalid)
+        refused(frame, sent);  // (other refusals are dead letters already)
       break;
     case FrameType::request:
       take_request(frame);
@@ -352,6 +380,19 @@ void Lattice::on_frame(const Frame& frame) {
     case FrameType::publish:
       break;
   }
+}
+
+void Lattice::refused(const Frame& frame, std::int32_t code) {
+  Message message{frame.type == FrameType::publish ? abi::kKindPublish : abi::kKindSend,
+                  std::string(frame.sender),
+                  frame.type == FrameType::publish ? std::string(frame.target) : std::string(),
+                  {},
+                  0};
+  services_.router.dead_letter(message, frame.target,
+                               code == abi::kErrTooBig
+                                   ? "from another host: larger than this host's max_payload"
+                                   : "from another host: an invalid name or topic",
+                               frame.payload.size());
 }
 
 void Lattice::take_request(const Frame& frame) {
@@ -398,7 +439,9 @@ void Lattice::on_publications(const std::string& pattern, std::span<const std::u
     if (frame.type != FrameType::publish || !messaging::is_valid_target(frame.sender))
       return malformed("a publication without a sender");
     ++publications_received_;
-    services_.router.publish_via({frame.sender}, pattern, frame.target, frame.payload);
+    std::int32_t delivered =
+        services_.router.publish_via({frame.sender}, pattern, frame.target, frame.payload);
+    if (delivered < 0) refused(frame, delivered);
   });
   if (!taken) malformed(taken.error().message);
 }
@@ -416,13 +459,24 @@ Heartbeat Lattice::heartbeat(bool hello, bool leaving) {
   }
   if (services_.active_virtual) beat.active_virtual = services_.active_virtual();
   std::lock_guard lock(inbound_mutex_);
-  for (const auto& [origin, in] : inbound_) beat.acks.push_back({origin, 0, in.last});
+  for (const auto& [origin, in] : inbound_)
+    if (in.incarnation != 0) beat.acks.push_back({origin, in.incarnation, in.last});
   return beat;
 }
 
 void Lattice::beat(bool hello, bool leaving) {
-  if (!link_->publish(subject("heartbeat"), encode(heartbeat(hello, leaving))))
-    services_.logger->debug("lattice: a heartbeat could not be sent");
+  auto bytes = encode(heartbeat(hello, leaving));
+  if (bytes.size() > link_->max_payload()) {
+    // Other hosts would lose this one: say so, once a while.
+    if (heartbeat_failures_++ % 100 == 0)
+      services_.logger->error(
+          "lattice: this host's heartbeat ({} bytes: its component names) is larger than the "
+          "NATS server takes ({} bytes); other hosts will count it as lost",
+          bytes.size(), link_->max_payload());
+    return;
+  }
+  if (!link_->publish(subject("heartbeat"), bytes) && heartbeat_failures_++ % 100 == 0)
+    services_.logger->warn("lattice: a heartbeat could not be sent (NATS unavailable)");
 }
 
 void Lattice::on_heartbeat(std::span<const std::uint8_t> bytes) {
@@ -430,6 +484,11 @@ void Lattice::on_heartbeat(std::span<const std::uint8_t> bytes) {
   if (!beat) {
     if (malformed_frames_++ == 0)
       services_.logger->warn("lattice: dropped a malformed heartbeat ({})", beat.error().message);
+    return;
+  }
+  if (!is_token(beat->host)) {
+    if (malformed_frames_++ == 0)
+      services_.logger->warn("lattice: dropped a heartbeat whose host is not a valid id");
     return;
   }
   if (beat->host == config_.host_id) {
@@ -454,22 +513,36 @@ void Lattice::on_heartbeat(std::span<const std::uint8_t> bytes) {
     if (moved) placement_changed();
     if (auto it = streams_.find(beat->host); it != streams_.end())
       for (const Ack& ack : beat->acks)
-        if (ack.origin == config_.host_id) it->second->acked = ack.seq;
+        if (ack.origin == config_.host_id && ack.incarnation == incarnation_)
+          it->second->acked = ack.seq;
+  }
+  if (!beat->leaving) {
+    std::lock_guard lock(inbound_mutex_);
+    auto it = inbound_.find(beat->host);
+    if (it == inbound_.end()) it = inbound_.emplace(beat->host, Inbound{}).first;
+    it->second.incarnation = beat->incarnation;
   }
   if (gone) lost(*gone, "left the lattice", true);
   if (heard.earlier) lost(*heard.earlier, "restarted", false);
   if (moved && services_.placement_changed) services_.placement_changed(*this);
-  if (heard.joined) {
+  if (heard.joined)
     services_.logger->info("lattice: host '{}' joined ({} components, {} templates)", beat->host,
                            beat->names.size(), beat->templates.size());
-    for (const auto& name : beat->names)
-      if (auto here = services_.router.find(name); here && !here->is_virtual())
-        services_.logger->error(
-            "lattice: component '{}' is registered here and on host '{}'; the older host owns "
-            "it for the lattice, senders here reach this one",
-            name, beat->host);
-  }
+  if (moved && !beat->leaving) report_clashes(*beat);
   if (beat->hello) this->beat(false, false);
+}
+
+void Lattice::report_clashes(const Heartbeat& beat) {
+  for (const auto& name : beat.names) {
+    auto here = services_.router.find(name);
+    if (!here || here->is_virtual()) continue;
+    std::lock_guard lock(clashes_mutex_);
+    if (!clashes_.insert(beat.host + "\n" + name).second) continue;  // said already
+    services_.logger->error(
+        "lattice: component '{}' is registered here and on host '{}' (they started at the same "
+        "moment); the older host owns it for the other hosts, senders here reach this one",
+        name, beat.host);
+  }
 }
 
 void Lattice::lost(const Peer& peer, std::string_view how, bool left) {
@@ -521,6 +594,15 @@ void Lattice::prune_requests() {
   });
 }
 
+void Lattice::prune_inbound() {
+  // Streams from hosts that are not (or no longer) members: acknowledging
+  // them would only grow the heartbeat.
+  std::shared_lock membership_lock(mutex_);
+  std::lock_guard lock(inbound_mutex_);
+  std::erase_if(inbound_,
+                [this](const auto& entry) { return !membership_.peers().contains(entry.first); });
+}
+
 void Lattice::prune_subscriptions() {
   std::lock_guard lock(subscriptions_mutex_);
   std::erase_if(retired_, [](const auto& sub) { return sub->finished(); });
@@ -542,6 +624,14 @@ void Lattice::tick() {
   if (!gone.empty() && services_.placement_changed) services_.placement_changed(*this);
   prune_requests();
   prune_subscriptions();
+  prune_inbound();
+  if (auto dropped = outbox_->dropped(); dropped > dropped_reported_) {
+    services_.logger->warn(
+        "lattice: NATS refused {} frames (its connection closed, or its reconnect buffer full); "
+        "the hosts they were for count them as lost in transit",
+        dropped - dropped_reported_);
+    dropped_reported_ = dropped;
+  }
   tick_timer_ = services_.timers.schedule_after(config_.heartbeat_interval, [this] { tick(); });
 }
 
@@ -599,6 +689,7 @@ LatticeStatus Lattice::status() const {
   out.hosts_left = hosts_left_;
   out.disconnections = disconnections_;
   out.reconnections = reconnections_;
+  out.dropped_by_nats = outbox_ ? outbox_->dropped() : 0;
   return out;
 }
 

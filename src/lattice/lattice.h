@@ -101,6 +101,9 @@ class Lattice final : public messaging::Remote {
   // Frames from one other host.
   struct Inbound {
     std::uint64_t last = 0;
+    std::uint64_t incarnation = 0;  // the origin's, once its heartbeat was heard
+    std::uint64_t unreported = 0;   // lost, not logged yet
+    std::chrono::steady_clock::time_point reported{};
   };
 
   Lattice(LatticeConfig config, Services services);
@@ -123,6 +126,8 @@ class Lattice final : public messaging::Remote {
   void on_heartbeat(std::span<const std::uint8_t> bytes);
   void received(const Frame& frame);  // sequence bookkeeping
   void take_request(const Frame& frame);
+  // A frame this host's router refused before delivery: a dead letter here.
+  void refused(const Frame& frame, std::int32_t code);
   void take_reply(const Frame& frame);
 
   // On the timer thread, every heartbeat interval.
@@ -134,6 +139,9 @@ class Lattice final : public messaging::Remote {
   void lost(const Peer& peer, std::string_view how, bool left);
   void prune_requests();
   void prune_subscriptions();
+  void prune_inbound();
+  // Static names a peer claims that are registered here too: logged once each.
+  void report_clashes(const Heartbeat& beat);
   // Ends every subscription, waiting for their handlers (not on the delivery thread).
   void unsubscribe_all();
 
@@ -173,7 +181,11 @@ class Lattice final : public messaging::Remote {
       disconnections_{0}, reconnections_{0};
   std::atomic<std::int64_t> disconnected_at_ms_{0};
   std::atomic<bool> id_taken_{false};  // another host heartbeats under our id
-  bool joined_ = false;                // start() succeeded: leave() says goodbye
+  std::atomic<std::uint64_t> heartbeat_failures_{0};
+  std::uint64_t dropped_reported_ = 0;  // tick() only
+  std::mutex clashes_mutex_;
+  std::unordered_set<std::string> clashes_;  // "host\nname" already logged
+  bool joined_ = false;                      // start() succeeded: leave() says goodbye
 };
 
 }  // namespace wasmhive::lattice

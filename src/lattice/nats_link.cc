@@ -62,12 +62,25 @@ struct LinkCallbacks {
   }
 };
 
-std::string redacted(std::string_view url) {
-  auto scheme = url.find("://");
-  auto at = url.find('@');
-  if (scheme == std::string_view::npos || at == std::string_view::npos || at < scheme)
-    return std::string(url);
-  return std::string(url.substr(0, scheme + 3)) + "***@" + std::string(url.substr(at + 1));
+std::string redacted(std::string_view urls) {
+  // A list of servers, each perhaps "scheme://user:pass@host:port" or
+  // "user:pass@host:port"; a password may itself hold an '@': everything up
+  // to the last '@' of a server is hidden.
+  std::string out;
+  while (true) {
+    auto comma = urls.find(',');
+    std::string_view url = urls.substr(0, comma);
+    auto scheme = url.find("://");
+    std::size_t start = scheme == std::string_view::npos ? 0 : scheme + 3;
+    auto at = url.rfind('@');
+    if (at == std::string_view::npos || at < start)
+      out += url;
+    else
+      out += std::string(url.substr(0, start)) + "***" + std::string(url.substr(at));
+    if (comma == std::string_view::npos) return out;
+    out += ',';
+    urls.remove_prefix(comma + 1);
+  }
 }
 
 Result<std::unique_ptr<NatsLink>> NatsLink::connect(LinkOptions options) {
@@ -84,6 +97,8 @@ Result<std::unique_ptr<NatsLink>> NatsLink::connect(LinkOptions options) {
   if (s == NATS_OK && !o.tls_ca_file.empty()) {
     s = natsOptions_SetSecure(opts.raw, true);
     if (s == NATS_OK) s = natsOptions_LoadCATrustedCertificates(opts.raw, o.tls_ca_file.c_str());
+    if (s != NATS_OK)
+      return failure(("cannot load certificate authorities from " + o.tls_ca_file).c_str(), s);
   }
   // A host's own publications are for the other hosts: it delivers them
   // here itself.

@@ -20,12 +20,13 @@ Outbox::~Outbox() {
   thread_.join();
 }
 
-bool Outbox::post(const std::string& subject,
+bool Outbox::post(const std::string& subject, std::size_t size,
                   const std::function<void(std::vector<std::uint8_t>&)>& append) {
   std::unique_lock lock(mutex_);
   if (bytes_ >= max_bytes_) return false;
   bool was_empty = queue_.empty();
-  if (was_empty || queue_.back().subject != subject || queue_.back().bytes.size() >= max_batch_)
+  if (was_empty || queue_.back().subject != subject ||
+      queue_.back().bytes.size() + size > max_batch_)
     queue_.push_back({subject, {}, 0});
   Batch& batch = queue_.back();
   std::size_t before = batch.bytes.size();

@@ -31,10 +31,11 @@ class Outbox {
   Outbox(const Outbox&) = delete;
   Outbox& operator=(const Outbox&) = delete;
 
-  // Calls `append` with the batch for `subject` to append one frame to, under
-  // the outbox's lock (so what it numbers is numbered in sending order).
-  // False, calling nothing, when the outbox is full.
-  bool post(const std::string& subject,
+  // Calls `append` with the batch for `subject` to append one frame of
+  // `size` bytes to, under the outbox's lock (so what it numbers is numbered
+  // in sending order). A batch never grows past max_batch with it (a frame
+  // alone may be larger). False, calling nothing, when the outbox is full.
+  bool post(const std::string& subject, std::size_t size,
             const std::function<void(std::vector<std::uint8_t>&)>& append);
   // Frames NATS would not take (the connection closed, or its reconnect
   // buffer full): the hosts they were for see the gap.

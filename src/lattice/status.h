@@ -24,7 +24,7 @@ struct LatticeStatus {
   std::uint64_t frames_sent = 0;
   std::uint64_t frames_received = 0;
   std::uint64_t publications_sent = 0;
-  std::uint64_t publications_received = 0;
+  std::uint64_t publications_received = 0;  // copies: one per matching pattern held here
   // Frames from other hosts that never arrived (gaps in their numbering).
   std::uint64_t lost_in_transit = 0;
   // Frames sent to hosts that were lost before acknowledging them.
@@ -32,6 +32,8 @@ struct LatticeStatus {
   // Requests answered unknown_target because their target's host was lost.
   std::uint64_t requests_failed_by_loss = 0;
   std::uint64_t malformed_frames = 0;
+  // Frames this host could not hand to NATS (closed, or its reconnect buffer full).
+  std::uint64_t dropped_by_nats = 0;
   std::uint64_t hosts_lost = 0;  // silent past the timeout, or restarted
   std::uint64_t hosts_left = 0;  // said goodbye
   std::uint64_t disconnections = 0;

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "host/host.h"
+#include "lattice/frame.h"
 #include "support/cli_process.h"
 #include "support/guests.h"
 #include "support/host_helpers.h"
@@ -362,11 +363,45 @@ TEST_F(LatticeTest, BadFramesAreCountedAndOversizedPayloadsRefused) {
   for (const char* junk : {"", "\x01", "\xff\xff\xff\xff garbage", "\x05\x00\x00\x00\x01\x01"})
     natsConnection_PublishString(raw, host_subject.c_str(), junk);
   natsConnection_PublishString(raw, ("wasmhive." + lattice_ + ".heartbeat").c_str(), "not one");
+  // A well-formed request whose origin is no host id: answering it would
+  // mean a subject NATS refuses (and a closed connection).
+  std::string long_origin(5000, 'x');
+  std::vector<std::uint8_t> forged;
+  lattice::append({.type = lattice::FrameType::request,
+                   .seq = 1,
+                   .correlation = 1,
+                   .timeout_ms = 1000,
+                   .origin = long_origin,
+                   .sender = "x/y",
+                   .target = "b/echo"},
+                  forged);
+  natsConnection_Publish(raw, host_subject.c_str(), forged.data(), static_cast<int>(forged.size()));
   natsConnection_Flush(raw);
   natsConnection_Destroy(raw);
-  ASSERT_TRUE(eventually([&] { return b->lattice_status()->malformed_frames >= 4; }));
-  // b works on.
+  ASSERT_TRUE(eventually([&] { return b->lattice_status()->malformed_frames >= 5; }));
+  // b works on, still connected.
   EXPECT_EQ(ask(*a, "b/echo", "still").status, abi::kStatusOk);
+  EXPECT_TRUE(b->lattice_status()->connected);
+  EXPECT_EQ(b->lattice_status()->disconnections, 0u);
+
+  // A payload this host takes but the receiving host does not: a dead letter there.
+  Inbox inbox_small;
+  host::HostConfig small{.workers = 1, .max_payload = 1024};
+  small.on_message = inbox_small.sink();
+  small.lattice = config("small");
+  auto c = host::Host::create(small);
+  ASSERT_TRUE(c);
+  ASSERT_TRUE((*c)->spawn(guest_spec("small/echo", "echo")));
+  ASSERT_TRUE(eventually([&] {
+    auto status = a->lattice_status();
+    for (const auto& peer : status->peers)
+      if (peer.host == "small" && !peer.components.empty()) return true;
+    return false;
+  }));
+  std::vector<std::uint8_t> four_kib(4096, 'x');
+  ASSERT_TRUE(a->send("small/echo", four_kib));
+  ASSERT_TRUE(eventually([&] { return (*c)->dead_letters().count() == 1; }));
+  EXPECT_NE((*c)->dead_letters().counts()[0].reason.find("max_payload"), std::string::npos);
 
   std::vector<std::uint8_t> huge(1 << 20, 'x');  // the router's cap, past NATS's with a header
   auto sent = a->send("b/echo", huge);

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "lattice/frame.h"
+#include "lattice/nats_link.h"
 
 namespace wasmhive::lattice {
 namespace {
@@ -57,6 +58,15 @@ TEST(LatticeFrame, EveryTruncationIsRefused) {
   encoded[0] = kWireVersion;
   encoded[1] = 77;
   EXPECT_FALSE(decode_frame(encoded));  // an unknown type
+}
+
+TEST(LatticeUrls, CredentialsAreHiddenWhereverTheyAre) {
+  EXPECT_EQ(redacted("nats://127.0.0.1:4222"), "nats://127.0.0.1:4222");
+  EXPECT_EQ(redacted("nats://hive:pw@10.0.0.1:4222"), "nats://***@10.0.0.1:4222");
+  EXPECT_EQ(redacted("hive:pw@10.0.0.1:4222"), "***@10.0.0.1:4222");   // no scheme
+  EXPECT_EQ(redacted("nats://hive:s3cr3t@pw@h:1"), "nats://***@h:1");  // an '@' in it
+  EXPECT_EQ(redacted("nats://u:p@h1:1,tls://hive:x%40y@h2:2"), "nats://***@h1:1,tls://***@h2:2");
+  EXPECT_EQ(redacted("tls://token@h:1"), "tls://***@h:1");
 }
 
 TEST(LatticeHeartbeat, RoundTripsAndRefusesLiesAboutCounts) {
