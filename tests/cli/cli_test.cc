@@ -309,15 +309,23 @@ wasm = "$G/invalid_bad_metadata.wasm"
 TEST_F(CliTest, HelpDescribesEverySubcommandAndOption) {
   auto top = run_cli({"--help"});
   EXPECT_EQ(top.code, 0);
-  for (const char* word : {"run", "check", "inspect", "Exit codes"})
+  for (const char* word : {"run", "check", "inspect", "lattice", "Exit codes"})
     EXPECT_NE(top.output.find(word), std::string::npos) << word;
   auto run_help = run_cli({"run", "--help"});
   EXPECT_EQ(run_help.code, 0);
-  for (const char* option : {"--log-level", "--log-format", "--send", "--request",
-                             "--request-timeout-ms", "--drain-ms", "--until-idle"})
+  for (const char* option :
+       {"--log-level", "--log-format", "--send", "--request", "--request-timeout-ms", "--drain-ms",
+        "--until-idle", "--lattice", "--lattice-name", "--host-id", "--tls-ca-file",
+        "WASMHIVE_LATTICE_PASSWORD"})
     EXPECT_NE(run_help.output.find(option), std::string::npos) << option;
   EXPECT_EQ(run_cli({"check", "--help"}).code, 0);
   EXPECT_EQ(run_cli({"inspect", "--help"}).code, 0);
+  auto status_help = run_cli({"lattice", "status", "--help"});
+  EXPECT_EQ(status_help.code, 0);
+  for (const char* option : {"--lattice", "--lattice-name", "--owner", "--wait-ms"})
+    EXPECT_NE(status_help.output.find(option), std::string::npos) << option;
+  // Lattice options without a lattice are a usage error.
+  EXPECT_EQ(run_cli({"run", DEMO_MANIFEST, "--in-memory", "--host-id", "x"}).code, 2);
 }
 
 TEST_F(CliTest, TheDemoAppRunsToTheEndWithEveryPattern) {
