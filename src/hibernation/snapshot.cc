@@ -11,6 +11,8 @@
 #include <new>
 #include <string>
 
+#include "util/bytes.h"
+
 namespace wasmhive::hibernation {
 namespace {
 
@@ -100,54 +102,44 @@ void restore_base(std::span<const std::uint8_t> base, std::span<std::uint8_t> me
 
 // --- the record ---------------------------------------------------------------
 
-// Little-endian whatever the host; compilers turn these loops into one move.
-void store(std::uint8_t*& at, std::uint64_t value, int bytes) {
-  for (int i = 0; i < bytes; ++i) *at++ = static_cast<std::uint8_t>(value >> (8 * i));
-}
-
 std::vector<std::uint8_t> serialize(const Snapshot& snapshot) {
   assert(snapshot.data.size() == snapshot.blocks.size() * kBlockSize);
-  std::vector<std::uint8_t> record(kFixedFields + 8 * snapshot.globals.size() +
-                                   4 * snapshot.blocks.size() + snapshot.data.size());
-  std::uint8_t* at = record.data();
-  store(at, snapshot.pages, 4);
-  store(at, snapshot.globals.size(), 4);
-  for (std::uint64_t global : snapshot.globals) store(at, global, 8);
-  store(at, snapshot.blocks.size(), 4);
-  for (std::uint32_t block : snapshot.blocks) store(at, block, 4);
-  if (!snapshot.data.empty()) std::memcpy(at, snapshot.data.data(), snapshot.data.size());
+  std::vector<std::uint8_t> record;
+  record.reserve(kFixedFields + 8 * snapshot.globals.size() + 4 * snapshot.blocks.size() +
+                 snapshot.data.size());
+  ByteWriter out(record);
+  out.uint(snapshot.pages, 4);
+  out.uint(snapshot.globals.size(), 4);
+  for (std::uint64_t global : snapshot.globals) out.uint(global, 8);
+  out.uint(snapshot.blocks.size(), 4);
+  for (std::uint32_t block : snapshot.blocks) out.uint(block, 4);
+  out.bytes(snapshot.data);
   return record;
 }
 
-// Reads the record front to back; callers check left() before each read.
-class Reader {
- public:
-  explicit Reader(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
-  std::size_t left() const { return bytes_.size() - at_; }
-  std::uint64_t load(int bytes) {
-    assert(left() >= static_cast<std::size_t>(bytes));
-    std::uint64_t value = 0;
-    for (int i = 0; i < bytes; ++i) value |= std::uint64_t{bytes_[at_++]} << (8 * i);
-    return value;
-  }
-  std::uint32_t u32() { return static_cast<std::uint32_t>(load(4)); }
-  std::size_t offset() const { return at_; }
+// A field the caller has checked is there (left() >= bytes), so that each
+// missing part gets its own message.
+std::uint64_t checked(ByteReader& in, int bytes) {
+  std::uint64_t value = 0;
+  [[maybe_unused]] bool read = in.uint(value, bytes);
+  assert(read);
+  return value;
+}
 
- private:
-  std::span<const std::uint8_t> bytes_;
-  std::size_t at_ = 0;
-};
+std::uint32_t u32(ByteReader& in) {
+  return static_cast<std::uint32_t>(checked(in, 4));
+}
 
-Result<std::vector<std::uint32_t>> read_blocks(Reader& in, std::uint32_t pages) {
+Result<std::vector<std::uint32_t>> read_blocks(ByteReader& in, std::uint32_t pages) {
   if (in.left() < 4) return invalid("the record ends before its block count");
-  const std::uint32_t count = in.u32();
+  const std::uint32_t count = u32(in);
   const std::uint64_t in_pages = std::uint64_t{pages} * kBlocksPerPage;
   if (count > in_pages)
     return invalid(std::to_string(count) + " blocks in " + std::to_string(pages) + " pages");
   if (in.left() < 4 * std::uint64_t{count}) return invalid("the record ends inside its indices");
   std::vector<std::uint32_t> blocks(count);
   for (std::uint32_t i = 0; i < count; ++i) {
-    blocks[i] = in.u32();
+    blocks[i] = u32(in);
     if (blocks[i] >= in_pages)
       return invalid("block " + std::to_string(blocks[i]) + " is outside the " +
                      std::to_string(pages) + " pages");
@@ -159,20 +151,20 @@ Result<std::vector<std::uint32_t>> read_blocks(Reader& in, std::uint32_t pages) 
 }
 
 Result<Snapshot> parse(std::vector<std::uint8_t> record) {
-  Reader in(record);
+  ByteReader in(record);
   Snapshot snapshot;
   if (in.left() < 8) return invalid("the record is too short for its header");
-  snapshot.pages = in.u32();
+  snapshot.pages = u32(in);
   if (snapshot.pages > kMaxPages)
     return invalid(std::to_string(snapshot.pages) + " pages, more than the limit of " +
                    std::to_string(kMaxPages));
-  const std::uint32_t globals = in.u32();
+  const std::uint32_t globals = u32(in);
   if (globals > kMaxGlobals)
     return invalid(std::to_string(globals) + " globals, more than the limit of " +
                    std::to_string(kMaxGlobals));
   if (in.left() < 8 * std::uint64_t{globals}) return invalid("the record ends inside its globals");
   snapshot.globals.resize(globals);
-  for (auto& global : snapshot.globals) global = in.load(8);
+  for (auto& global : snapshot.globals) global = checked(in, 8);
 
   auto blocks = read_blocks(in, snapshot.pages);
   if (!blocks) return blocks.error();

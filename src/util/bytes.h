@@ -52,6 +52,7 @@ class ByteReader {
     std::uint64_t size = 0;
     return uint(size, 2) && text(value, size);
   }
+  std::size_t offset() const { return at_; }
   std::span<const std::uint8_t> rest() {
     auto out = bytes_.subspan(at_);
     at_ = bytes_.size();
