@@ -128,14 +128,6 @@ class Dones {
   std::set<std::string> seen_;
 };
 
-std::size_t peak_resident_kib() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stoul(line.substr(6));
-  return 0;
-}
-
 std::string_view status_name(abi::CallbackStatus status) {
   switch (status) {
     case abi::kStatusOk:
@@ -301,10 +293,10 @@ int run(const Options& o) {
                "deactivations %lu, handled %lu, hibernated state %zu KiB; busy retries %zu; "
                "frames sent %lu, received %lu, lost in transit %lu; peers %zu; dead letters "
                "%lu; done from %zu of %zu others\n",
-               o.host_id.c_str(), peak_resident_kib() / 1024, t.activations, t.activation_failures,
-               t.deactivations, t.handled, t.hibernated_bytes / 1024, tally.busy_retries,
-               l.frames_sent, l.frames_received, l.lost_in_transit, l.peers.size(),
-               host->dead_letters().count(), dones.size(), o.hosts - 1);
+               o.host_id.c_str(), resident_kib().second / 1024, t.activations,
+               t.activation_failures, t.deactivations, t.handled, t.hibernated_bytes / 1024,
+               tally.busy_retries, l.frames_sent, l.frames_received, l.lost_in_transit,
+               l.peers.size(), host->dead_letters().count(), dones.size(), o.hosts - 1);
   for (const auto& [why, count] : tally.failed)
     std::fprintf(stderr, "host %s: %zu failed: %s\n", o.host_id.c_str(), count, why.c_str());
   if (!all_done)

@@ -34,6 +34,7 @@ abi::Bytes view(std::string_view text) {
 
 using bench::die;
 using bench::must;
+using bench::percentile;
 
 // A host with an inbox, as the benchmarks use it.
 struct Bench {
@@ -154,11 +155,6 @@ void fan_out_in(benchmark::State& state) {
     bench.await("fan");
   }
   state.SetItemsProcessed(state.iterations() * 2 * kReceivers * kRounds);
-}
-
-std::int64_t percentile(std::vector<std::int64_t>& ns, double p) {
-  std::sort(ns.begin(), ns.end());
-  return ns[std::min(ns.size() - 1, static_cast<std::size_t>(p * static_cast<double>(ns.size())))];
 }
 
 // Component to component with many requests outstanding: the burster fires

@@ -35,18 +35,6 @@ struct Options {
   std::string markdown;
 };
 
-// Resident memory now and at its peak (VmRSS, VmHWM), in KiB.
-std::pair<std::size_t, std::size_t> resident_kib() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  std::size_t now = 0, peak = 0;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) now = std::stoul(line.substr(6));
-    if (line.rfind("VmHWM:", 0) == 0) peak = std::stoul(line.substr(6));
-  }
-  return {now, peak};
-}
-
 struct Figures {
   double seconds = 0;
   std::size_t handled = 0, activations = 0, deactivations = 0, hibernated = 0;
