@@ -53,8 +53,6 @@ class Membership {
   // registered, or a template name a peer wins. None: this host owns it (its
   // template wins, `template_here`) or no host does.
   std::optional<std::string> owner(std::string_view name, bool template_here) const;
-  // The peer that claims a static name, if any.
-  const std::string* claimant(std::string_view name) const;
 
   const std::unordered_map<std::string, Peer>& peers() const { return peers_; }
   // Changes whenever an owner may have: a host came, went, restarted or
@@ -64,6 +62,8 @@ class Membership {
 
  private:
   void index_names();
+  // The peer that claims a static name, if any.
+  const std::string* claimant(std::string_view name) const;
 
   const std::string self_;
   const Clock::Duration host_timeout_;

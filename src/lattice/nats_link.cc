@@ -205,10 +205,4 @@ bool NatsLink::Subscription::finished() {
   return done_;
 }
 
-std::int64_t NatsLink::Subscription::dropped() const {
-  int64_t dropped = 0;
-  natsSubscription_GetDropped(sub_, &dropped);
-  return dropped;
-}
-
 }  // namespace wasmhive::lattice

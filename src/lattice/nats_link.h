@@ -60,8 +60,6 @@ class NatsLink {
     // for); the handler may still run until finished().
     void cancel();
     bool finished();
-    // Messages libnats dropped because the handler fell behind.
-    std::int64_t dropped() const;
 
    private:
     friend class NatsLink;

@@ -300,7 +300,8 @@ void Router::unsubscribe_all(const std::string& subscriber) {
 // ---- delivery ----
 
 Component* Router::resolve(std::string_view target, const Route& route,
-                           std::shared_ptr<Component>& hold, Activations::Outcome& refusal) {
+                           std::shared_ptr<Component>& hold, Activations::Outcome& refusal,
+                           bool& remote) {
   RouteMemo* memo = route.memo;
   if (memo && memo->target && memo->name == target && memo->removals == removals_.load() &&
       memo->target->state() != actor::ComponentState::stopped)
@@ -310,7 +311,10 @@ Component* Router::resolve(std::string_view target, const Route& route,
   hold = find(target);
   // Another host's name is not activated here, even where a template here
   // matches it: the lattice places each name on one host.
-  if (!hold && remote_ && !route.local_only && remote_->elsewhere(target)) return nullptr;
+  if (!hold && remote_ && !route.local_only && remote_->elsewhere(target)) {
+    remote = true;
+    return nullptr;
+  }
   if (!hold && activations_) {
     refusal = activations_->activate(target);
     hold = std::move(refusal.component);
@@ -326,11 +330,11 @@ bool Router::for_host_inbox(const Message& message, std::string_view target) con
 Router::Destination Router::destination(const Message& message, std::string_view target,
                                         const Route& route, std::shared_ptr<Component>& hold) {
   Activations::Outcome refusal;
-  Component* component = resolve(target, route, hold, refusal);
+  bool remote = false;
+  Component* component = resolve(target, route, hold, refusal, remote);
   if (component && component->state() != actor::ComponentState::stopped)
     return {.component = component, .fresh = refusal.fresh};
-  if (!component && remote_ && !route.local_only && remote_->elsewhere(target))
-    return {.remote = true};
+  if (remote) return {.remote = true};
   dead_letter(message, target, component ? "target stopped" : refusal.why);
   return {.code = component ? abi::kErrNotFound : refusal.refusal};
 }

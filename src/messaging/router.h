@@ -229,9 +229,11 @@ class Router {
   std::int32_t hold(actor::Message message, std::string_view target, const Route& route);
   // The target, and what keeps it alive while it is used (nothing when the
   // memo vouches for it). An unknown name may activate a virtual component;
-  // when none is found, `refusal` says why.
+  // when none is found, `refusal` says why, or `remote` that another host
+  // owns the name.
   actor::Component* resolve(std::string_view target, const Route& route,
-                            std::shared_ptr<actor::Component>& hold, Activations::Outcome& refusal);
+                            std::shared_ptr<actor::Component>& hold, Activations::Outcome& refusal,
+                            bool& remote);
   // The host's inbox takes what a sender sends or publishes to "@host" (not
   // requests), when the host has one.
   bool for_host_inbox(const actor::Message& message, std::string_view target) const;
