@@ -12,8 +12,8 @@
  * Build: clang-14 --target=wasm32 -O2 -nostdlib -mbulk-memory -I sdk/c \
  *          -Wl,--no-entry -Wl,--export-dynamic echo.c -o echo.wasm
  *
- * WH_ON_MESSAGE also exports the ABI version marker and the inbox; use it exactly
- * once per component. WH_ON_CALLBACK, WH_ON_INIT, WH_ON_SHUTDOWN are optional,
+ * WH_ON_MESSAGE also exports the ABI version marker, the inbox and the outbox; use
+ * it exactly once per component. WH_ON_CALLBACK, WH_ON_INIT, WH_ON_SHUTDOWN are optional,
  * and so is WH_METADATA (at the end of this file), which describes the component
  * to `wasmhive inspect`. The contract itself is docs/abi.md. */
 #ifndef WASMHIVE_H
@@ -27,6 +27,11 @@
 #define WH_MAX_PAYLOAD 65536
 #endif
 #define WH_MAX_NAME 256
+/* Bytes of the outbox where wh_send_n, wh_reply and wh_publish queue their
+ * messages (see "The outbox" below); 0: no outbox, every send is an import call. */
+#ifndef WH_OUTBOX_CAPACITY
+#define WH_OUTBOX_CAPACITY 4096
+#endif
 
 /* Error codes returned (negated) by host functions. */
 #define WH_OK 0
@@ -135,9 +140,66 @@ typedef struct {
   uint32_t payload_len;
 } wh_callback;
 
+/* The outbox (docs/abi.md §2): wh_send_n, wh_send, wh_reply and wh_publish
+ * queue their message here when it fits, and the host sends the queue when the
+ * handler returns, or before the next import that sends, so order is kept:
+ * one host call less per message. A queued message has no result to return
+ * (they return WH_OK): one the host cannot deliver (no such target, full
+ * mailbox, denied, too big) becomes a dead letter, as Erlang's `!` reports
+ * nothing. The *_checked variants call the host at once and return its code. */
+#define WH_OUTBOX_SEND 0
+#define WH_OUTBOX_REPLY 1
+#define WH_OUTBOX_PUBLISH 2
+#define WH_OUTBOX_RECORD_HEADER 12
+#if WH_OUTBOX_CAPACITY > 0
+typedef struct {
+  uint32_t used; /* bytes of records in data; the host sets it back to 0 */
+  uint8_t data[WH_OUTBOX_CAPACITY];
+} wh_outbox;
+extern wh_outbox wh_outbox_storage;
+#define WH_OUTBOX_DEFINE()                                                               \
+  wh_outbox wh_outbox_storage;                                                           \
+  WH_EXPORT(wasmhive_outbox) uint64_t wh_outbox_announce(void) {                         \
+    return (uint64_t)WH_OUTBOX_CAPACITY << 32 | (uint32_t)(uintptr_t)&wh_outbox_storage; \
+  }
+/* 1 if the record was queued; 0 if it does not fit (then call the host). */
+static inline int wh_outbox_put(uint32_t op, const void* name, uint32_t name_len,
+                                const void* payload, uint32_t len) {
+  wh_outbox* box = &wh_outbox_storage;
+  uint32_t room = WH_OUTBOX_CAPACITY - box->used;
+  if (room < WH_OUTBOX_RECORD_HEADER || name_len > room - WH_OUTBOX_RECORD_HEADER ||
+      len > room - WH_OUTBOX_RECORD_HEADER - name_len)
+    return 0;
+  uint8_t* at = box->data + box->used;
+  uint32_t header[3] = {op, name_len, len};
+  __builtin_memcpy(at, header, WH_OUTBOX_RECORD_HEADER);
+  __builtin_memcpy(at + WH_OUTBOX_RECORD_HEADER, name, name_len);
+  __builtin_memcpy(at + WH_OUTBOX_RECORD_HEADER + name_len, payload, len);
+  box->used += WH_OUTBOX_RECORD_HEADER + name_len + len;
+  return 1;
+}
+#else
+#define WH_OUTBOX_DEFINE()
+static inline int wh_outbox_put(uint32_t op, const void* name, uint32_t name_len,
+                                const void* payload, uint32_t len) {
+  (void)op, (void)name, (void)name_len, (void)payload, (void)len;
+  return 0;
+}
+#endif
+
+/* Sends at once and returns the host's code: WH_ERR_NOT_FOUND, WH_ERR_BUSY, ... */
+static inline int32_t wh_send_checked_n(const char* target, uint32_t target_len,
+                                        const void* payload, uint32_t len) {
+  return wh_raw_send(target, (int32_t)target_len, payload, (int32_t)len);
+}
+static inline int32_t wh_send_checked(const char* target, const void* payload, uint32_t len) {
+  return wh_send_checked_n(target, wh_strlen(target), payload, len);
+}
+/* Queues the message in the outbox (WH_OK), or sends it at once if it does not fit. */
 static inline int32_t wh_send_n(const char* target, uint32_t target_len, const void* payload,
                                 uint32_t len) {
-  return wh_raw_send(target, (int32_t)target_len, payload, (int32_t)len);
+  if (wh_outbox_put(WH_OUTBOX_SEND, target, target_len, payload, len)) return WH_OK;
+  return wh_send_checked_n(target, target_len, payload, len);
 }
 static inline int32_t wh_send(const char* target, const void* payload, uint32_t len) {
   return wh_send_n(target, wh_strlen(target), payload, len);
@@ -147,8 +209,14 @@ static inline int64_t wh_request(const char* target, const void* payload, uint32
                                  int64_t timeout_ms) {
   return wh_raw_request(target, (int32_t)wh_strlen(target), payload, (int32_t)len, timeout_ms);
 }
-static inline int32_t wh_reply(const void* payload, uint32_t len) {
+/* Answers the request being handled at once: WH_ERR_STATE if there is none. */
+static inline int32_t wh_reply_checked(const void* payload, uint32_t len) {
   return wh_raw_reply(payload, (int32_t)len);
+}
+/* Queues the answer in the outbox (WH_OK), or answers at once if it does not fit. */
+static inline int32_t wh_reply(const void* payload, uint32_t len) {
+  if (wh_outbox_put(WH_OUTBOX_REPLY, "", 0, payload, len)) return WH_OK;
+  return wh_reply_checked(payload, len);
 }
 static inline int32_t wh_cancel(int64_t correlation_id) {
   return wh_raw_cancel(correlation_id);
@@ -157,8 +225,14 @@ static inline int32_t wh_cancel(int64_t correlation_id) {
 static inline int32_t wh_broadcast(const char* targets, const void* payload, uint32_t len) {
   return wh_raw_broadcast(targets, (int32_t)wh_strlen(targets), payload, (int32_t)len);
 }
-static inline int32_t wh_publish(const char* topic, const void* payload, uint32_t len) {
+static inline int32_t wh_publish_checked(const char* topic, const void* payload, uint32_t len) {
   return wh_raw_publish(topic, (int32_t)wh_strlen(topic), payload, (int32_t)len);
+}
+/* Queues the publication in the outbox (WH_OK), or publishes at once if it does not fit. */
+static inline int32_t wh_publish(const char* topic, const void* payload, uint32_t len) {
+  uint32_t topic_len = wh_strlen(topic);
+  if (wh_outbox_put(WH_OUTBOX_PUBLISH, topic, topic_len, payload, len)) return WH_OK;
+  return wh_publish_checked(topic, payload, len);
 }
 static inline int32_t wh_subscribe(const char* topic) {
   return wh_raw_subscribe(topic, (int32_t)wh_strlen(topic));
@@ -359,6 +433,7 @@ static inline int32_t wh_load_callback(wh_callback* c, int32_t payload_len) {
 
 #define WH_ON_MESSAGE(msg)                                                                       \
   WH_EXPORT(wasmhive_abi_v1) void wh_abi_v1_marker(void) {}                                      \
+  WH_OUTBOX_DEFINE()                                                                             \
   wh_inbox wh_inbox_storage;                                                                     \
   WH_EXPORT(wasmhive_inbox) uint64_t wh_inbox_announce(void) {                                   \
     return (uint64_t)WH_INBOX_CAPACITY << 32 | (uint32_t)(uintptr_t)&wh_inbox_storage;           \

@@ -22,9 +22,22 @@ const std::vector<FunctionSpec>& export_specs() {
       {"shutdown", FuncType{{}, {}}, false},
       {"health", FuncType{{}, {i32}}, false},
       {"wasmhive_inbox", FuncType{{}, {i64}}, false},
+      {"wasmhive_outbox", FuncType{{}, {i64}}, false},
   };
   return specs;
 }
+
+}  // namespace
+
+std::string_view error_name(std::int32_t code) {
+  static constexpr std::string_view kNames[] = {"ok",     "invalid", "fault",       "not_found",
+                                                "denied", "busy",    "too_big",     "range",
+                                                "state",  "limit",   "unsupported", "io"};
+  if (code > 0 || -code >= static_cast<std::int32_t>(std::size(kNames))) return "unknown";
+  return kNames[-code];
+}
+
+namespace {
 
 Result<void> check_version(const engine::ModuleInfo& info) {
   for (const auto& exp : info.exports) {

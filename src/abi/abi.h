@@ -36,6 +36,10 @@ enum ErrorCode : std::int32_t {
   kErrIo = -11,           // the host's storage failed (I/O): nothing changed; may pass
 };
 
+// The code's name as docs/abi.md spells it ("not_found" for kErrNotFound),
+// "unknown" for any other number.
+std::string_view error_name(std::int32_t code);
+
 // `status` argument of handle_callback.
 enum CallbackStatus : std::int32_t {
   kStatusOk = 0,             // payload is the reply
@@ -60,6 +64,13 @@ enum UsageField : std::int32_t {
   kUsageKeys = 1,        // keys it holds
   kUsageQuotaBytes = 2,  // the byte quota
   kUsageQuotaKeys = 3,   // the key quota
+};
+
+// What an outbox record asks for (docs/abi.md §2, the outbox).
+enum OutboxOp : std::uint32_t {
+  kOutboxSend = 0,     // name: the target
+  kOutboxReply = 1,    // name: empty; answers the request being handled
+  kOutboxPublish = 2,  // name: the topic
 };
 
 enum LogLevel : std::int32_t { kTrace = 0, kDebug = 1, kInfo = 2, kWarn = 3, kError = 4 };

@@ -16,6 +16,8 @@ namespace wasmhive::abi {
 
 using Bytes = std::span<const std::uint8_t>;
 
+class Outbox;
+
 // The message (or callback) currently being handled by the component.
 struct CurrentMessage {
   MessageKind kind = kKindSend;
@@ -47,6 +49,14 @@ class ComponentApi : public engine::HostContext {
   virtual std::int64_t now_ms() = 0;
   // Nanoseconds on the host's steady clock: only differences mean something.
   virtual std::int64_t monotonic_ns() = 0;
+
+  // The guest's outbox, if its instance announced one: what it holds leaves
+  // before any import that sends (host_bindings.cc).
+  virtual const Outbox* outbox() const { return nullptr; }
+  // A message the guest queued in its outbox that send, reply or publish
+  // refused with `code`: it has no caller to tell, so it is a dead letter.
+  virtual void undeliverable(OutboxOp op, std::string_view name, std::size_t payload_size,
+                             std::int32_t code) = 0;
 
   // ---- optional features: a host without them answers kErrUnsupported ----
   // Storage: the component's own keys (docs/abi.md §storage). Keys and values

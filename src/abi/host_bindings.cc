@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "abi/outbox.h"
+
 namespace wasmhive::abi {
 namespace {
 
@@ -67,6 +69,22 @@ Bytes topic_of(const CurrentMessage& m) {
 }
 Bytes payload_of(const CurrentMessage& m) {
   return m.payload;
+}
+
+// What the guest queued in its outbox leaves before anything an import sends,
+// so its messages keep the order it wrote them in. A malformed outbox fails
+// the import, which fails the call.
+Result<void> flush_outbox(Caller& caller) {
+  const Outbox* outbox = api(caller).outbox();
+  if (!outbox) return {};
+  return outbox->drain(caller.memory(), api(caller));
+}
+
+// An import that sends: the outbox is flushed first.
+template <Result<std::int64_t> (*binding)(Caller&, Args)>
+Result<std::int64_t> after_outbox(Caller& caller, Args a) {
+  if (auto flushed = flush_outbox(caller); !flushed) return flushed.error();
+  return binding(caller, a);
 }
 
 // msg_sender, msg_topic, msg_payload: (buf, cap) -> length.
@@ -205,12 +223,16 @@ const std::vector<Import>& table() {
       {"msg_payload", {{i32, i32}, {i32}}, copy_message_field<payload_of>},
       {"msg_kind", {{}, {i32}}, msg_kind},
       {"msg_topic", {{i32, i32}, {i32}}, copy_message_field<topic_of>},
-      {"send", {{i32, i32, i32, i32}, {i32}}, text_payload_call<&ComponentApi::send>},
-      {"request", {{i32, i32, i32, i32, i64}, {i64}}, request},
-      {"reply", {{i32, i32}, {i32}}, reply},
+      {"send", {{i32, i32, i32, i32}, {i32}}, after_outbox<text_payload_call<&ComponentApi::send>>},
+      {"request", {{i32, i32, i32, i32, i64}, {i64}}, after_outbox<request>},
+      {"reply", {{i32, i32}, {i32}}, after_outbox<reply>},
       {"cancel", {{i64}, {i32}}, cancel},
-      {"broadcast", {{i32, i32, i32, i32}, {i32}}, text_payload_call<&ComponentApi::broadcast>},
-      {"publish", {{i32, i32, i32, i32}, {i32}}, text_payload_call<&ComponentApi::publish>},
+      {"broadcast",
+       {{i32, i32, i32, i32}, {i32}},
+       after_outbox<text_payload_call<&ComponentApi::broadcast>>},
+      {"publish",
+       {{i32, i32, i32, i32}, {i32}},
+       after_outbox<text_payload_call<&ComponentApi::publish>>},
       {"subscribe", {{i32, i32}, {i32}}, text_call<&ComponentApi::subscribe>},
       {"unsubscribe", {{i32, i32}, {i32}}, text_call<&ComponentApi::unsubscribe>},
       {"self_id", {{i32, i32}, {i32}}, self_id},
@@ -225,7 +247,7 @@ const std::vector<Import>& table() {
       {"storage_delete", {{i32, i32}, {i32}}, text_call<&ComponentApi::storage_delete>},
       {"storage_list", {{i32, i32, i32, i32, i32, i32}, {i32}}, storage_list},
       {"storage_usage", {{i32}, {i64}}, storage_usage},
-      {"send_after", {{i64, i32, i32}, {i64}}, send_after},
+      {"send_after", {{i64, i32, i32}, {i64}}, after_outbox<send_after>},
       {"cancel_timer", {{i64}, {i32}}, cancel_timer},
       {"config_get",
        {{i32, i32, i32, i32}, {i32}},

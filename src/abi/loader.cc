@@ -24,6 +24,7 @@ class RefusingApi final : public ComponentApi {
   std::int32_t log(LogLevel, std::string_view) override { return kErrUnsupported; }
   std::int64_t now_ms() override { return kErrUnsupported; }
   std::int64_t monotonic_ns() override { return kErrUnsupported; }
+  void undeliverable(OutboxOp, std::string_view, std::size_t, std::int32_t) override {}
 };
 
 }  // namespace

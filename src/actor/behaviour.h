@@ -32,10 +32,10 @@ class Behaviour {
   virtual bool takes_callbacks() const = 0;
   virtual Result<std::int64_t> handle_callback(const Message& callback, Port& port) = 0;
   virtual bool has_shutdown() const = 0;
-  virtual Result<void> shutdown(std::chrono::nanoseconds timeout) = 0;
+  virtual Result<void> shutdown(Port& port, std::chrono::nanoseconds timeout) = 0;
   // The optional health export: 0 healthy, 1 degraded, 2 unhealthy (while alive).
   virtual bool has_health() const = 0;
-  virtual Result<std::int64_t> health() = 0;
+  virtual Result<std::int64_t> health(Port& port) = 0;
   // What its module says it is (docs/abi.md §9); null: nothing.
   virtual std::shared_ptr<const abi::Metadata> metadata() const { return nullptr; }
   // True while it holds what start() built (an instance).
@@ -65,9 +65,9 @@ class NativeBehaviour final : public Behaviour {
   bool takes_callbacks() const override { return false; }
   Result<std::int64_t> handle_callback(const Message&, Port&) override { return std::int64_t{0}; }
   bool has_shutdown() const override { return false; }
-  Result<void> shutdown(std::chrono::nanoseconds) override { return {}; }
+  Result<void> shutdown(Port&, std::chrono::nanoseconds) override { return {}; }
   bool has_health() const override { return false; }
-  Result<std::int64_t> health() override { return std::int64_t{0}; }
+  Result<std::int64_t> health(Port&) override { return std::int64_t{0}; }
   // Nothing is built, so a stop or restart leaves its subscriptions alone.
   bool alive() const override { return false; }
   void discard() override {}

@@ -188,7 +188,7 @@ void Component::check_health() {
   if (state() != ComponentState::running || !behaviour_->alive() || !behaviour_->has_health())
     return;
   port_->begin_call();
-  auto answer = behaviour_->health();
+  auto answer = behaviour_->health(*port_);
   port_->end(abi::kStatusTargetError, answer && *answer == 0);
   if (!answer) return fail(nullptr, answer.error());
   commit_turn();
@@ -203,8 +203,8 @@ void Component::check_health() {
 
 Result<void> Component::call_shutdown(std::chrono::nanoseconds budget) {
   port_->begin_call();
-  auto called =
-      behaviour_->shutdown(std::min<std::chrono::nanoseconds>(budget, spec_.limits.call_timeout));
+  auto called = behaviour_->shutdown(
+      *port_, std::min<std::chrono::nanoseconds>(budget, spec_.limits.call_timeout));
   port_->end(abi::kStatusTargetError, called.ok());
   if (auto flushed = port_->flush(); !flushed) return flushed.error();
   return called;

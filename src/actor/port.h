@@ -8,9 +8,11 @@
 // Lifecycle: what supervision and the host's event stream need to hear.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "abi/component_api.h"
+#include "abi/outbox.h"
 #include "actor/event.h"
 #include "actor/message.h"
 #include "util/result.h"
@@ -49,6 +51,14 @@ class Port : public abi::ComponentApi {
   virtual std::size_t pending_timers() const = 0;
   // Its requests still waiting for their answer (any thread).
   virtual std::int64_t outstanding_requests() const = 0;
+
+  // The outbox of the instance behind it (worker thread only): set by every
+  // start of an instance, to nothing if it announced none.
+  void set_outbox(std::optional<abi::Outbox> outbox) { outbox_ = outbox; }
+  const abi::Outbox* outbox() const override { return outbox_ ? &*outbox_ : nullptr; }
+
+ private:
+  std::optional<abi::Outbox> outbox_;
 };
 
 class Lifecycle {

@@ -20,6 +20,19 @@ Result<std::optional<abi::Inbox>> find_inbox(engine::Instance& instance,
   return std::optional<abi::Inbox>(*inbox);
 }
 
+// Asks a guest that exports wasmhive_outbox where its outbox is (once per
+// instance, before init, so init may queue messages too).
+Result<std::optional<abi::Outbox>> find_outbox(engine::Instance& instance,
+                                               std::chrono::nanoseconds timeout) {
+  if (!instance.module().info().find_export(abi::kOutboxExport))
+    return std::optional<abi::Outbox>{};
+  auto address = instance.call(abi::kOutboxExport, {}, {.timeout = timeout});
+  if (!address) return address.error();
+  auto outbox = abi::Outbox::locate(instance.memory(), *address);
+  if (!outbox) return outbox.error();
+  return std::optional<abi::Outbox>(*outbox);
+}
+
 // Loading checked the section (abi::validate): a module here reads cleanly.
 std::shared_ptr<const abi::Metadata> metadata_of(const engine::Module& module) {
   auto metadata = abi::read_metadata(module.info());
@@ -100,8 +113,11 @@ Result<void> WasmBehaviour::start(engine::Engine& engine, Port& port) {
   failed_ = false;
   auto handle = (*instance)->find_function("handle_message");
   if (!handle) return handle.error();
+  auto outbox = find_outbox(**instance, call_timeout_);
+  if (!outbox) return outbox.error();
+  port.set_outbox(*outbox);
   if ((*instance)->module().info().find_export("init")) {
-    auto init = (*instance)->call("init", {}, {.timeout = call_timeout_});
+    auto init = sent(**instance, (*instance)->call("init", {}, {.timeout = call_timeout_}), port);
     if (!init) return init.error();
     if (*init != 0) return make_error(Errc::trap_other, "init returned " + std::to_string(*init));
   }
@@ -122,7 +138,11 @@ void WasmBehaviour::discard() {
   instance_.reset();
 }
 
-Result<std::int64_t> WasmBehaviour::noted(Result<std::int64_t> result) {
+Result<std::int64_t> WasmBehaviour::sent(engine::Instance& instance, Result<std::int64_t> result,
+                                         Port& port) {
+  if (const abi::Outbox* outbox = port.outbox())
+    if (auto drained = outbox->drain(instance.memory(), port); !drained && result)
+      result = drained.error();
   if (!result) failed_ = true;
   return result;
 }
@@ -143,23 +163,26 @@ Result<std::int64_t> WasmBehaviour::handle_callback(const Message& callback, Por
 Result<std::int64_t> WasmBehaviour::deliver(engine::ExportFunction function,
                                             std::span<const std::int64_t> args, Port& port) {
   if (inbox_) inbox_->fill(instance_->memory(), *port.current_message());
-  return noted(instance_->call(function, args, {.timeout = call_timeout_}));
+  return sent(*instance_, instance_->call(function, args, {.timeout = call_timeout_}), port);
 }
 
 bool WasmBehaviour::has_shutdown() const {
   return instance_ && instance_->module().info().find_export("shutdown");
 }
 
-Result<void> WasmBehaviour::shutdown(std::chrono::nanoseconds timeout) {
+Result<void> WasmBehaviour::shutdown(Port& port, std::chrono::nanoseconds timeout) {
   if (!has_shutdown()) return {};
-  auto called = noted(instance_->call(
-      "shutdown", {}, {.timeout = std::min<std::chrono::nanoseconds>(timeout, call_timeout_)}));
+  auto called =
+      sent(*instance_,
+           instance_->call("shutdown", {},
+                           {.timeout = std::min<std::chrono::nanoseconds>(timeout, call_timeout_)}),
+           port);
   if (!called) return called.error();
   return {};
 }
 
-Result<std::int64_t> WasmBehaviour::health() {
-  return noted(instance_->call("health", {}, {.timeout = call_timeout_}));
+Result<std::int64_t> WasmBehaviour::health(Port& port) {
+  return sent(*instance_, instance_->call("health", {}, {.timeout = call_timeout_}), port);
 }
 
 Result<std::vector<std::uint8_t>> WasmBehaviour::save_state() {

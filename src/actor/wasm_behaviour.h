@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "abi/inbox.h"
+#include "abi/outbox.h"
 #include "actor/behaviour.h"
 #include "actor/instance_pool.h"
 #include "hibernation/base_image.h"
@@ -34,9 +35,9 @@ class WasmBehaviour final : public Behaviour {
   bool takes_callbacks() const override { return instance_ && handle_callback_.has_value(); }
   Result<std::int64_t> handle_callback(const Message& callback, Port& port) override;
   bool has_shutdown() const override;
-  Result<void> shutdown(std::chrono::nanoseconds timeout) override;
+  Result<void> shutdown(Port& port, std::chrono::nanoseconds timeout) override;
   bool has_health() const override { return module_->info().find_export("health") != nullptr; }
-  Result<std::int64_t> health() override;
+  Result<std::int64_t> health(Port& port) override;
   std::shared_ptr<const abi::Metadata> metadata() const override { return metadata_; }
   bool alive() const override { return instance_ != nullptr; }
   // A healthy instance of a pooled template goes back to the pool, reset.
@@ -54,8 +55,11 @@ class WasmBehaviour final : public Behaviour {
   // Memory and globals back to the base image; false if it cannot be.
   bool reset(engine::Instance& instance);
   Result<std::vector<std::uint64_t>> read_globals(engine::Instance& instance);
-  // A call's result, noting a failure: a failed instance is never reused.
-  Result<std::int64_t> noted(Result<std::int64_t> result);
+  // After a call of `instance`: what it queued in its outbox is sent, whatever
+  // the call's outcome. Like an import send made before a trap, a queued
+  // message leaves unless the port holds the call's output (and drops it, the
+  // call having failed). A failure is noted: a failed instance is never reused.
+  Result<std::int64_t> sent(engine::Instance& instance, Result<std::int64_t> result, Port& port);
   // Calls a delivery export, writing the current message into the inbox first.
   Result<std::int64_t> deliver(engine::ExportFunction function, std::span<const std::int64_t> args,
                                Port& port);

@@ -227,6 +227,28 @@ std::int32_t ComponentPort::reply(abi::Bytes payload) {
   return router_.answer(message_->correlation_id, abi::kStatusOk, {payload.begin(), payload.end()});
 }
 
+void ComponentPort::undeliverable(abi::OutboxOp op, std::string_view name, std::size_t payload_size,
+                                  std::int32_t code) {
+  static constexpr std::string_view kOps[] = {"send", "reply", "publish"};
+  // A name the router refused as malformed is the guest's bytes: not recorded
+  // (nor logged) as given. Valid names are printable ASCII.
+  std::string target;
+  if (op == abi::kOutboxReply)
+    target = message_ ? message_->sender : std::string("(no request)");
+  else if (code == abi::kErrInvalid)
+    target = "(malformed name)";
+  else
+    target = std::string(name);
+  Message letter{op == abi::kOutboxPublish ? abi::kKindPublish : abi::kKindSend,
+                 std::string(owner_.name()),
+                 {},
+                 {},
+                 0};
+  router_.dead_letter(letter, target,
+                      "outbox " + std::string(kOps[op]) + ": " + std::string(abi::error_name(code)),
+                      payload_size);
+}
+
 std::int32_t ComponentPort::cancel(std::int64_t id) {
   if (id <= 0 || !router_.cancel(static_cast<std::uint64_t>(id), this)) return abi::kErrNotFound;
   --outstanding_;

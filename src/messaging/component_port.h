@@ -62,6 +62,8 @@ class ComponentPort final : public actor::Port {
   std::int64_t send_after(std::int64_t delay_ms, abi::Bytes payload) override;
   std::int32_t cancel_timer(std::int64_t id) override;
   std::int32_t config_get(std::string_view key, std::string_view& value) override;
+  void undeliverable(abi::OutboxOp op, std::string_view name, std::size_t payload_size,
+                     std::int32_t code) override;
 
   std::int64_t outstanding_requests() const override { return outstanding_.load(); }
 

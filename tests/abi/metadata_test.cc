@@ -217,6 +217,7 @@ TEST_F(MetadataLoad, AComponentWithMetadataLoadsAndRunsLikeAnyOther) {
   auto result = (*instance)->call("handle_message", args);
   ASSERT_TRUE(result.ok()) << result.error().describe();
   EXPECT_EQ(*result, 0);
+  ASSERT_TRUE(testing::send_queued(**instance, api).ok());
   ASSERT_EQ(api.calls.size(), 1u);
   EXPECT_EQ(api.calls[0].function, "reply");
   EXPECT_EQ(api.calls[0].payload, "ping");

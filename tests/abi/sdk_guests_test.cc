@@ -23,12 +23,19 @@ class SdkGuest {
     instance = std::move(*made);
   }
 
+  // What the runtime does after every call: sends what the guest queued.
+  void drain() {
+    auto sent = testing::send_queued(*instance, api);
+    EXPECT_TRUE(sent.ok()) << sent.error().describe();
+  }
+
   // What the runtime will do per message: make it current, call handle_message.
   std::int64_t deliver(MessageKind kind, const std::string& sender, const std::string& payload) {
     api.set_message(kind, sender, payload);
     std::int64_t args[] = {static_cast<std::int64_t>(sender.size()),
                            static_cast<std::int64_t>(payload.size())};
     auto result = instance->call("handle_message", args);
+    drain();
     api.clear_message();
     EXPECT_TRUE(result.ok()) << result.error().describe();
     return result ? *result : -100;
@@ -38,6 +45,7 @@ class SdkGuest {
     api.set_message(kKindCallback, "", payload);
     std::int64_t args[] = {id, status, static_cast<std::int64_t>(payload.size())};
     auto result = instance->call("handle_callback", args);
+    drain();
     api.clear_message();
     EXPECT_TRUE(result.ok()) << result.error().describe();
     return result ? *result : -100;

@@ -54,6 +54,7 @@ class BarePort final : public Port {
   std::int32_t log(abi::LogLevel, std::string_view) override { return 0; }
   std::int64_t now_ms() override { return 0; }
   std::int64_t monotonic_ns() override { return 0; }
+  void undeliverable(abi::OutboxOp, std::string_view, std::size_t, std::int32_t) override {}
 
  private:
   abi::CurrentMessage current_;

@@ -258,6 +258,17 @@ TEST_F(HostTest, SpawnRefusesAnInboxOutsideLinearMemory) {
   EXPECT_FALSE(host->status("app/x"));
 }
 
+TEST_F(HostTest, SpawnRefusesAnOutboxOutsideLinearMemory) {
+  start();
+  auto spawned = host->spawn(guest_spec("app/x", "invalid_outbox_outside_memory"));
+  ASSERT_FALSE(spawned.ok());
+  EXPECT_EQ(spawned.error().code, Errc::invalid_argument);
+  EXPECT_NE(spawned.error().message.find("wasmhive_outbox announced 16 bytes at 65520"),
+            std::string::npos)
+      << spawned.error().message;
+  EXPECT_FALSE(host->status("app/x"));
+}
+
 TEST_F(HostTest, StoppedComponentRejectsMessagesAndIsNeverRestarted) {
   start();
   spawn(guest_spec("app/a", "flaky"));

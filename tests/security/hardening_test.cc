@@ -114,6 +114,26 @@ TEST_F(Hardening, InfiniteLoopInAHandlerIsCutAtItsDeadline) {
   EXPECT_NE(failure_of("bad/looper").find("deadline_exceeded"), std::string::npos);
 }
 
+TEST_F(Hardening, AMalformedOutboxFailsItsCallAndLosesNoOtherMessage) {
+  spawn(guest_spec("bad/relay", "relay"));
+  const std::pair<const char*, const char*> cases[] = {
+      {"used", "malformed outbox at byte 0: it holds 4097 bytes, its capacity is 4096"},
+      {"op", "malformed outbox at byte 0: unknown op 7"},
+      {"length", "malformed outbox at byte 0: the record runs past the bytes used"}};
+  std::size_t round = 0;
+  for (const auto& [how, why] : cases) {
+    ASSERT_TRUE(host->send("bad/relay", to_bytes(std::string("garble ") + how)).ok());
+    ASSERT_TRUE(events.wait_for(Kind::restarted, "bad/relay", ++round)) << how;
+    std::string detail;
+    for (const auto& e : events.all())
+      if (e.kind == Kind::failed && e.subject == "bad/relay") detail = e.detail;
+    EXPECT_NE(detail.find(why), std::string::npos) << detail;
+  }
+  // A fresh instance, whose outbox works.
+  EXPECT_EQ(ask_text(*host, "bad/relay", "queue @host after"), "0");
+  EXPECT_TRUE(inbox.wait_for("after"));
+}
+
 TEST_F(Hardening, OversizedPayloadsAndBadNamesAreRefusedWithTheirCodes) {
   auto relay = guest_spec("bad/relay", "relay");
   relay.limits.max_payload = 64;

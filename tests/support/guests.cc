@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "abi/outbox.h"
 #include "util/file.h"
 
 namespace wasmhive::testing {
@@ -173,6 +174,21 @@ std::int32_t RecordingApi::log(abi::LogLevel level, std::string_view message) {
   return record("log", {},
                 abi::Bytes(reinterpret_cast<const std::uint8_t*>(message.data()), message.size()),
                 level);
+}
+Result<void> send_queued(engine::Instance& instance, abi::ComponentApi& api) {
+  if (!instance.module().info().find_export(abi::kOutboxExport)) return {};
+  auto announced = instance.call(abi::kOutboxExport, {});
+  if (!announced) return announced.error();
+  auto outbox = abi::Outbox::locate(instance.memory(), *announced);
+  if (!outbox) return outbox.error();
+  return outbox->drain(instance.memory(), api);
+}
+
+void RecordingApi::undeliverable(abi::OutboxOp op, std::string_view name, std::size_t payload_size,
+                                 std::int32_t code) {
+  static constexpr const char* kOps[] = {"send", "reply", "publish"};
+  calls.push_back({"undeliverable", std::string(kOps[op]) + " " + std::string(name),
+                   std::to_string(payload_size), code});
 }
 
 }  // namespace wasmhive::testing

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "abi/component_api.h"
+#include "engine/engine.h"
 
 namespace wasmhive::testing {
 
@@ -19,6 +20,11 @@ std::vector<std::uint8_t> to_bytes(std::string_view text);
 // Appends `value` as an unsigned LEB128, as wasm writes sizes and indices.
 void put_u32(std::vector<std::uint8_t>& out, std::uint32_t value);
 std::string to_string(abi::Bytes bytes);
+
+// What the runtime does after every call of an instance that announced an
+// outbox (docs/abi.md §2): sends what its guest queued through `api`. For
+// tests that call an instance's exports themselves.
+Result<void> send_queued(engine::Instance& instance, abi::ComponentApi& api);
 
 // Assembles a small module inside a test, for code no prebuilt guest has:
 // function imports, functions written as instruction bytes, optionally a memory
@@ -80,6 +86,10 @@ class RecordingApi : public abi::ComponentApi {
   std::int32_t log(abi::LogLevel level, std::string_view message) override;
   std::int64_t now_ms() override { return 1234; }
   std::int64_t monotonic_ns() override { return 5678; }
+  // Recorded as a call "undeliverable" with the refused op's name as target
+  // and the code as number.
+  void undeliverable(abi::OutboxOp op, std::string_view name, std::size_t payload_size,
+                     std::int32_t code) override;
 
   std::vector<Call> calls;
   std::int64_t next_correlation_id = 41;

@@ -65,6 +65,14 @@ std::size_t Inbox::count(const std::string& prefix) const {
   return n;
 }
 
+std::vector<std::string> Inbox::payloads(const std::string& prefix) const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> out;
+  for (const auto& [sender, payload] : messages_)
+    if (payload.rfind(prefix, 0) == 0) out.push_back(payload);
+  return out;
+}
+
 namespace {
 
 // A request as the host, and its reply once `ready` returns true; `ready` is

@@ -46,6 +46,8 @@ class Inbox {
   std::optional<std::string> wait_for(const std::string& prefix,
                                       std::chrono::milliseconds timeout = kPatience);
   std::size_t count(const std::string& prefix) const;
+  // Every payload so far whose payload starts with `prefix`, in arrival order.
+  std::vector<std::string> payloads(const std::string& prefix) const;
 
  private:
   mutable std::mutex mutex_;

@@ -5,8 +5,16 @@
  *   "sub <pattern>" / "unsub <pattern>"
  *   "req <target> <timeout_ms> <text>"  request
  *   "cancel <id>"
- *   "send <target> <text>", "clock" (now_ms), "mono" (monotonic_ns), "log <level> <text>"
- *   "trap"
+ *   "send <target> <text>" (at once, by import), "clock" (now_ms), "mono" (monotonic_ns),
+ *   "log <level> <text>", "trap"
+ * The outbox (docs/abi.md §2):
+ *   "queue <target> <text>"  queue a send in the outbox (no result but WH_OK)
+ *   "order <target>"         "o1" queued, "o2" sent by import, "o3" queued, "o4" published
+ *                            on "order.seen" by import, "o5" queued
+ *   "queue_trap <target> <text>"  queue a send, then trap
+ *   "queue_spin <target> <text>"  queue a send, then loop until the deadline
+ *   "garble <used|op|length>"     leave a malformed outbox: used past its capacity,
+ *                                 an unknown op, a record longer than the bytes used
  * A command's result (the import's return value) is the reply if the command
  * came as a request. Anything else, and every callback, is reported to @host as
  * "msg|<kind>|<sender>|<topic>|<payload>" or "cb|<id>|<status>|<payload>"; a
@@ -15,6 +23,33 @@
 
 static int32_t report_to_host(const char* text, uint32_t len) {
   return wh_send_n("@host", 5, text, len);
+}
+
+static int64_t order(const char* target, uint32_t len) {
+  wh_send_n(target, len, "o1", 2);
+  int32_t rc = wh_send_checked_n(target, len, "o2", 2);
+  wh_send_n(target, len, "o3", 2);
+  if (rc == WH_OK) rc = wh_publish_checked("order.seen", "o4", 2); /* subscribers reached */
+  wh_send_n(target, len, "o5", 2);
+  return rc < 0 ? rc : WH_OK;
+}
+
+/* A hostile guest's outbox: the host must refuse it, not read past it. */
+static int64_t garble(const uint8_t* how, uint32_t len) {
+  wh_outbox* box = &wh_outbox_storage;
+  uint32_t* record = (uint32_t*)box->data;
+  if (wh_equals(how, len, "used")) {
+    box->used = WH_OUTBOX_CAPACITY + 1;
+  } else if (wh_equals(how, len, "op")) {
+    record[0] = 7, record[1] = 0, record[2] = 0;
+    box->used = WH_OUTBOX_RECORD_HEADER;
+  } else if (wh_equals(how, len, "length")) {
+    record[0] = WH_OUTBOX_SEND, record[1] = 5, record[2] = 0xfffffff0u;
+    box->used = WH_OUTBOX_RECORD_HEADER + 5;
+  } else {
+    return WH_ERR_INVALID;
+  }
+  return WH_OK;
 }
 
 static int64_t run(const uint8_t* p, uint32_t n) {
@@ -40,7 +75,19 @@ static int64_t run(const uint8_t* p, uint32_t n) {
     return wh_raw_request(arg, (int32_t)first, body, (int32_t)body_len,
                           wh_parse_i64(rest, timeout_len));
   }
-  if (wh_equals(p, cmd, "send")) return wh_send_n((const char*)arg, first, rest, rest_len);
+  if (wh_equals(p, cmd, "send")) return wh_send_checked_n((const char*)arg, first, rest, rest_len);
+  if (wh_equals(p, cmd, "queue")) return wh_send_n((const char*)arg, first, rest, rest_len);
+  if (wh_equals(p, cmd, "queue_trap")) {
+    wh_send_n((const char*)arg, first, rest, rest_len);
+    __builtin_trap();
+  }
+  if (wh_equals(p, cmd, "queue_spin")) {
+    wh_send_n((const char*)arg, first, rest, rest_len);
+    for (volatile int forever = 1; forever;) {
+    }
+  }
+  if (wh_equals(p, cmd, "order")) return order((const char*)arg, first);
+  if (wh_equals(p, cmd, "garble")) return garble(arg, first);
   if (wh_equals(p, cmd, "clock")) return wh_now_ms();
   if (wh_equals(p, cmd, "mono")) return wh_monotonic_ns();
   if (wh_equals(p, cmd, "log"))
@@ -54,7 +101,9 @@ static int is_command(const uint8_t* p, uint32_t n) {
   return wh_equals(p, cmd, "bcast") || wh_equals(p, cmd, "pub") || wh_equals(p, cmd, "sub") ||
          wh_equals(p, cmd, "unsub") || wh_equals(p, cmd, "req") || wh_equals(p, cmd, "cancel") ||
          wh_equals(p, cmd, "send") || wh_equals(p, cmd, "clock") || wh_equals(p, cmd, "mono") ||
-         wh_equals(p, cmd, "log") || wh_equals(p, cmd, "trap");
+         wh_equals(p, cmd, "log") || wh_equals(p, cmd, "trap") || wh_equals(p, cmd, "queue") ||
+         wh_equals(p, cmd, "queue_trap") || wh_equals(p, cmd, "queue_spin") ||
+         wh_equals(p, cmd, "order") || wh_equals(p, cmd, "garble");
 }
 
 WH_ON_MESSAGE(msg) {
