@@ -6,7 +6,7 @@
 
 namespace wasmhive::fuzzing {
 
-class NullApi final : public abi::ComponentApi {
+class NullApi : public abi::ComponentApi {
  public:
   NullApi() {
     static const std::uint8_t payload[] = {'p', 'a', 'y', 'l', 'o', 'a', 'd'};

@@ -2,9 +2,10 @@
 # Builds the libFuzzer targets with clang-14 (ASan + UBSan + coverage) in
 # build-fuzz/ and runs each for SECONDS (default 60), seeded with the test
 # components (module, host_call), the demo app plus a few manifests written
-# here (manifest), a few metadata texts written here (metadata) and a few
-# memory snapshots written here (snapshot). Exits non-zero on the first
-# finding (its input is saved in build-fuzz/findings/).
+# here (manifest), a few metadata texts written here (metadata), a few
+# memory snapshots written here (snapshot), lattice frames and an outbox.
+# Exits non-zero on the first finding (its input is saved in
+# build-fuzz/findings/).
 #   scripts/fuzz.sh [SECONDS]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,7 +14,8 @@ build="$root/build-fuzz"
 "$root/scripts/setup.sh" >/dev/null
 CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DWASMHIVE_FUZZ=ON -DWASMHIVE_SANITIZE=ON -DWASMHIVE_BUILD_BENCH=OFF >/dev/null
-targets="module_fuzzer host_call_fuzzer manifest_fuzzer metadata_fuzzer snapshot_fuzzer lattice_frame_fuzzer"
+targets="module_fuzzer host_call_fuzzer manifest_fuzzer metadata_fuzzer snapshot_fuzzer lattice_frame_fuzzer
+  outbox_fuzzer"
 # shellcheck disable=SC2086
 cmake --build "$build" --target $targets guests
 mkdir -p "$build/corpus/module" "$build/corpus/host_call" "$build/corpus/manifest" \
@@ -128,6 +130,18 @@ printf '\1\2\0\2\0\0\0\0\0\0\0\7\0\0\0\0\0\0\0\350\3\0\0\1\0a\5\0app/x\5\0app/y?
   >"$frames/request"
 printf '\1H\1\0b\11\0\0\0\0\0\0\0\1\1\0\0\0\5\0app/x\1\0\0\0\5\0user/\0\0\0\0\0\0\0\0\1\0\0\0\1\0a\0\0\0\0\0\0\0\0\3\0\0\0\0\0\0\0' \
   >"$frames/heartbeat"
+
+# Outbox seeds (docs/abi.md §2): the announcement (address 0, capacity 64),
+# then the memory: used, a send record and a reply record.
+outboxes="$build/corpus/outbox"
+mkdir -p "$outboxes"
+{
+  printf '\0\0\0\0\100\0\0\0'
+  printf '\42\0\0\0'
+  printf '\0\0\0\0\5\0\0\0\2\0\0\0app/xhi'
+  printf '\1\0\0\0\0\0\0\0\3\0\0\0yes'
+  head -c 30 /dev/zero
+} >"$outboxes/send_and_reply"
 
 for target in $targets; do
   corpus="$build/corpus/${target%_fuzzer}"
