@@ -1,16 +1,24 @@
 // The runtime measured end to end with real components, each figure beside its
-// baseline in the same run: ping-pong between wasm components vs native C++
-// handlers inside wasmhive vs CAF 0.17 actors; scaling over workers; fan-out;
-// request round trips; spawn cost and memory per component.
+// baselines in the same run: wasm components vs native C++ handlers inside
+// wasmhive vs CAF 0.17 actors vs Erlang processes (bench/erlang/runtime.erl in
+// a child erl, which measures itself) for ping-pong, fan-out/fan-in, request
+// round trips, outstanding requests and spawn cost and memory; scaling over
+// workers; requests from the host.
 #include <benchmark/benchmark.h>
+#include <malloc.h>
 
 #include <algorithm>
+#include <atomic>
 #include <caf/all.hpp>
 #include <fstream>
 #include <future>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <utility>
+#include <vector>
 
+#include "erlang_peer.h"
 #include "host/host.h"
 #include "host/inbox.h"
 #include "security/capabilities.h"
@@ -68,6 +76,8 @@ struct Bench {
 };
 
 constexpr int kRallyRounds = 20000;  // ping + pong = 2 messages per round
+constexpr int kRoundTrips = 20000;   // requests a chain makes, one at a time
+constexpr int kOutstanding = 20000;  // requests of one burst, all outstanding
 
 // Ping-pong rallies between `pairs` pairs of wasm players.
 void wasm_ping_pong(benchmark::State& state, std::size_t workers, std::size_t pairs) {
@@ -144,9 +154,11 @@ void caf_ping_pong(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * 2 * kRallyRounds);
 }
 
+constexpr int kFanReceivers = 100, kFanRounds = 200;
+
 // One component broadcasts to 100 receivers and collects their answers.
 void fan_out_in(benchmark::State& state) {
-  constexpr int kReceivers = 100, kRounds = 200;
+  constexpr int kReceivers = kFanReceivers, kRounds = kFanRounds;
   Bench bench(2);
   bench.spawn("fan/hub", guest("fan"), 0);
   for (int r = 0; r < kReceivers; ++r) bench.spawn("fan/r" + std::to_string(r), guest("player"), 1);
@@ -157,11 +169,49 @@ void fan_out_in(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * 2 * kReceivers * kRounds);
 }
 
+// The same with CAF: 1 hub actor sends to 100 receiver actors and collects
+// their 100 answers, 200 rounds, on a 2-thread scheduler (our 2 workers).
+void caf_fan_out_in(benchmark::State& state) {
+  caf::actor_system_config config;
+  config.set("scheduler.max-threads", 2);
+  caf::actor_system system{config};
+  std::vector<caf::actor> receivers;
+  for (int r = 0; r < kFanReceivers; ++r)
+    receivers.push_back(system.spawn([](caf::event_based_actor* self) -> caf::behavior {
+      return {
+          [self](int n) { self->send(caf::actor_cast<caf::actor>(self->current_sender()), n); }};
+    }));
+  for (auto _ : state) {
+    std::promise<void> done;
+    system.spawn([&receivers, &done](caf::event_based_actor* self) -> caf::behavior {
+      struct Hub {
+        int round = 0, answers = 0;
+      };
+      auto hub = std::make_shared<Hub>();
+      for (const caf::actor& r : receivers) self->send(r, 0);
+      return {[self, hub, &receivers, &done](int) {
+        if (++hub->answers < kFanReceivers) return;
+        hub->answers = 0;
+        if (++hub->round < kFanRounds) {
+          for (const caf::actor& r : receivers) self->send(r, hub->round);
+          return;
+        }
+        self->quit();
+        done.set_value();  // last: the benchmark thread may go on at once
+      }};
+    });
+    done.get_future().wait();
+  }
+  for (const caf::actor& r : receivers) caf::anon_send_exit(r, caf::exit_reason::user_shutdown);
+  system.await_all_actors_done();
+  state.SetItemsProcessed(state.iterations() * 2 * kFanReceivers * kFanRounds);
+}
+
 // Component to component with many requests outstanding: the burster fires
 // 20,000 requests in one call, the echo answers them, the burster's
 // handle_callback counts them. items/s = requests completed per second.
 void wasm_requests_outstanding(benchmark::State& state) {
-  constexpr int kRequests = 20000;
+  constexpr int kRequests = kOutstanding;
   Bench bench(1);
   bench.spawn("rt/client", guest("burster"), 0, 1 << 16);
   bench.spawn("rt/echo", guest("echo"), 0, 1 << 16);
@@ -185,7 +235,7 @@ void wasm_requests_outstanding(benchmark::State& state) {
 // each round trip itself (monotonic_ns) and reports percentiles of its last
 // chain; the mean comes from the host's clock around whole chains.
 void wasm_request_round_trip(benchmark::State& state) {
-  constexpr int kRequests = 20000;
+  constexpr int kRequests = kRoundTrips;
   Bench bench(1);
   bench.spawn("rt/client", guest("burster"), 0);
   bench.spawn("rt/echo", guest("echo"), 0);
@@ -209,6 +259,95 @@ void wasm_request_round_trip(benchmark::State& state) {
   state.counters["p50_us"] = static_cast<double>(p50) / 1000;
   state.counters["p99_us"] = static_cast<double>(p99) / 1000;
   state.counters["p999_us"] = static_cast<double>(p999) / 1000;
+}
+
+// A CAF echo: its handler's result is the response to a request.
+caf::actor caf_echo(caf::actor_system& system) {
+  return system.spawn([]() -> caf::behavior { return {[](int n) { return n; }}; });
+}
+
+// The same with CAF on a 1-thread scheduler: one actor makes 20,000 requests
+// one after the other with self->request(...).then(...), each response
+// handler sending the next; it times each round trip with one clock read, as
+// the wasm requester does. Percentiles of the last chain; the mean from the
+// benchmark thread's clock around whole chains.
+void caf_request_round_trip(benchmark::State& state) {
+  caf::actor_system_config config;
+  config.set("scheduler.max-threads", 1);
+  caf::actor_system system{config};
+  caf::actor echo = caf_echo(system);
+  // What the requester's handlers share; outlives the requester (the
+  // benchmark thread waits for done).
+  struct Chain {
+    caf::event_based_actor* self = nullptr;
+    caf::actor echo{};
+    int left = 0;
+    Clock::time_point sent{};
+    std::vector<std::int64_t> samples{};
+    std::promise<void> done{};
+    void next() {
+      self->request(echo, caf::infinite, left).then([this](int) {
+        auto now = Clock::now();
+        samples.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(now - sent).count());
+        sent = now;  // the next request leaves now
+        if (--left > 0) return next();
+        self->quit();
+        done.set_value();  // last: the benchmark thread may go on at once
+      });
+    }
+  };
+  std::chrono::nanoseconds total{0};
+  std::vector<std::int64_t> last;
+  for (auto _ : state) {
+    Chain chain{.echo = echo, .left = kRoundTrips};
+    chain.samples.reserve(kRoundTrips);
+    auto start = Clock::now();
+    system.spawn([&chain](caf::event_based_actor* self) -> caf::behavior {
+      chain.self = self;
+      chain.sent = Clock::now();
+      chain.next();
+      return {[](int) {}};  // never sent to: the chain ends with quit()
+    });
+    chain.done.get_future().wait();
+    total += Clock::now() - start;
+    last = std::move(chain.samples);
+  }
+  caf::anon_send_exit(echo, caf::exit_reason::user_shutdown);
+  system.await_all_actors_done();
+  state.SetItemsProcessed(state.iterations() * kRoundTrips);
+  state.counters["round_trip_us"] = static_cast<double>(total.count()) / 1000.0 /
+                                    static_cast<double>(state.iterations() * kRoundTrips);
+  state.counters["p50_us"] = static_cast<double>(percentile(last, 0.50)) / 1000;
+  state.counters["p99_us"] = static_cast<double>(percentile(last, 0.99)) / 1000;
+  state.counters["p999_us"] = static_cast<double>(percentile(last, 0.999)) / 1000;
+}
+
+// CAF with 20,000 requests outstanding: one actor makes them all in one
+// handler, their response handlers count them. 1-thread scheduler. CAF 0.17
+// keeps an actor's pending .then() handlers in a vector searched linearly
+// (detail::unordered_flat_map), so this costs it O(outstanding) per response.
+void caf_requests_outstanding(benchmark::State& state) {
+  caf::actor_system_config config;
+  config.set("scheduler.max-threads", 1);
+  caf::actor_system system{config};
+  caf::actor echo = caf_echo(system);
+  for (auto _ : state) {
+    std::promise<void> done;
+    system.spawn([echo, &done](caf::event_based_actor* self) -> caf::behavior {
+      auto answered = std::make_shared<int>(0);
+      for (int i = 0; i < kOutstanding; ++i)
+        self->request(echo, caf::infinite, i).then([self, answered, &done](int) {
+          if (++*answered < kOutstanding) return;
+          self->quit();
+          done.set_value();
+        });
+      return {[](int) {}};
+    });
+    done.get_future().wait();
+  }
+  caf::anon_send_exit(echo, caf::exit_reason::user_shutdown);
+  system.await_all_actors_done();
+  state.SetItemsProcessed(state.iterations() * kOutstanding);
 }
 
 // Host -> wasm echo -> host, one at a time: latency percentiles, including the
@@ -260,6 +399,97 @@ void spawn_components(benchmark::State& state) {
   }
 }
 
+// Bytes malloc has handed out and not had back, over every arena.
+double heap_in_use() {
+  struct mallinfo2 info = mallinfo2();
+  return static_cast<double>(info.uordblks + info.hblkhd);
+}
+
+// CAF's spawn: event-based actors that stay idle (a behavior, no message),
+// spawned from the benchmark thread on a 2-thread scheduler (our 2 workers).
+// Each spawn timed; the time (manual) is the spawn loop, so items/s is the
+// spawn rate. Memory per actor once every actor has installed its behavior:
+// RSS, as for components (after malloc_trim, which gives back the free pages
+// earlier benchmarks left, so reusing them counts), and malloc's bytes in use.
+void caf_spawn(benchmark::State& state) {
+  const int count = static_cast<int>(state.range(0));
+  caf::actor_system_config config;
+  config.set("scheduler.max-threads", 2);
+  caf::actor_system system{config};
+  for (auto _ : state) {
+    std::atomic<int> started{0};
+    // Sized (and their pages touched) before the RSS baseline.
+    std::vector<caf::actor> actors(count);
+    std::vector<std::int64_t> samples(count);
+    malloc_trim(0);
+    auto before = bench::resident_kib().first;
+    double heap_before = heap_in_use();
+    auto start = Clock::now();
+    for (int i = 0; i < count; ++i) {
+      auto spawned = Clock::now();
+      actors[i] = system.spawn([&started](caf::event_based_actor*) -> caf::behavior {
+        started.fetch_add(1, std::memory_order_relaxed);
+        return {[](int) {}};
+      });
+      samples[i] =
+          std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - spawned).count();
+    }
+    std::chrono::duration<double> elapsed = Clock::now() - start;
+    while (started.load() < count) std::this_thread::yield();
+    auto after = bench::resident_kib().first;
+    double heap_after = heap_in_use();
+    state.SetIterationTime(elapsed.count());
+    state.counters["spawn_p50_us"] = static_cast<double>(percentile(samples, 0.50)) / 1000;
+    state.counters["spawn_p99_us"] = static_cast<double>(percentile(samples, 0.99)) / 1000;
+    state.counters["spawns_per_s"] = count / elapsed.count();
+    state.counters["rss_per_actor_kib"] =
+        (static_cast<double>(after) - static_cast<double>(before)) / count;
+    state.counters["heap_per_actor_kib"] = (heap_after - heap_before) / 1024 / count;
+    for (const caf::actor& a : actors) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    actors.clear();
+    system.await_all_actors_done();  // not timed: manual time
+  }
+  state.SetItemsProcessed(state.iterations() * count);
+}
+
+// Erlang's side of a workload: bench/erlang/runtime.erl (see its header) run
+// once, in a child erl, in the benchmark's one iteration. Erlang measures
+// itself: the benchmark's time is its `seconds` (manual time), items what it
+// did in them, and each counter is copied from an Erlang field.
+struct ErlangWorkload {
+  std::string workload{};
+  std::vector<std::int64_t> args{};
+  int schedulers = 1;  // +S
+  std::int64_t items = 0;
+  std::vector<std::pair<std::string, std::string>> counters{};  // {counter, field}
+  std::size_t process_limit = 0;                                // +P; 0: erl's default
+};
+
+// Skipped, with the reason, when Erlang is not there (it is optional); a run
+// that fails stops the program, as every other failure does.
+void erlang_peer(benchmark::State& state, const ErlangWorkload& w) {
+  std::vector<std::string> args;
+  for (std::int64_t a : w.args) args.push_back(std::to_string(a));
+  for (auto _ : state) {
+    auto result = bench::run_erlang_workload("runtime", w.workload, args, w.schedulers,
+                                             WASMHIVE_ERLANG_BEAM_DIR, w.process_limit);
+    if (!result && result.unavailable) {
+      state.SkipWithError(("erlang peer skipped: " + result.error).c_str());
+      break;
+    }
+    if (!result) die("erlang " + w.workload + ": " + result.error);
+    auto seconds = result.number("seconds");
+    if (!seconds || *seconds <= 0) die("erlang " + w.workload + ": no seconds in " + result.line);
+    state.SetIterationTime(*seconds);
+    for (const auto& [counter, field] : w.counters) {
+      auto value = result.number(field);
+      if (!value) die("erlang " + w.workload + ": no " + field + " in " + result.line);
+      state.counters[counter] = *value;
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * w.items);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -268,20 +498,79 @@ int main(int argc, char** argv) {
   auto fixed = [smoke](benchmark::internal::Benchmark* b, int iterations) {
     b->Iterations(smoke ? 1 : iterations)->Unit(benchmark::kMillisecond)->UseRealTime();
   };
+  // Erlang runs each workload once, repeating inside (its own sizes, tiny in
+  // a smoke run: erl itself starts in about 0.2 s).
+  auto erlang = [](const char* name, const ErlangWorkload& workload) {
+    benchmark::RegisterBenchmark(
+        name, [workload](benchmark::State& state) { erlang_peer(state, workload); })
+        ->Iterations(1)
+        ->Unit(benchmark::kMillisecond)
+        ->UseManualTime();
+  };
+  const std::int64_t rally_rounds = smoke ? 200 : kRallyRounds, rallies = smoke ? 2 : 20;
+  const std::int64_t fan_rounds = smoke ? 2 : kFanRounds, fans = smoke ? 1 : 5;
+  const std::int64_t round_trips = smoke ? 200 : kRoundTrips, chains = smoke ? 1 : 5;
+  const std::int64_t outstanding = smoke ? 200 : kOutstanding, bursts = smoke ? 1 : 5;
+  const std::int64_t spawns = smoke ? 100 : 10000;
+
   fixed(benchmark::RegisterBenchmark("ping_pong/wasm/1_worker", wasm_ping_pong, 1, 1), 20);
   fixed(benchmark::RegisterBenchmark("ping_pong/native/1_worker", native_ping_pong), 20);
   fixed(benchmark::RegisterBenchmark("ping_pong/caf/1_thread", caf_ping_pong), 20);
+  erlang("ping_pong/erlang/1_scheduler",
+         {.workload = "ping_pong",
+          .args = {rally_rounds, rallies},
+          .schedulers = 1,
+          .items = 2 * rally_rounds * rallies,
+          .counters = {{"median_msgs_per_s", "median_msgs_per_s"}}});
   fixed(benchmark::RegisterBenchmark("pairs/wasm/2_pairs_1_worker", wasm_ping_pong, 1, 2), 10);
   fixed(benchmark::RegisterBenchmark("pairs/wasm/2_pairs_2_workers", wasm_ping_pong, 2, 2), 10);
   fixed(benchmark::RegisterBenchmark("fan_out_in/wasm/100_receivers", fan_out_in), 5);
+  fixed(benchmark::RegisterBenchmark("fan_out_in/caf/100_receivers", caf_fan_out_in), 5);
+  erlang("fan_out_in/erlang/100_receivers", {.workload = "fan_out_in",
+                                             .args = {kFanReceivers, fan_rounds, fans},
+                                             .schedulers = 2,
+                                             .items = 2 * kFanReceivers * fan_rounds * fans});
   fixed(benchmark::RegisterBenchmark("requests/wasm/round_trip", wasm_request_round_trip), 5);
+  fixed(benchmark::RegisterBenchmark("requests/caf/round_trip", caf_request_round_trip), 5);
+  erlang("requests/erlang/round_trip", {.workload = "round_trip",
+                                        .args = {round_trips, chains},
+                                        .schedulers = 1,
+                                        .items = round_trips * chains,
+                                        .counters = {{"round_trip_us", "mean_us"},
+                                                     {"p50_us", "p50_us"},
+                                                     {"p99_us", "p99_us"},
+                                                     {"p999_us", "p999_us"},
+                                                     {"clock_ns", "clock_ns"}}});
   fixed(benchmark::RegisterBenchmark("requests/wasm/20000_outstanding", wasm_requests_outstanding),
         5);
+  fixed(benchmark::RegisterBenchmark("requests/caf/20000_outstanding", caf_requests_outstanding),
+        5);
+  erlang("requests/erlang/20000_outstanding", {.workload = "outstanding",
+                                               .args = {outstanding, bursts},
+                                               .schedulers = 1,
+                                               .items = outstanding * bursts});
   benchmark::RegisterBenchmark("request_latency/host_to_wasm", host_request_latency)
       ->Iterations(smoke ? 100 : 20000)
       ->Unit(benchmark::kMicrosecond)
       ->UseRealTime();
   fixed(benchmark::RegisterBenchmark("spawn/wasm", spawn_components)->Arg(smoke ? 100 : 10000), 1);
+  benchmark::RegisterBenchmark("spawn/caf", caf_spawn)
+      ->Arg(spawns)
+      ->Iterations(1)
+      ->Unit(benchmark::kMillisecond)
+      ->UseManualTime();
+  erlang("spawn/erlang", {.workload = "spawn",
+                          .args = {spawns},
+                          .schedulers = 2,
+                          .items = spawns,
+                          .counters = {{"spawn_p50_us", "spawn_p50_us"},
+                                       {"spawn_p99_us", "spawn_p99_us"},
+                                       {"spawns_per_s", "spawns_per_s"},
+                                       {"memory_per_process_bytes", "memory_per_process_bytes"},
+                                       {"process_bytes", "process_bytes"},
+                                       {"rss_per_process_kib", "rss_per_process_kib"},
+                                       {"clock_ns", "clock_ns"}},
+                          .process_limit = static_cast<std::size_t>(spawns) + 65536});
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;
