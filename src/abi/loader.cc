@@ -2,32 +2,10 @@
 
 #include "abi/abi.h"
 #include "abi/host_bindings.h"
+#include "abi/refusing_api.h"
 #include "util/file.h"
 
 namespace wasmhive::abi {
-namespace {
-
-// A context whose every call is refused: nothing runs during the check, but
-// the imports need one to bind to.
-class RefusingApi final : public ComponentApi {
- public:
-  const CurrentMessage* current_message() const override { return nullptr; }
-  std::string_view self_id() const override { return {}; }
-  std::int32_t send(std::string_view, Bytes) override { return kErrUnsupported; }
-  std::int64_t request(std::string_view, Bytes, std::int64_t) override { return kErrUnsupported; }
-  std::int32_t reply(Bytes) override { return kErrUnsupported; }
-  std::int32_t cancel(std::int64_t) override { return kErrUnsupported; }
-  std::int32_t broadcast(std::string_view, Bytes) override { return kErrUnsupported; }
-  std::int32_t publish(std::string_view, Bytes) override { return kErrUnsupported; }
-  std::int32_t subscribe(std::string_view) override { return kErrUnsupported; }
-  std::int32_t unsubscribe(std::string_view) override { return kErrUnsupported; }
-  std::int32_t log(LogLevel, std::string_view) override { return kErrUnsupported; }
-  std::int64_t now_ms() override { return kErrUnsupported; }
-  std::int64_t monotonic_ns() override { return kErrUnsupported; }
-  void undeliverable(OutboxOp, std::string_view, std::size_t, std::int32_t) override {}
-};
-
-}  // namespace
 
 Result<std::shared_ptr<const engine::Module>> load_module(engine::Engine& engine,
                                                           std::span<const std::uint8_t> wasm,

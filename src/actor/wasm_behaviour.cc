@@ -58,11 +58,12 @@ Result<std::span<std::uint8_t>> whole(engine::GuestMemory memory) {
 
 WasmBehaviour::WasmBehaviour(std::shared_ptr<const engine::Module> module,
                              std::chrono::milliseconds call_timeout,
-                             std::optional<Template> of_template)
+                             std::optional<Template> of_template, Ready ready)
     : module_(std::move(module)),
       call_timeout_(call_timeout),
       metadata_(metadata_of(*module_)),
       template_(std::move(of_template)),
+      ready_(std::move(ready)),
       saved_globals_(template_ ? saved_globals(*module_) : std::vector<std::string>{}) {}
 
 Result<std::vector<std::uint64_t>> WasmBehaviour::read_globals(engine::Instance& instance) {
@@ -93,6 +94,11 @@ Result<std::unique_ptr<engine::Instance>> WasmBehaviour::make_instance(engine::E
     if (auto reused = template_->pool->take(template_->worker)) {
       if (auto rebound = reused->rebind(port); !rebound) return rebound.error();
       return reused;  // reset when it was given back
+    }
+  if (ready_.instances)
+    if (auto ready = ready_.instances->take(ready_.worker, module_)) {
+      if (auto rebound = ready->rebind(port); !rebound) return rebound.error();
+      return ready;
     }
   auto instance = engine.instantiate(module_, abi::host_functions(), port);
   if (!instance) return instance.error();

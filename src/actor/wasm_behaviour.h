@@ -11,9 +11,16 @@
 #include "abi/outbox.h"
 #include "actor/behaviour.h"
 #include "actor/instance_pool.h"
+#include "actor/ready_instances.h"
 #include "hibernation/base_image.h"
 
 namespace wasmhive::actor {
+
+// Where a spawned component's instances come from when made ahead of need.
+struct ReadySource {
+  std::shared_ptr<ReadyInstances> instances;  // null: always instantiate
+  std::size_t worker = 0;                     // the component's
+};
 
 class WasmBehaviour final : public Behaviour {
  public:
@@ -26,9 +33,11 @@ class WasmBehaviour final : public Behaviour {
     bool hibernates = false;
   };
 
+  using Ready = ReadySource;
+
   WasmBehaviour(std::shared_ptr<const engine::Module> module,
                 std::chrono::milliseconds call_timeout,
-                std::optional<Template> of_template = std::nullopt);
+                std::optional<Template> of_template = std::nullopt, Ready ready = {});
 
   Result<void> start(engine::Engine& engine, Port& port) override;
   Result<std::int64_t> handle(Port& port) override;
@@ -46,8 +55,8 @@ class WasmBehaviour final : public Behaviour {
   Result<void> restore_state(std::span<const std::uint8_t> blob) override;
 
  private:
-  // A reset instance from the pool, or a new one (whose first memory and
-  // globals become the template's base image).
+  // A reset instance from the template's pool, a ready one, or a new one
+  // (whose first memory and globals become the template's base image).
   Result<std::unique_ptr<engine::Instance>> make_instance(engine::Engine& engine, Port& port);
   bool can_hibernate() const {
     return instance_ && template_ && template_->hibernates && template_->base->get();
@@ -68,6 +77,7 @@ class WasmBehaviour final : public Behaviour {
   const std::chrono::milliseconds call_timeout_;
   const std::shared_ptr<const abi::Metadata> metadata_;
   const std::optional<Template> template_;
+  const Ready ready_;
   const std::vector<std::string> saved_globals_;  // export names, in module order
   std::unique_ptr<engine::Instance> instance_;
   bool failed_ = false;  // a call of this instance failed

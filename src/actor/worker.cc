@@ -52,6 +52,14 @@ void Worker::post(Task task) {
   wake_.notify_one();
 }
 
+void Worker::when_idle(Task task) {
+  {
+    std::lock_guard lock(mutex_);
+    idle_.push_back(std::move(task));
+  }
+  wake_.notify_one();
+}
+
 void Worker::enqueue(Component& component) {
   {
     std::lock_guard lock(mutex_);
@@ -92,11 +100,15 @@ void Worker::run(std::shared_ptr<engine::ModuleCache> cache, std::promise<Result
   std::unique_lock lock(mutex_);
   engine_ = engine.get();
   while (true) {
-    wake_.wait(lock,
-               [&] { return stopping_ || !tasks_.empty() || (!ready_.empty() && !turns_held_); });
     Task task;
     Component* component = nullptr;
-    if (!take(task, component)) break;  // stopping, and nothing left
+    if (idle_.empty()) wake_.wait(lock, [&] { return has_work() || !idle_.empty(); });
+    // Only work that can wait: it runs once nothing else came for kIdleQuiet.
+    if (!has_work() && !wake_.wait_for(lock, kIdleQuiet, [&] { return has_work(); })) {
+      task = std::move(idle_.front());
+      idle_.pop_front();
+    }
+    if (!task && !take(task, component)) break;  // stopping, and nothing left
     lock.unlock();
     if (task)
       task(*engine);
@@ -112,7 +124,11 @@ bool Worker::step() {
   Component* component = nullptr;
   {
     std::lock_guard lock(mutex_);
-    if (!take(task, component)) return false;
+    if (!take(task, component)) {
+      if (idle_.empty() || stopping_) return false;
+      task = std::move(idle_.front());
+      idle_.pop_front();
+    }
   }
   if (task)
     task(*stepped_engine_);

@@ -1,13 +1,15 @@
 // A worker: one engine (V8 isolate) and the components pinned to it. It runs
 // posted tasks (start, stop, restart) first, then gives each ready component a
 // turn of at most `turn_budget` messages, round robin, so one flooded
-// component cannot starve the others.
+// component cannot starve the others. Work that can wait (making instances
+// ahead of need) runs only when there is nothing else.
 //
 // Two ways to run: on a thread of its own (start(): it sleeps when idle), or
 // stepped (stepped(): nothing runs until the thread that made it calls step()),
 // for tests that drive workers and a ManualClock together, one message at a time.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -40,6 +42,13 @@ class Worker {
 
   std::size_t index() const { return index_; }
   void post(Task task);
+  // Runs `task` once the worker has had no task and no ready component for
+  // kIdleQuiet (a stepped worker: once it has none); dropped if the worker
+  // stops first. The quiet keeps it out of the gaps inside a burst of work,
+  // such as the hand-offs between spawns. Keep each short: what comes
+  // meanwhile waits for it.
+  void when_idle(Task task);
+  static constexpr std::chrono::microseconds kIdleQuiet{500};
   // Runs `task` on the worker and waits for its result (a stepped worker runs
   // it at once, on the calling thread, which must be its own).
   template <class F>
@@ -75,6 +84,9 @@ class Worker {
   void run(std::shared_ptr<engine::ModuleCache> cache, std::promise<Result<void>>& ready);
   // Takes the next task or ready component, if any (the caller holds mutex_).
   bool take(Task& task, Component*& component);
+  bool has_work() const {
+    return stopping_ || !tasks_.empty() || (!ready_.empty() && !turns_held_);
+  }
   void run_turn(Component& component, std::size_t budget);
 
   const std::size_t index_;
@@ -83,6 +95,7 @@ class Worker {
   std::condition_variable wake_;
   std::deque<Task> tasks_;
   std::deque<Component*> ready_;  // not owned: see enqueue()
+  std::deque<Task> idle_;
   bool stopping_ = false;
   bool turns_held_ = false;
   engine::Engine* engine_ = nullptr;  // guarded by mutex_: interrupt() reaches it from outside

@@ -32,6 +32,12 @@ using actor::Message;
 
 // How often counted denials and suppressed log lines are summarized.
 constexpr auto kSummaryInterval = std::chrono::seconds(1);
+// Modules whose instances a worker makes ahead of spawns (the most recent).
+constexpr std::size_t kReadyModules = 8;
+
+std::size_t worker_count_for(const HostConfig& config) {
+  return config.workers ? config.workers : std::max(1u, std::thread::hardware_concurrency());
+}
 
 // The host application as a sender: trusted, under the host's payload cap.
 constexpr messaging::Sender kHostSender{actor::kHostSender};
@@ -154,9 +160,7 @@ class HostImpl final : public Host,
   }
 
   Result<void> start_workers() {
-    std::size_t n =
-        config_.workers ? config_.workers : std::max(1u, std::thread::hardware_concurrency());
-    for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t i = 0; i < worker_count_for(config_); ++i) {
       auto worker = config_.stepped ? actor::Worker::stepped(i, cache_, config_.turn_budget)
                                     : actor::Worker::start(i, cache_, config_.turn_budget);
       if (!worker) return worker.error();
@@ -346,6 +350,8 @@ class HostImpl final : public Host,
   }
   std::uint64_t audit_denials() const override { return gate_.audit().denials(); }
   std::size_t worker_count() const override { return workers_.size(); }
+  std::size_t ready_instances() const override { return ready_->ready(); }
+  std::uint64_t spawns_from_ready() const override { return ready_->taken(); }
 
   // ---- Host: shutdown ----
 
@@ -386,6 +392,12 @@ class HostImpl final : public Host,
     // letter. Now they forget this host, and answer what still waits on it
     // unknown_target there.
     if (lattice_) lattice_->leave();
+    // Instances made ahead go before their workers' engines do.
+    for (auto& worker : workers_)
+      worker->call([&](engine::Engine&) {
+        ready_->close(worker->index());
+        return 0;
+      });
     router_->pending().complete_all(abi::kStatusUnknownTarget);
     summarize();
     gate_.audit().flush();
@@ -553,7 +565,14 @@ class HostImpl final : public Host,
   std::unique_ptr<messaging::Router> router_;
   std::unique_ptr<actor::Supervisor> supervisor_;
   std::vector<std::unique_ptr<actor::Worker>> workers_;
-  Spawner spawner_{workers_, *router_, *this, queue_budget_};
+  // Its refills are posted to workers_: each worker closes its part at shutdown.
+  std::shared_ptr<actor::ReadyInstances> ready_ = std::make_shared<actor::ReadyInstances>(
+      worker_count_for(config_), config_.ready_instances, kReadyModules,
+      [this](std::size_t worker) {
+        workers_[worker]->when_idle(
+            [this, worker](engine::Engine& engine) { ready_->refill(worker, engine); });
+      });
+  Spawner spawner_{workers_, *router_, *this, queue_budget_, ready_};
   std::unique_ptr<Activator> activator_;       // reset before router_: it holds components
   std::unique_ptr<lattice::Lattice> lattice_;  // reset before the workers: it posts to them
 

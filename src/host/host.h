@@ -38,6 +38,10 @@ struct HostMessage {
 struct HostConfig {
   std::size_t workers = 0;       // 0: one per hardware thread
   std::size_t turn_budget = 32;  // messages a component handles per turn before others run
+  // Instances of each spawned module a worker makes ahead of need, when idle,
+  // so the next spawns (and restarts) of that module take one instead of
+  // instantiating; for the 8 modules most recently spawned on it. 0: none.
+  std::size_t ready_instances = 16;
   std::size_t max_payload = 1 << 20;
   // Bytes all mailboxes together may hold (see ComponentLimits::mailbox_bytes):
   // past it every send fails with busy, so broadcasts and publications cannot
@@ -171,6 +175,10 @@ class Host {
   virtual std::vector<security::AuditRecord> audit_records() const = 0;
   virtual std::uint64_t audit_denials() const = 0;
   virtual std::size_t worker_count() const = 0;
+  // Instances made ahead of spawns and waiting (HostConfig::ready_instances),
+  // and the spawns and restarts that took one so far.
+  virtual std::size_t ready_instances() const = 0;
+  virtual std::uint64_t spawns_from_ready() const = 0;
 
   // Stops components in reverse start order: each drains its mailbox until
   // `drain_deadline` (shared by all), then runs its shutdown export; what is left

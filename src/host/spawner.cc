@@ -57,7 +57,9 @@ Result<std::shared_ptr<Component>> Spawner::load(actor::ComponentSpec spec, std:
       workers_[worker]->call([&](engine::Engine& engine) -> Result<std::shared_ptr<Component>> {
         auto module = abi::load_module(engine, bytes, options);
         if (!module) return Error{module.error().code, spec.name + ": " + module.error().message};
-        auto behaviour = std::make_unique<actor::WasmBehaviour>(*module, spec.limits.call_timeout);
+        auto behaviour = std::make_unique<actor::WasmBehaviour>(
+            *module, spec.limits.call_timeout, std::nullopt,
+            actor::WasmBehaviour::Ready{.instances = ready_, .worker = worker});
         auto component = make_component(std::move(spec), std::move(behaviour), worker);
         if (auto started = register_and_start(*component, engine); !started) {
           failed = component;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "actor/component.h"
+#include "actor/ready_instances.h"
 #include "actor/worker.h"
 #include "messaging/router.h"
 
@@ -24,11 +25,13 @@ Result<std::vector<std::uint8_t>> take_module_bytes(actor::ComponentSpec& spec,
 class Spawner {
  public:
   Spawner(const std::vector<std::unique_ptr<actor::Worker>>& workers, messaging::Router& router,
-          actor::Lifecycle& lifecycle, std::shared_ptr<actor::ByteBudget> queue_budget)
+          actor::Lifecycle& lifecycle, std::shared_ptr<actor::ByteBudget> queue_budget,
+          std::shared_ptr<actor::ReadyInstances> ready)
       : workers_(workers),
         router_(router),
         lifecycle_(lifecycle),
-        queue_budget_(std::move(queue_budget)) {}
+        queue_budget_(std::move(queue_budget)),
+        ready_(std::move(ready)) {}
 
   // The name must be reserved with the router. On failure nothing stays
   // registered.
@@ -45,6 +48,7 @@ class Spawner {
   messaging::Router& router_;
   actor::Lifecycle& lifecycle_;
   std::shared_ptr<actor::ByteBudget> queue_budget_;
+  std::shared_ptr<actor::ReadyInstances> ready_;  // instances made ahead of spawns
 };
 
 }  // namespace wasmhive::host

@@ -1,0 +1,111 @@
+// Instances made ahead of spawns (HostConfig::ready_instances): a worker makes
+// them when idle, spawns and restarts of the same module take them, and each
+// component still starts from its module's own initial state.
+#include <gtest/gtest.h>
+
+#include "host/host.h"
+#include "support/host_helpers.h"
+
+namespace wasmhive::host {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::ask_text;
+using testing::guest_spec;
+using Kind = actor::Event::Kind;
+
+class ReadyInstances : public ::testing::Test {
+ protected:
+  void start(std::size_t ready, std::size_t workers = 1) {
+    HostConfig config{.workers = workers,
+                      .ready_instances = ready,
+                      .root = {.name = "root", .max_restarts = 100, .backoff_initial = 1ms}};
+    config.on_event = events.sink();
+    auto created = Host::create(std::move(config));
+    ASSERT_TRUE(created.ok()) << created.error().describe();
+    host = std::move(*created);
+  }
+  void spawn(const std::string& name, const std::string& guest) {
+    auto spawned = host->spawn(guest_spec(name, guest));
+    ASSERT_TRUE(spawned.ok()) << spawned.error().describe();
+  }
+  // Message number `sequence` from sender 0, for a counter.
+  void count(const std::string& name, std::uint8_t sequence) {
+    std::vector<std::uint8_t> message(12, 0);  // sender 0 (u32), sequence (u64), little endian
+    message[4] = sequence;
+    ASSERT_TRUE(host->send(name, message).ok());
+  }
+
+  testing::EventLog events;
+  std::unique_ptr<Host> host;
+};
+
+TEST_F(ReadyInstances, AModuleSpawnedOnceIsMadeAheadAndLaterSpawnsTakeThem) {
+  start(4);
+  spawn("c/0", "counter");
+  ASSERT_TRUE(testing::eventually([&] { return host->ready_instances() == 4; }));
+  for (int i = 1; i <= 4; ++i) spawn("c/" + std::to_string(i), "counter");
+  EXPECT_EQ(host->spawns_from_ready(), 4u);
+  // Each starts from the module's initial state, and keeps its own.
+  count("c/1", 0);
+  count("c/1", 1);
+  EXPECT_EQ(ask_text(*host, "c/1", "?"), "2 0");
+  for (const char* other : {"c/0", "c/2", "c/3", "c/4"})
+    EXPECT_EQ(ask_text(*host, other, "?"), "0 0");
+  // The worker makes more while idle, up to the same number.
+  EXPECT_TRUE(testing::eventually([&] { return host->ready_instances() == 4; }));
+}
+
+TEST_F(ReadyInstances, ARestartTakesOneToo) {
+  start(2);
+  spawn("app/flaky", "flaky");
+  ASSERT_TRUE(testing::eventually([&] { return host->ready_instances() == 2; }));
+  ASSERT_TRUE(host->send("app/flaky", testing::to_bytes("remember me")).ok());
+  ASSERT_EQ(ask_text(*host, "app/flaky", "?"), "1|remember me");
+  ASSERT_TRUE(host->send("app/flaky", testing::to_bytes("trap")).ok());
+  ASSERT_TRUE(events.wait_for(Kind::restarted, "app/flaky"));
+  EXPECT_EQ(host->spawns_from_ready(), 1u);
+  EXPECT_EQ(ask_text(*host, "app/flaky", "?"), "0|");  // a fresh instance
+}
+
+TEST_F(ReadyInstances, EachWorkerKeepsItsOwnForTheModulesSpawnedOnIt) {
+  start(3, 2);
+  auto on = [&](const std::string& name, std::size_t worker) {
+    auto spec = guest_spec(name, "echo");
+    spec.worker = worker;
+    auto spawned = host->spawn(std::move(spec));
+    ASSERT_TRUE(spawned.ok()) << spawned.error().describe();
+  };
+  on("e/0", 0);
+  ASSERT_TRUE(testing::eventually([&] { return host->ready_instances() == 3; }));
+  on("e/1", 1);  // none ready on worker 1 yet: instantiated
+  EXPECT_EQ(host->spawns_from_ready(), 0u);
+  ASSERT_TRUE(testing::eventually([&] { return host->ready_instances() == 6; }));
+  on("e/2", 1);
+  on("e/3", 0);
+  EXPECT_EQ(host->spawns_from_ready(), 2u);
+  for (const char* name : {"e/0", "e/1", "e/2", "e/3"})
+    EXPECT_EQ(ask_text(*host, name, name), name);
+}
+
+TEST_F(ReadyInstances, NoneAreMadeWhenTurnedOff) {
+  start(0);
+  spawn("c/0", "counter");
+  spawn("c/1", "counter");
+  EXPECT_EQ(ask_text(*host, "c/1", "?"), "0 0");
+  EXPECT_EQ(host->ready_instances(), 0u);
+  EXPECT_EQ(host->spawns_from_ready(), 0u);
+}
+
+TEST_F(ReadyInstances, AStoppingHostDestroysThemBeforeItsEngines) {
+  start(8, 2);
+  spawn("c/0", "counter");
+  spawn("e/0", "echo");
+  ASSERT_TRUE(testing::eventually([&] { return host->ready_instances() == 16; }));
+  host->shutdown(std::chrono::milliseconds(100));
+  EXPECT_EQ(host->ready_instances(), 0u);
+  host.reset();  // the engines go: under ASan, an instance left behind would be a finding
+}
+
+}  // namespace
+}  // namespace wasmhive::host
