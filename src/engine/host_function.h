@@ -5,6 +5,7 @@
 #include <concepts>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -81,6 +82,18 @@ inline constexpr std::size_t kMaxHostFunctionParams = 16;
 // import not found here (or with another type) is a link error naming it.
 class HostFunctions {
  public:
+  HostFunctions() = default;
+  // A copy is another set: engines that keep something per set (V8's shared
+  // import functions) must not mistake one for the other.
+  HostFunctions(const HostFunctions& other)
+      : functions_(other.functions_), accepts_(other.accepts_) {}
+  HostFunctions& operator=(const HostFunctions& other) {
+    functions_ = other.functions_;
+    accepts_ = other.accepts_;
+    identity_ = std::make_shared<const char>('\0');
+    return *this;
+  }
+
   // Fails if the name is taken, the type uses non-integer values or has too many params.
   Result<void> add(HostFunction function);
   const HostFunction* find(std::string_view module, std::string_view name) const;
@@ -93,10 +106,14 @@ class HostFunctions {
     accepts_ = [](const HostContext& c) { return dynamic_cast<const T*>(&c) != nullptr; };
   }
   bool accepts(const HostContext& context) const { return !accepts_ || accepts_(context); }
+  // Alive as long as this set: an engine that keeps something per set holds
+  // it weakly, so a set made later at the same address is not taken for it.
+  std::weak_ptr<const void> identity() const { return identity_; }
 
  private:
   std::vector<HostFunction> functions_;
   bool (*accepts_)(const HostContext&) = nullptr;
+  std::shared_ptr<const void> identity_ = std::make_shared<const char>('\0');
 };
 
 // Every function import of `info` must be provided with exactly its type, and a

@@ -42,6 +42,9 @@ Errc classify_trap(std::string_view message) {
   return Errc::trap_other;
 }
 
+// The isolate data slot that holds its V8Engine.
+constexpr std::uint32_t kEngineSlot = 0;
+
 class V8Module final : public Module {
  public:
   V8Module(ModuleInfo info, v8::CompiledWasmModule compiled)
@@ -76,11 +79,6 @@ class V8Instance final : public Instance {
  private:
   friend class V8Engine;
 
-  // What a host function's V8 callback needs; lives as long as the instance.
-  struct ImportBinding {
-    V8Instance* instance;
-    const HostFunction* function;
-  };
   struct Export {
     std::string name;
     FuncType type;
@@ -100,7 +98,6 @@ class V8Instance final : public Instance {
   // The failure record of the export call running now. Calls nest when a host
   // function calls back in, so each call owns its record; null between calls.
   std::optional<Error>* host_failure_ = nullptr;
-  std::vector<std::unique_ptr<ImportBinding>> bindings_;
   v8::Global<v8::Object> exports_;
   v8::Global<v8::WasmMemoryObject> memory_;
   std::vector<Export> functions_;
@@ -116,6 +113,7 @@ class V8Engine final : public Engine {
     v8::Isolate::CreateParams params;
     params.array_buffer_allocator = allocator_.get();
     isolate_ = v8::Isolate::New(params);
+    isolate_->SetData(kEngineSlot, this);  // host function callbacks find their engine
     // Guests never queue microtasks; the default (auto) policy would still run
     // a microtask checkpoint after every top-level call.
     isolate_->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
@@ -140,6 +138,7 @@ class V8Engine final : public Engine {
       isolate_->Exit();
     }
     per_isolate_modules_.clear();
+    shared_hosts_.clear();
     instance_ctor_.Reset();
     context_.Reset();
     isolate_->Dispose();
@@ -165,8 +164,16 @@ class V8Engine final : public Engine {
   v8::Isolate* isolate() const { return isolate_; }
   v8::Local<v8::Context> context() const { return context_.Get(isolate_); }
   CallGuard& guard() { return guard_; }
+  // The instance whose export call runs now (calls nest): whom a host
+  // function called from wasm serves. Null between calls.
+  V8Instance* running() const { return running_; }
+  V8Instance* run(V8Instance* instance) { return std::exchange(running_, instance); }
 
  private:
+  // The V8 function for `function` of `host`, made once per engine and
+  // shared by every instance linked with `host`: a function per import per
+  // instance cost about 5 KiB of V8 heap per instance.
+  v8::Local<v8::Function> host_function(const HostFunctions& host, const HostFunction& function);
   Result<v8::Local<v8::WasmModuleObject>> module_object(const V8Module& module);
   Result<void> bind_imports(V8Instance& instance, const HostFunctions& host,
                             v8::Local<v8::Object> imports);
@@ -183,6 +190,20 @@ class V8Engine final : public Engine {
   v8::Global<v8::Function> instance_ctor_;
   // A module compiled elsewhere becomes a module object here once (FromCompiledModule).
   std::unordered_map<const V8Module*, PerIsolateModule> per_isolate_modules_;
+  // Per set of host functions (keyed by its identity, held weakly so a set
+  // freed since is not mistaken for one made at its address): a copy of each
+  // function it provides, which the V8 function's data points to, and that
+  // V8 function.
+  struct SharedHostFunction {
+    std::unique_ptr<const HostFunction> function;
+    v8::Global<v8::Function> callback;
+  };
+  struct SharedHost {
+    std::weak_ptr<const void> alive;
+    std::unordered_map<std::string, SharedHostFunction> functions;  // by module.name
+  };
+  std::unordered_map<const void*, SharedHost> shared_hosts_;
+  V8Instance* running_ = nullptr;
   CallGuard guard_;
   bool dedicated_ = false;
 };
@@ -244,10 +265,7 @@ Result<void> V8Engine::bind_imports(V8Instance& instance, const HostFunctions& h
   auto context = this->context();
   for (const auto& import : instance.module().info().imports) {
     const HostFunction* function = host.find(import.module, import.name);
-    instance.bindings_.push_back(std::make_unique<V8Instance::ImportBinding>(
-        V8Instance::ImportBinding{&instance, function}));
-    auto data = v8::External::New(isolate_, instance.bindings_.back().get());
-    auto callback = v8::Function::New(context, &V8Instance::call_host, data).ToLocalChecked();
+    auto callback = host_function(host, *function);
 
     auto module_key = v8_string(isolate_, import.module);
     auto ns = imports->Get(context, module_key).ToLocalChecked();
@@ -258,6 +276,31 @@ Result<void> V8Engine::bind_imports(V8Instance& instance, const HostFunctions& h
     ns.As<v8::Object>()->Set(context, v8_string(isolate_, import.name), callback).Check();
   }
   return {};
+}
+
+v8::Local<v8::Function> V8Engine::host_function(const HostFunctions& host,
+                                                const HostFunction& function) {
+  auto identity = host.identity();
+  const void* key = identity.lock().get();  // alive: `host` is
+  auto shared = shared_hosts_.find(key);
+  if (shared == shared_hosts_.end() || shared->second.alive.expired()) {
+    // New, or what is kept is a freed set's: drop every freed set's.
+    std::erase_if(shared_hosts_, [](const auto& e) { return e.second.alive.expired(); });
+    shared = shared_hosts_.emplace(key, SharedHost{identity, {}}).first;
+  }
+  auto& functions = shared->second.functions;
+  std::string name = function.module + "." + function.name;
+  auto it = functions.find(name);
+  if (it == functions.end()) {
+    auto copy = std::make_unique<const HostFunction>(function);
+    auto data = v8::External::New(isolate_, const_cast<HostFunction*>(copy.get()));
+    auto callback = v8::Function::New(context(), &V8Instance::call_host, data).ToLocalChecked();
+    it = functions
+             .emplace(std::move(name), SharedHostFunction{std::move(copy), v8::Global<v8::Function>(
+                                                                               isolate_, callback)})
+             .first;
+  }
+  return it->second.callback.Get(isolate_);
 }
 
 Result<std::unique_ptr<Instance>> V8Engine::instantiate(std::shared_ptr<const Module> module,
@@ -359,10 +402,12 @@ Result<std::int64_t> V8Instance::call(ExportFunction function, std::span<const s
   v8::TryCatch caught(isolate);
   std::optional<Error> host_failure;
   std::optional<Error>* outer = std::exchange(host_failure_, &host_failure);
+  V8Instance* outer_running = engine_.run(this);
   engine_.guard().begin(deadline);
   auto result = target.function.Get(isolate)->Call(scope.context(), v8::Undefined(isolate),
                                                    static_cast<int>(args.size()), argv.data());
   CallGuard::Outcome outcome = engine_.guard().end();
+  engine_.run(outer_running);
   host_failure_ = outer;
   if (outcome != CallGuard::Outcome::completed) isolate->CancelTerminateExecution();
 
@@ -534,10 +579,16 @@ Result<std::int64_t> run_host(const HostFunction& function, Caller& caller,
 // The V8 callback behind every host function. A failure is recorded for the
 // running call, which reports it, and thrown to unwind the guest.
 void V8Instance::call_host(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  auto* binding = static_cast<ImportBinding*>(info.Data().As<v8::External>()->Value());
-  const HostFunction& function = *binding->function;
-  V8Instance& instance = *binding->instance;
+  const auto& function = *static_cast<const HostFunction*>(info.Data().As<v8::External>()->Value());
   v8::Isolate* isolate = info.GetIsolate();
+  auto* engine = static_cast<V8Engine*>(isolate->GetData(kEngineSlot));
+  if (!engine->running()) {  // a start function: no export call, so no caller to serve
+    isolate->ThrowException(v8::Exception::Error(
+        v8_string(isolate, "host function " + function.module + "." + function.name +
+                               " called outside an export call (from a start function)")));
+    return;
+  }
+  V8Instance& instance = *engine->running();
   auto context = isolate->GetCurrentContext();
 
   std::array<std::int64_t, kMaxHostFunctionParams> args{};
@@ -545,7 +596,7 @@ void V8Instance::call_host(const v8::FunctionCallbackInfo<v8::Value>& info) {
   for (std::size_t i = 0; i < params.size(); ++i)
     args[i] = from_js(context, params[i], info[static_cast<int>(i)]);
 
-  std::optional<Error>* recorded = instance.host_failure_;  // null only in a start function
+  std::optional<Error>* recorded = instance.host_failure_;  // set by the running call
   // A guest may catch a failure (wasm exception handling), not go on using the host.
   Caller caller(instance.memory_in_scope(), *instance.context_);
   auto result = recorded && *recorded

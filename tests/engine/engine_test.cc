@@ -131,6 +131,49 @@ TEST_F(EngineTest, ImportWritesBytesTheGuestThenReads) {
   EXPECT_EQ(testing::to_string(*view), "abc");
 }
 
+// One V8 function per import is shared by every instance of an engine: the
+// instance whose export call runs is the one a host function serves.
+TEST_F(EngineTest, InstancesShareImportFunctionsYetEachCallServesItsOwnContext) {
+  HostFunctions host = roundtrip_imports();
+  RoundtripHost first, second;
+  auto a = instantiate("roundtrip", host, first);
+  auto b = instantiate("roundtrip", host, second);
+  ASSERT_TRUE(a && b);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(a->call("twice_plus_one", std::array<std::int64_t, 1>{i}).ok());
+    ASSERT_TRUE(b->call("twice_plus_one", std::array<std::int64_t, 1>{100 + i}).ok());
+  }
+  EXPECT_EQ(first.doubled, (std::vector<std::int64_t>{0, 1, 2}));
+  EXPECT_EQ(second.doubled, (std::vector<std::int64_t>{100, 101, 102}));
+  // Rebound: the same instance now serves another context.
+  RoundtripHost third;
+  ASSERT_TRUE(a->rebind(third).ok());
+  ASSERT_TRUE(a->call("twice_plus_one", std::array<std::int64_t, 1>{7}).ok());
+  EXPECT_EQ(third.doubled, (std::vector<std::int64_t>{7}));
+  EXPECT_EQ(first.doubled.size(), 3u);
+}
+
+// A set of host functions made where a freed one was (same address) is not
+// taken for it: each instance calls its own set's callbacks.
+TEST_F(EngineTest, ASetOfHostFunctionsMadeWhereAFreedOneWasIsItsOwn) {
+  for (std::int64_t round = 1; round <= 5; ++round) {
+    auto host = std::make_unique<HostFunctions>();
+    ASSERT_TRUE(host->add({"test", "count", FuncType{{}, {i32}},
+                           [round](Caller&, std::span<const std::int64_t>) -> Result<std::int64_t> {
+                             return round;
+                           }})
+                    .ok());
+    testing::ModuleBuilder module;
+    auto count = module.import("test", "count", FuncType{{}, {i32}});
+    module.function("counts", FuncType{{}, {i32}}, {0x10, static_cast<std::uint8_t>(count), 0x0b});
+    auto instance = instantiate(module.bytes(), *host, no_context);
+    ASSERT_TRUE(instance);
+    auto result = instance->call("counts", {});
+    ASSERT_TRUE(result.ok()) << result.error().describe();
+    EXPECT_EQ(*result, round);
+  }
+}
+
 TEST_F(EngineTest, I64ValuesCrossBothWays) {
   HostFunctions host = roundtrip_imports();
   RoundtripHost state;
