@@ -94,6 +94,10 @@ class Instance {
 class ModuleCache {
  public:
   std::shared_ptr<const Module> find(std::span<const std::uint8_t> bytes) const;
+  // What Engine::compile(wasm, options) would return from this cache, if it
+  // holds it; null otherwise. Any thread, no engine needed.
+  std::shared_ptr<const Module> find_compiled(std::span<const std::uint8_t> wasm,
+                                              const CompileOptions& options) const;
   // Returns the cached module if another thread stored the same bytes first.
   std::shared_ptr<const Module> insert(std::span<const std::uint8_t> bytes,
                                        std::shared_ptr<const Module> module);

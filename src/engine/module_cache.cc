@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "engine/engine.h"
+#include "engine/module_info.h"
 
 namespace wasmhive::engine {
 namespace {
@@ -20,6 +21,13 @@ std::shared_ptr<const Module> ModuleCache::find(std::span<const std::uint8_t> by
   for (auto it = first; it != last; ++it)
     if (std::ranges::equal(it->second.bytes, bytes)) return it->second.module;
   return nullptr;
+}
+
+std::shared_ptr<const Module> ModuleCache::find_compiled(std::span<const std::uint8_t> wasm,
+                                                         const CompileOptions& options) const {
+  auto capped = cap_memory(wasm, options.memory_max_pages);  // as Engine::compile keys it
+  if (!capped) return nullptr;
+  return find(*capped);
 }
 
 std::shared_ptr<const Module> ModuleCache::insert(std::span<const std::uint8_t> bytes,

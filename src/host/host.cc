@@ -189,7 +189,8 @@ class HostImpl final : public Host,
     return {};
   }
 
-  Result<void> spawn(actor::ComponentSpec spec, std::string_view group_name) override {
+  Result<void> spawn(actor::ComponentSpec spec, std::string_view group_name,
+                     SpawnOptions options) override {
     if (stopping_) return make_error(Errc::unavailable, "host is shutting down");
     if (auto valid = messaging::validate_component_name(spec.name); !valid) return valid;
     actor::Group* group =
@@ -204,19 +205,52 @@ class HostImpl final : public Host,
       return make_error(Errc::already_exists,
                         "'" + name + "' belongs to host '" + *owner + "' of the lattice");
     if (auto reserved = router_->reserve(name); !reserved) return reserved;
+    if (!options.wait_for_init) return spawn_without_waiting(std::move(spec), *group, worker);
     auto component = spawner_.load(std::move(spec), worker);
     if (!component) {
       router_->unsubscribe_all(name);  // init may have subscribed before it failed
       router_->release(name);
       return component.error();
     }
-    supervisor_->add_child(*group, **component);
-    if (lattice_) lattice_->announce();
-    emit({Event::Kind::started, name,
-          "worker " + std::to_string(worker) + described((*component)->status().metadata)});
-    if ((*component)->has_health_export() && (*component)->spec().health.interval.count() > 0)
-      poll_health(**component);
+    started(**component, *group);
     return {};
+  }
+
+  // The name is reserved. Registered here, started by a task on its worker.
+  Result<void> spawn_without_waiting(actor::ComponentSpec spec, actor::Group& group,
+                                     std::size_t worker) {
+    const std::string name = spec.name;
+    auto prepared = spawner_.prepare(std::move(spec), worker);
+    if (!prepared) {
+      router_->release(name);
+      return prepared.error();
+    }
+    std::shared_ptr<Component> component = std::move(*prepared);
+    router_->add(component);  // from here on, messages to it wait in its mailbox
+    workers_[worker]->post([this, component, &group](engine::Engine& engine) {
+      // Stopped or removed before its worker got to it: there is nothing to start.
+      if (component->retired() || component->state() == ComponentState::stopped) return;
+      if (auto ok = spawner_.start_registered(*component, engine); !ok) {
+        router_->unsubscribe_all(component->name());  // init may have subscribed
+        emit({Event::Kind::failed, component->name(), "init failed: " + ok.error().message});
+        emit({Event::Kind::stopped, component->name(), "init failed"});
+        // Freed by the last of these: no turn or route memo on any worker holds it then.
+        for (auto& each : workers_) each->post([component](engine::Engine&) {});
+        return;
+      }
+      started(*component, group);
+    });
+    return {};
+  }
+
+  // A spawned component started: supervised, announced, health polled.
+  void started(Component& component, actor::Group& group) {
+    supervisor_->add_child(group, component);
+    if (lattice_) lattice_->announce();
+    emit({Event::Kind::started, component.name(),
+          "worker " + std::to_string(component.worker()) + described(component.status().metadata)});
+    if (component.has_health_export() && component.spec().health.interval.count() > 0)
+      poll_health(component);
   }
 
   Result<void> add_template(actor::TemplateSpec spec, std::string_view group_name) override {
@@ -572,7 +606,7 @@ class HostImpl final : public Host,
         workers_[worker]->when_idle(
             [this, worker](engine::Engine& engine) { ready_->refill(worker, engine); });
       });
-  Spawner spawner_{workers_, *router_, *this, queue_budget_, ready_};
+  Spawner spawner_{workers_, *router_, *this, queue_budget_, ready_, cache_};
   std::unique_ptr<Activator> activator_;       // reset before router_: it holds components
   std::unique_ptr<lattice::Lattice> lattice_;  // reset before the workers: it posts to them
 

@@ -95,6 +95,17 @@ struct SendOptions {
   std::optional<std::chrono::milliseconds> wait_for_room{};
 };
 
+struct SpawnOptions {
+  // false: spawn returns once the name is registered, as Erlang's spawn
+  // returns a pid, and messages sent to it from then on wait in its mailbox
+  // while its worker instantiates it and runs init. An init that fails is
+  // then told by events (failed, then stopped) instead of spawn's result:
+  // what was queued for it becomes dead letters (requests: unknown_target)
+  // and the name is free again. Errors spawn still returns: the name, the
+  // group, the worker, and a module that cannot be read or compiled.
+  bool wait_for_init = true;
+};
+
 struct Reply {
   abi::CallbackStatus status;
   std::vector<std::uint8_t> payload;
@@ -114,8 +125,9 @@ class Host {
   virtual Result<void> add_group(actor::GroupSpec spec, std::string_view parent = {}) = 0;
   // Loads, instantiates and inits the component, then registers its name. On any
   // failure nothing stays registered. In a lattice, a name another host owns
-  // is already_exists.
-  virtual Result<void> spawn(actor::ComponentSpec spec, std::string_view group = {}) = 0;
+  // is already_exists. See SpawnOptions for not waiting for init.
+  virtual Result<void> spawn(actor::ComponentSpec spec, std::string_view group = {},
+                             SpawnOptions options = {}) = 0;
   // Adds a template of virtual components under `group` (the root group by
   // default): every name that matches its pattern is a component, activated
   // by its first message (see host/activator.h). Errors: invalid_argument

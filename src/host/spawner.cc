@@ -57,9 +57,7 @@ Result<std::shared_ptr<Component>> Spawner::load(actor::ComponentSpec spec, std:
       workers_[worker]->call([&](engine::Engine& engine) -> Result<std::shared_ptr<Component>> {
         auto module = abi::load_module(engine, bytes, options);
         if (!module) return Error{module.error().code, spec.name + ": " + module.error().message};
-        auto behaviour = std::make_unique<actor::WasmBehaviour>(
-            *module, spec.limits.call_timeout, std::nullopt,
-            actor::WasmBehaviour::Ready{.instances = ready_, .worker = worker});
+        auto behaviour = wasm_behaviour(*module, spec, worker);
         auto component = make_component(std::move(spec), std::move(behaviour), worker);
         if (auto started = register_and_start(*component, engine); !started) {
           failed = component;
@@ -72,11 +70,43 @@ Result<std::shared_ptr<Component>> Spawner::load(actor::ComponentSpec spec, std:
   return loaded;
 }
 
+std::unique_ptr<actor::Behaviour> Spawner::wasm_behaviour(
+    std::shared_ptr<const engine::Module> module, const actor::ComponentSpec& spec,
+    std::size_t worker) {
+  return std::make_unique<actor::WasmBehaviour>(
+      std::move(module), spec.limits.call_timeout, std::nullopt,
+      actor::WasmBehaviour::Ready{.instances = ready_, .worker = worker});
+}
+
+Result<std::shared_ptr<Component>> Spawner::prepare(actor::ComponentSpec spec, std::size_t worker) {
+  if (spec.native) {
+    auto behaviour = std::make_unique<actor::NativeBehaviour>(spec.native);
+    return make_component(std::move(spec), std::move(behaviour), worker);
+  }
+  auto read = take_module_bytes(spec, spec.name);
+  if (!read) return read.error();
+  engine::CompileOptions options{.memory_max_pages = spec.limits.memory_max_pages};
+  // Only load_module fills the host's cache: what it holds was checked against the ABI.
+  auto module = cache_->find_compiled(*read, options);
+  if (!module) {
+    auto loaded = workers_[worker]->call(
+        [&](engine::Engine& engine) { return abi::load_module(engine, *read, options); });
+    if (!loaded) return Error{loaded.error().code, spec.name + ": " + loaded.error().message};
+    module = *loaded;
+  }
+  auto behaviour = wasm_behaviour(std::move(module), spec, worker);
+  return make_component(std::move(spec), std::move(behaviour), worker);
+}
+
 // On its worker. Registered before init, as Erlang registers before init: what
 // init sends to itself, or publishes to its own subscriptions, is queued for it.
 // A failed start unregisters it; what was queued is refused.
 Result<void> Spawner::register_and_start(Component& component, engine::Engine& engine) {
   router_.add(component.shared_from_this());
+  return start_registered(component, engine);
+}
+
+Result<void> Spawner::start_registered(Component& component, engine::Engine& engine) {
   auto started = component.start(engine);
   if (!started) {
     router_.unregister(component.name());

@@ -26,16 +26,25 @@ class Spawner {
  public:
   Spawner(const std::vector<std::unique_ptr<actor::Worker>>& workers, messaging::Router& router,
           actor::Lifecycle& lifecycle, std::shared_ptr<actor::ByteBudget> queue_budget,
-          std::shared_ptr<actor::ReadyInstances> ready)
+          std::shared_ptr<actor::ReadyInstances> ready, std::shared_ptr<engine::ModuleCache> cache)
       : workers_(workers),
         router_(router),
         lifecycle_(lifecycle),
         queue_budget_(std::move(queue_budget)),
-        ready_(std::move(ready)) {}
+        ready_(std::move(ready)),
+        cache_(std::move(cache)) {}
 
   // The name must be reserved with the router. On failure nothing stays
   // registered.
   Result<std::shared_ptr<actor::Component>> load(actor::ComponentSpec spec, std::size_t worker);
+  // The component of `spec`, connected to its port, neither registered nor
+  // started: built on the calling thread from the compile cache, or after
+  // one hand-off to `worker` to compile a module not compiled before.
+  Result<std::shared_ptr<actor::Component>> prepare(actor::ComponentSpec spec, std::size_t worker);
+  // On the component's worker: registered already, it starts (instance,
+  // init). On failure it is unregistered and stopped, what was queued for it
+  // refused, and the error returned.
+  Result<void> start_registered(actor::Component& component, engine::Engine& engine);
   // A component connected to its port, not yet started or registered.
   std::shared_ptr<actor::Component> make_component(actor::ComponentSpec spec,
                                                    std::unique_ptr<actor::Behaviour> behaviour,
@@ -43,12 +52,16 @@ class Spawner {
 
  private:
   Result<void> register_and_start(actor::Component& component, engine::Engine& engine);
+  std::unique_ptr<actor::Behaviour> wasm_behaviour(std::shared_ptr<const engine::Module> module,
+                                                   const actor::ComponentSpec& spec,
+                                                   std::size_t worker);
 
   const std::vector<std::unique_ptr<actor::Worker>>& workers_;
   messaging::Router& router_;
   actor::Lifecycle& lifecycle_;
   std::shared_ptr<actor::ByteBudget> queue_budget_;
   std::shared_ptr<actor::ReadyInstances> ready_;  // instances made ahead of spawns
+  std::shared_ptr<engine::ModuleCache> cache_;    // the workers' engines compile into it
 };
 
 }  // namespace wasmhive::host
