@@ -157,15 +157,22 @@ typedef struct {
   uint8_t data[WH_OUTBOX_CAPACITY];
 } wh_outbox;
 extern wh_outbox wh_outbox_storage;
+/* Set when the host asks where the outbox is: a host that does not know the
+ * outbox never asks, and then every message goes by import. */
+extern int wh_outbox_in_use;
 #define WH_OUTBOX_DEFINE()                                                               \
   wh_outbox wh_outbox_storage;                                                           \
+  int wh_outbox_in_use;                                                                  \
   WH_EXPORT(wasmhive_outbox) uint64_t wh_outbox_announce(void) {                         \
+    wh_outbox_in_use = 1;                                                                \
     return (uint64_t)WH_OUTBOX_CAPACITY << 32 | (uint32_t)(uintptr_t)&wh_outbox_storage; \
   }
-/* 1 if the record was queued; 0 if it does not fit (then call the host). */
+/* 1 if the record was queued; 0 if it does not fit or the host takes no
+ * outbox (then call the host). */
 static inline int wh_outbox_put(uint32_t op, const void* name, uint32_t name_len,
                                 const void* payload, uint32_t len) {
   wh_outbox* box = &wh_outbox_storage;
+  if (!wh_outbox_in_use) return 0;
   uint32_t room = WH_OUTBOX_CAPACITY - box->used;
   if (room < WH_OUTBOX_RECORD_HEADER || name_len > room - WH_OUTBOX_RECORD_HEADER ||
       len > room - WH_OUTBOX_RECORD_HEADER - name_len)

@@ -4,6 +4,7 @@
 
 #include "abi/host_bindings.h"
 #include "abi/loader.h"
+#include "abi/outbox.h"
 #include "support/engine_fixture.h"
 #include "support/guests.h"
 
@@ -68,6 +69,25 @@ TEST_F(SdkGuestTest, EchoRepliesToRequestsAndReturnsSendsToTheSender) {
   EXPECT_EQ(echo.api.calls[1].function, "send");
   EXPECT_EQ(echo.api.calls[1].target, "app/other");
   EXPECT_EQ(echo.api.calls[1].payload, "hi");
+}
+
+// The SDK queues only once the host has asked where its outbox is: a host
+// that does not know the outbox gets every message by import.
+TEST_F(SdkGuestTest, OnAHostThatNeverAsksForTheOutboxSendsGoByImport) {
+  SdkGuest echo(*engine, "echo", "svc/echo");
+  echo.api.set_message(kKindSend, "app/other", "hi");
+  std::int64_t args[] = {9, 2};
+  ASSERT_TRUE(echo.instance->call("handle_message", args).ok());  // no outbox drained after it
+  ASSERT_EQ(echo.api.calls.size(), 1u);
+  EXPECT_EQ(echo.api.calls[0].function, "send");
+  // Once asked, the next send is queued: nothing reaches the API until drained.
+  echo.api.calls.clear();
+  ASSERT_TRUE(echo.instance->call(kOutboxExport, {}).ok());
+  ASSERT_TRUE(echo.instance->call("handle_message", args).ok());
+  EXPECT_TRUE(echo.api.calls.empty());
+  echo.drain();
+  ASSERT_EQ(echo.api.calls.size(), 1u);
+  EXPECT_EQ(echo.api.calls[0].target, "app/other");
 }
 
 TEST_F(SdkGuestTest, EchoHandlesAPayloadAtTheSdkLimitAndRefusesALargerOne) {
