@@ -105,7 +105,7 @@ since(none) -> none;
 since(Sent) -> erlang:monotonic_time() - Sent.
 
 run(N, Mode, Window) ->
-    BaselineRss = proc_status_kib("VmRSS:"),
+    BaselineRss = bench_peer:proc_status_kib("VmRSS:"),
     BaselineMemory = erlang:memory(total),
     Start = erlang:monotonic_time(),
     {Sum, Spawns, Handled, PeakMemory, PeakProcesses} =
@@ -119,20 +119,20 @@ run(N, Mode, Window) ->
     %% message went unhandled or was handled twice.
     Sum =:= N orelse error({wrong_sum, Sum, N}),
     Seconds = erlang:convert_time_unit(Elapsed, native, nanosecond) / 1.0e9,
-    fields([{n, N}, {mode, Mode}, {window, Window},
+    bench_peer:fields([{n, N}, {mode, Mode}, {window, Window},
             {schedulers, erlang:system_info(schedulers_online)},
             {seconds, Seconds},
             {msgs_per_s, N / Seconds},
             {peak_memory_bytes, max(PeakMemory, EndMemory)},
             {baseline_memory_bytes, BaselineMemory},
             {peak_processes, max(PeakProcesses, EndProcesses)},
-            {peak_rss_kib, proc_status_kib("VmHWM:")},
+            {peak_rss_kib, bench_peer:proc_status_kib("VmHWM:")},
             {baseline_rss_kib, BaselineRss},
             {process_bytes, idle_process_bytes()},
-            {spawn_p50_us, percentile_us(Spawns, 0.50)},
-            {spawn_p99_us, percentile_us(Spawns, 0.99)},
-            {handled_p50_us, percentile_us(Handled, 0.50)},
-            {handled_p99_us, percentile_us(Handled, 0.99)}]).
+            {spawn_p50_us, bench_peer:percentile_us(Spawns, 0.50)},
+            {spawn_p99_us, bench_peer:percentile_us(Spawns, 0.99)},
+            {handled_p50_us, bench_peer:percentile_us(Handled, 0.50)},
+            {handled_p99_us, bench_peer:percentile_us(Handled, 0.99)}]).
 
 %% Spawns process I and sends it its message while fewer than Window
 %% acknowledgements are awaited, otherwise takes one acknowledgement; returns
@@ -189,29 +189,3 @@ idle_process_bytes() ->
     {memory, Bytes} = erlang:process_info(Pid, memory),
     exit(Pid, kill),
     Bytes.
-
-%% A field of /proc/self/status in KiB. erl execs the emulator, so self is
-%% the VM (its helper erl_child_setup, a separate small process, is excluded).
-proc_status_kib(Key) ->
-    {ok, Status} = file:read_file("/proc/self/status"),
-    Rests = [string:prefix(Line, Key) || Line <- string:split(Status, "\n", all)],
-    [Rest] = [R || R <- Rests, R =/= nomatch],
-    [Value, <<"kB">>] = string:lexemes(Rest, " \t"),
-    binary_to_integer(Value).
-
-%% The same rule as bench/runtime_bench.cc's percentile(): the sorted
-%% sample at index min(size - 1, floor(p * size)), here in microseconds.
-percentile_us([], _P) ->
-    0.0;
-percentile_us(Samples, P) ->
-    Sorted = lists:sort(Samples),
-    Length = length(Sorted),
-    Native = lists:nth(min(Length, trunc(P * Length) + 1), Sorted),
-    erlang:convert_time_unit(Native, native, nanosecond) / 1000.
-
-fields(Pairs) ->
-    ["erlang", [[" ", atom_to_list(Key), "=", value(Value)] || {Key, Value} <- Pairs], "\n"].
-
-value(V) when is_integer(V) -> integer_to_list(V);
-value(V) when is_float(V) -> float_to_list(V, [{decimals, 3}, compact]);
-value(V) when is_atom(V) -> atom_to_list(V).

@@ -64,7 +64,7 @@ main([Workload | Args]) ->
                     Common = [{workload, list_to_atom(Workload)},
                               {schedulers, erlang:system_info(schedulers_online)},
                               {otp_release, list_to_integer(erlang:system_info(otp_release))}],
-                    io:put_chars(fields(Common ++ Pairs)),
+                    io:put_chars(bench_peer:fields(Common ++ Pairs)),
                     erlang:halt(0)
             catch
                 Class:Reason ->
@@ -187,9 +187,9 @@ round_trip(Requests, Reps) ->
     [{requests, Requests}, {repetitions, Reps}, {seconds, Seconds},
      {requests_per_s, Requests * Reps / Seconds},
      {mean_us, Seconds * 1.0e6 / (Requests * Reps)},
-     {p50_us, percentile_us(Last, 0.50)},
-     {p99_us, percentile_us(Last, 0.99)},
-     {p999_us, percentile_us(Last, 0.999)},
+     {p50_us, bench_peer:percentile_us(Last, 0.50)},
+     {p99_us, bench_peer:percentile_us(Last, 0.99)},
+     {p999_us, bench_peer:percentile_us(Last, 0.999)},
      {clock_ns, clock_ns()}].
 
 outstanding(Requests, Reps) ->
@@ -254,7 +254,7 @@ replies(N) -> receive {Ref, _Reply} when is_reference(Ref) -> replies(N - 1) end
 
 spawn_idle(Count) ->
     erlang:garbage_collect(),
-    RssBefore = proc_status_kib("VmRSS:"),
+    RssBefore = bench_peer:proc_status_kib("VmRSS:"),
     Before = erlang:memory(processes),
     {memory, SelfBefore} = erlang:process_info(self(), memory),
     Start = erlang:monotonic_time(),
@@ -263,12 +263,12 @@ spawn_idle(Count) ->
     lists:foreach(fun wait_idle/1, Pids),
     {memory, SelfAfter} = erlang:process_info(self(), memory),
     After = erlang:memory(processes),
-    RssAfter = proc_status_kib("VmRSS:"),
+    RssAfter = bench_peer:proc_status_kib("VmRSS:"),
     {memory, ProcessBytes} = erlang:process_info(hd(Pids), memory),
     Seconds = seconds(Elapsed),
     [{count, Count}, {seconds, Seconds}, {spawns_per_s, Count / Seconds},
-     {spawn_p50_us, percentile_us(Samples, 0.50)},
-     {spawn_p99_us, percentile_us(Samples, 0.99)},
+     {spawn_p50_us, bench_peer:percentile_us(Samples, 0.50)},
+     {spawn_p99_us, bench_peer:percentile_us(Samples, 0.99)},
      {memory_per_process_bytes, (After - Before - (SelfAfter - SelfBefore)) / Count},
      {process_bytes, ProcessBytes},
      {rss_per_process_kib, (RssAfter - RssBefore) / Count},
@@ -313,30 +313,3 @@ seconds(Native) ->
 
 median(Values) ->
     lists:nth(length(Values) div 2 + 1, lists:sort(Values)).
-
-%% The same rule as bench/support.h's percentile(): the sorted sample at index
-%% min(size - 1, floor(p * size)), here in microseconds.
-percentile_us([], _P) ->
-    0.0;
-percentile_us(Samples, P) ->
-    Sorted = lists:sort(Samples),
-    Length = length(Sorted),
-    Native = lists:nth(min(Length, trunc(P * Length) + 1), Sorted),
-    erlang:convert_time_unit(Native, native, nanosecond) / 1000.
-
-%% A field of /proc/self/status in KiB (erl execs the emulator: self is the VM).
-proc_status_kib(Key) ->
-    {ok, Status} = file:read_file("/proc/self/status"),
-    Rests = [string:prefix(Line, Key) || Line <- string:split(Status, "\n", all)],
-    [Rest] = [R || R <- Rests, R =/= nomatch],
-    [Value, <<"kB">>] = string:lexemes(Rest, " \t"),
-    binary_to_integer(Value).
-
-fields(Pairs) ->
-    ["erlang", [[" ", atom_to_list(Key), "=", value(Value)] || {Key, Value} <- Pairs], "\n"].
-
-value(V) when is_integer(V) -> integer_to_list(V);
-%% short: the shortest text that reads back as the same float (seconds of a
-%% 35 ms fan-out need more than million.erl's 3 decimals).
-value(V) when is_float(V) -> float_to_list(V, [short]);
-value(V) when is_atom(V) -> atom_to_list(V).

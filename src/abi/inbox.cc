@@ -3,8 +3,9 @@
 #include <array>
 #include <bit>
 #include <cstring>
-#include <limits>
 #include <string>
+
+#include "abi/announced_buffer.h"
 
 namespace wasmhive::abi {
 namespace {
@@ -24,14 +25,9 @@ std::uint8_t* append(std::uint8_t* to, const void* from, std::size_t size) {
 }  // namespace
 
 Result<Inbox> Inbox::locate(const engine::GuestMemory& memory, std::int64_t announced) {
-  auto address = static_cast<std::uint32_t>(announced);
-  auto capacity = static_cast<std::uint32_t>(static_cast<std::uint64_t>(announced) >> 32);
-  if (capacity > std::numeric_limits<std::uint32_t>::max() - kInboxHeaderSize ||
-      !memory.read(address, kInboxHeaderSize + capacity))
-    return make_error(Errc::invalid_argument,
-                      "wasmhive_inbox announced " + std::to_string(capacity) + " bytes at " +
-                          std::to_string(address) + ", which leave linear memory");
-  return Inbox(address, capacity);
+  auto buffer = locate_announced(memory, announced, kInboxHeaderSize, kInboxExport);
+  if (!buffer) return buffer.error();
+  return Inbox(buffer->address, buffer->capacity);
 }
 
 void Inbox::fill(const engine::GuestMemory& memory, const CurrentMessage& message) const {

@@ -2,8 +2,9 @@
 
 #include <bit>
 #include <cstring>
-#include <limits>
 #include <string>
+
+#include "abi/announced_buffer.h"
 
 namespace wasmhive::abi {
 namespace {
@@ -36,14 +37,14 @@ std::int32_t send_record(ComponentApi& api, std::uint32_t op, std::string_view n
 }  // namespace
 
 Result<Outbox> Outbox::locate(const engine::GuestMemory& memory, std::int64_t announced) {
-  auto address = static_cast<std::uint32_t>(announced);
-  auto capacity = static_cast<std::uint32_t>(static_cast<std::uint64_t>(announced) >> 32);
-  if (capacity > std::numeric_limits<std::uint32_t>::max() - kOutboxHeaderSize ||
-      !memory.read(address, kOutboxHeaderSize + capacity))
-    return make_error(Errc::invalid_argument,
-                      "wasmhive_outbox announced " + std::to_string(capacity) + " bytes at " +
-                          std::to_string(address) + ", which leave linear memory");
-  return Outbox(address, capacity);
+  auto buffer = locate_announced(memory, announced, kOutboxHeaderSize, kOutboxExport);
+  if (!buffer) return buffer.error();
+  if (buffer->capacity > kMaxOutboxCapacity)
+    return make_error(Errc::invalid_argument, std::string(kOutboxExport) + " announced " +
+                                                  std::to_string(buffer->capacity) +
+                                                  " bytes; an outbox holds at most " +
+                                                  std::to_string(kMaxOutboxCapacity));
+  return Outbox(buffer->address, buffer->capacity);
 }
 
 Result<void> Outbox::drain(const engine::GuestMemory& memory, ComponentApi& api) const {

@@ -21,12 +21,17 @@ inline constexpr std::string_view kOutboxExport = "wasmhive_outbox";
 inline constexpr std::uint32_t kOutboxHeaderSize = 4;
 // Each record: u32 op, u32 name_len, u32 payload_len, then name and payload.
 inline constexpr std::uint32_t kOutboxRecordHeaderSize = 12;
+// The largest capacity a guest may announce. Sending what an outbox holds
+// runs after the call, outside its deadline: this bounds that work (about
+// 20,000 records at most) the way the deadline bounds import calls.
+inline constexpr std::uint32_t kMaxOutboxCapacity = 256 * 1024;
 
 class Outbox {
  public:
   // `announced` is what wasmhive_outbox returned: the address in the low 32
   // bits, the capacity of the record area in the high 32. Checks the whole
-  // outbox lies inside `memory` (which never shrinks).
+  // outbox lies inside `memory` (which never shrinks) and the capacity is at
+  // most kMaxOutboxCapacity.
   static Result<Outbox> locate(const engine::GuestMemory& memory, std::int64_t announced);
 
   // Sends every queued record through `api`, in order, then marks the outbox

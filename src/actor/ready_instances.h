@@ -23,20 +23,28 @@ class ReadyInstances {
   // Asks `worker` to call refill() when it is idle (Worker::when_idle).
   using ScheduleRefill = std::function<void(std::size_t worker)>;
 
-  // `per_module`: ready instances kept per module and worker (0: none, and
-  // take() always answers null); `max_modules`: modules kept ready per worker,
-  // the most recently taken from.
-  ReadyInstances(std::size_t workers, std::size_t per_module, std::size_t max_modules,
-                 ScheduleRefill schedule);
+  struct Limits {
+    std::size_t per_module = 16;  // ready instances per module and worker (0: none)
+    std::size_t modules = 8;      // modules kept ready per worker, the most recently wanted
+    // What a worker's ready instances may hold, counting each at its
+    // module's initial memory: a module that starts with megabytes of data
+    // gets few or none.
+    std::size_t bytes = 32 << 20;
+  };
+
+  ReadyInstances(std::size_t workers, Limits limits, ScheduleRefill schedule);
 
   // ---- on `worker`'s thread only: each worker's shelves are its own ----
-  // A ready instance of `module`, or null. Either way `module` is wanted on
-  // this worker from now on, and a refill is scheduled.
+  // A ready instance of `module`, or null.
   std::unique_ptr<engine::Instance> take(std::size_t worker,
                                          const std::shared_ptr<const engine::Module>& module);
-  // Makes one instance for the most recently used shelf below its size, and
-  // then schedules the next refill; false if none was made. Nothing after
-  // close().
+  // An instance of `module` started on this worker (init succeeded): its
+  // module is worth keeping ready here, most recently wanted first. Schedules
+  // a refill.
+  void wanted(std::size_t worker, const std::shared_ptr<const engine::Module>& module);
+  // Makes one instance for the most recently wanted shelf below its size
+  // (and within the byte budget), then schedules the next refill; false if
+  // none was made. Nothing after close().
   bool refill(std::size_t worker, engine::Engine& engine);
   // Destroys the worker's instances, before its engine goes, and makes none again.
   void close(std::size_t worker);
@@ -49,17 +57,20 @@ class ReadyInstances {
  private:
   struct Shelf {
     std::shared_ptr<const engine::Module> module;
+    std::size_t instance_bytes = 0;  // its initial memory
     std::vector<std::unique_ptr<engine::Instance>> ready;
   };
   struct Worker {
-    std::vector<Shelf> shelves;  // most recently taken from last
+    std::vector<Shelf> shelves;  // most recently wanted last
+    std::size_t bytes = 0;       // of the instances on its shelves
     bool refill_scheduled = false;
     bool closed = false;
   };
   void schedule(std::size_t worker);
+  // Drops a shelf's instances from the counts (they are about to go).
+  void forget(Worker& w, const Shelf& shelf);
 
-  const std::size_t per_module_;
-  const std::size_t max_modules_;
+  const Limits limits_;
   const ScheduleRefill schedule_;
   std::vector<Worker> workers_;
   abi::RefusingApi placeholder_;  // what ready instances are bound to

@@ -9,28 +9,17 @@
 namespace wasmhive::actor {
 namespace {
 
-// Asks a guest that exports wasmhive_inbox where its inbox is (once per instance).
-Result<std::optional<abi::Inbox>> find_inbox(engine::Instance& instance,
+// Asks a guest that exports `name` (wasmhive_inbox, wasmhive_outbox) where
+// that buffer is: once per instance. None if it does not export it.
+template <class Buffer>
+Result<std::optional<Buffer>> find_announced(engine::Instance& instance, std::string_view name,
                                              std::chrono::nanoseconds timeout) {
-  if (!instance.module().info().find_export(abi::kInboxExport)) return std::optional<abi::Inbox>{};
-  auto address = instance.call(abi::kInboxExport, {}, {.timeout = timeout});
-  if (!address) return address.error();
-  auto inbox = abi::Inbox::locate(instance.memory(), *address);
-  if (!inbox) return inbox.error();
-  return std::optional<abi::Inbox>(*inbox);
-}
-
-// Asks a guest that exports wasmhive_outbox where its outbox is (once per
-// instance, before init, so init may queue messages too).
-Result<std::optional<abi::Outbox>> find_outbox(engine::Instance& instance,
-                                               std::chrono::nanoseconds timeout) {
-  if (!instance.module().info().find_export(abi::kOutboxExport))
-    return std::optional<abi::Outbox>{};
-  auto address = instance.call(abi::kOutboxExport, {}, {.timeout = timeout});
-  if (!address) return address.error();
-  auto outbox = abi::Outbox::locate(instance.memory(), *address);
-  if (!outbox) return outbox.error();
-  return std::optional<abi::Outbox>(*outbox);
+  if (!instance.module().info().find_export(name)) return std::optional<Buffer>{};
+  auto announced = instance.call(name, {}, {.timeout = timeout});
+  if (!announced) return announced.error();
+  auto buffer = Buffer::locate(instance.memory(), *announced);
+  if (!buffer) return buffer.error();
+  return std::optional<Buffer>(*buffer);
 }
 
 // Loading checked the section (abi::validate): a module here reads cleanly.
@@ -119,7 +108,10 @@ Result<void> WasmBehaviour::start(engine::Engine& engine, Port& port) {
   failed_ = false;
   auto handle = (*instance)->find_function("handle_message");
   if (!handle) return handle.error();
-  auto outbox = find_outbox(**instance, call_timeout_);
+  // Before init, so init may queue messages too. Until it is known, this
+  // instance has none: not the previous instance's, at its address.
+  port.set_outbox(std::nullopt);
+  auto outbox = find_announced<abi::Outbox>(**instance, abi::kOutboxExport, call_timeout_);
   if (!outbox) return outbox.error();
   port.set_outbox(*outbox);
   if ((*instance)->module().info().find_export("init")) {
@@ -127,8 +119,9 @@ Result<void> WasmBehaviour::start(engine::Engine& engine, Port& port) {
     if (!init) return init.error();
     if (*init != 0) return make_error(Errc::trap_other, "init returned " + std::to_string(*init));
   }
-  auto inbox = find_inbox(**instance, call_timeout_);
+  auto inbox = find_announced<abi::Inbox>(**instance, abi::kInboxExport, call_timeout_);
   if (!inbox) return inbox.error();
+  if (ready_.instances) ready_.instances->wanted(ready_.worker, module_);
   instance_ = std::move(*instance);
   handle_message_ = *handle;
   inbox_ = *inbox;

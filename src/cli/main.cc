@@ -186,6 +186,7 @@ Result<std::unique_ptr<host::Host>> make_host(const Manifest& manifest, const Ru
   auto file = data_file(manifest, options);
   if (!file) return file.error();
   host::HostConfig config{.workers = manifest.workers,
+                          .ready_instances = manifest.ready_instances,
                           .max_payload = manifest.max_payload,
                           .max_queued_bytes = manifest.max_queued_bytes,
                           .root = manifest.root};

@@ -157,12 +157,16 @@ const toml::table* section(Reader& r, const toml::table& doc, std::string_view k
 void read_host(Reader& r, const toml::table& doc, Manifest& m) {
   const toml::table* host = section(r, doc, "host");
   if (!host) return;
-  r.known_keys(*host, {"workers", "max_payload", "max_queued_bytes", "data_dir", "durability"},
-               "[host]");
+  r.known_keys(
+      *host,
+      {"workers", "max_payload", "max_queued_bytes", "ready_instances", "data_dir", "durability"},
+      "[host]");
   if (auto v = r.integer(*host, "workers", "host", 1, 256))
     m.workers = static_cast<std::size_t>(*v);
   if (auto v = r.size(*host, "max_payload", "host")) m.max_payload = *v;
   if (auto v = r.size(*host, "max_queued_bytes", "host")) m.max_queued_bytes = *v;
+  if (auto v = r.integer(*host, "ready_instances", "host", 0, 1024))
+    m.ready_instances = static_cast<std::size_t>(*v);
   if (auto dir = r.get<std::string>(*host, "data_dir", "host", "a path string")) {
     if (dir->empty()) return r.fail(host->get("data_dir")->source(), "host.data_dir: empty");
     m.data_dir = m.path.parent_path() / *dir;

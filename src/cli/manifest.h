@@ -37,6 +37,7 @@ struct Manifest {
   std::size_t workers = 0;
   std::size_t max_payload = 1 << 20;
   std::size_t max_queued_bytes = 256 << 20;  // for HostConfig::max_queued_bytes
+  std::size_t ready_instances = 16;          // for HostConfig::ready_instances
   // Where the app's database lives (absolute): [host] data_dir, or the default
   // kDefaultDataDir beside the manifest. An explicit one must exist.
   std::filesystem::path data_dir;

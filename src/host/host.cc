@@ -32,9 +32,6 @@ using actor::Message;
 
 // How often counted denials and suppressed log lines are summarized.
 constexpr auto kSummaryInterval = std::chrono::seconds(1);
-// Modules whose instances a worker makes ahead of spawns (the most recent).
-constexpr std::size_t kReadyModules = 8;
-
 std::size_t worker_count_for(const HostConfig& config) {
   return config.workers ? config.workers : std::max(1u, std::thread::hardware_concurrency());
 }
@@ -601,7 +598,8 @@ class HostImpl final : public Host,
   std::vector<std::unique_ptr<actor::Worker>> workers_;
   // Its refills are posted to workers_: each worker closes its part at shutdown.
   std::shared_ptr<actor::ReadyInstances> ready_ = std::make_shared<actor::ReadyInstances>(
-      worker_count_for(config_), config_.ready_instances, kReadyModules,
+      worker_count_for(config_),
+      actor::ReadyInstances::Limits{.per_module = config_.ready_instances},
       [this](std::size_t worker) {
         workers_[worker]->when_idle(
             [this, worker](engine::Engine& engine) { ready_->refill(worker, engine); });

@@ -40,7 +40,8 @@ struct HostConfig {
   std::size_t turn_budget = 32;  // messages a component handles per turn before others run
   // Instances of each spawned module a worker makes ahead of need, when idle,
   // so the next spawns (and restarts) of that module take one instead of
-  // instantiating; for the 8 modules most recently spawned on it. 0: none.
+  // instantiating; for the 8 modules most recently started on it, and at
+  // most 32 MiB of their initial memories per worker. 0: none.
   std::size_t ready_instances = 16;
   std::size_t max_payload = 1 << 20;
   // Bytes all mailboxes together may hold (see ComponentLimits::mailbox_bytes):

@@ -3,6 +3,8 @@
 #include <chrono>
 
 #include "actor/component.h"
+#include "messaging/names.h"
+#include "messaging/subjects.h"
 
 namespace wasmhive::messaging {
 
@@ -230,15 +232,22 @@ std::int32_t ComponentPort::reply(abi::Bytes payload) {
 void ComponentPort::undeliverable(abi::OutboxOp op, std::string_view name, std::size_t payload_size,
                                   std::int32_t code) {
   static constexpr std::string_view kOps[] = {"send", "reply", "publish"};
-  // A name the router refused as malformed is the guest's bytes: not recorded
-  // (nor logged) as given. Valid names are printable ASCII.
+  // What the router refused while delivering (no such target, no room, held
+  // output full) it recorded as a dead letter already; what it refused before
+  // (malformed, too big, denied) and a reply with nothing to answer it did not.
+  bool recorded = op == abi::kOutboxReply ? code == abi::kErrBusy
+                                          : code == abi::kErrNotFound || code == abi::kErrBusy ||
+                                                code == abi::kErrLimit;
+  if (recorded) return;
+  // The guest's bytes are recorded (and logged) as the target only when they
+  // are a valid name or topic: short, printable ASCII.
   std::string target;
   if (op == abi::kOutboxReply)
     target = message_ ? message_->sender : std::string("(no request)");
-  else if (code == abi::kErrInvalid)
-    target = "(malformed name)";
-  else
+  else if (op == abi::kOutboxSend ? is_valid_target(name) : is_valid_topic(name))
     target = std::string(name);
+  else
+    target = "(malformed name)";
   Message letter{op == abi::kOutboxPublish ? abi::kKindPublish : abi::kKindSend,
                  std::string(owner_.name()),
                  {},

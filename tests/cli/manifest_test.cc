@@ -64,6 +64,7 @@ TEST_F(ManifestTest, ReadsEveryKeyIncludingTheByteLimits) {
 workers = 2
 max_payload = "64KiB"
 max_queued_bytes = "32MiB"
+ready_instances = 0
 [[component]]
 name = "a/b"
 wasm = "m.wasm"
@@ -77,6 +78,7 @@ send = ["shop/[ab]*", "shop/[]x]", "shop/[!c]", "shop/[[:alpha:]]*", "shop/\\[x"
   EXPECT_EQ(m->workers, 2u);
   EXPECT_EQ(m->max_payload, 64u << 10);
   EXPECT_EQ(m->max_queued_bytes, 32u << 20);
+  EXPECT_EQ(m->ready_instances, 0u);
   ASSERT_EQ(m->components.size(), 1u);
   const auto& spec = m->components[0].spec;
   EXPECT_EQ(spec.limits.mailbox_bytes, 2u << 20);

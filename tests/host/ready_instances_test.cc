@@ -1,9 +1,13 @@
 // Instances made ahead of spawns (HostConfig::ready_instances): a worker makes
 // them when idle, spawns and restarts of the same module take them, and each
 // component still starts from its module's own initial state.
+#include "actor/ready_instances.h"
+
 #include <gtest/gtest.h>
 
+#include "abi/loader.h"
 #include "host/host.h"
+#include "support/engine_fixture.h"
 #include "support/host_helpers.h"
 
 namespace wasmhive::host {
@@ -105,6 +109,58 @@ TEST_F(ReadyInstances, AStoppingHostDestroysThemBeforeItsEngines) {
   host->shutdown(std::chrono::milliseconds(100));
   EXPECT_EQ(host->ready_instances(), 0u);
   host.reset();  // the engines go: under ASan, an instance left behind would be a finding
+}
+
+// The shelves themselves, on one thread with one engine: what is made, when,
+// and within which limits.
+class ReadyShelves : public testing::EngineTest {
+ protected:
+  std::shared_ptr<const engine::Module> load(const std::string& guest) {
+    auto module = abi::load_module(*engine, testing::guest_bytes(guest));
+    EXPECT_TRUE(module.ok()) << module.error().describe();
+    return module ? *module : nullptr;
+  }
+  std::unique_ptr<actor::ReadyInstances> shelves(actor::ReadyInstances::Limits limits) {
+    return std::make_unique<actor::ReadyInstances>(1, limits, [this](std::size_t) { ++scheduled; });
+  }
+  int scheduled = 0;
+};
+
+TEST_F(ReadyShelves, OnlyModulesThatStartedAreMadeAheadUpToTheirNumber) {
+  auto counter = load("counter");
+  auto ready = shelves({.per_module = 2, .modules = 8});
+  EXPECT_EQ(ready->take(0, counter), nullptr);  // taking does not make it wanted
+  EXPECT_FALSE(ready->refill(0, *engine));
+  EXPECT_EQ(scheduled, 0);
+  ready->wanted(0, counter);
+  EXPECT_EQ(scheduled, 1);
+  EXPECT_TRUE(ready->refill(0, *engine));
+  EXPECT_TRUE(ready->refill(0, *engine));
+  EXPECT_FALSE(ready->refill(0, *engine));  // full
+  EXPECT_EQ(ready->ready(), 2u);
+  EXPECT_NE(ready->take(0, counter), nullptr);
+  EXPECT_EQ(ready->ready(), 1u);
+  EXPECT_EQ(ready->taken(), 1u);
+  ready->close(0);
+  EXPECT_EQ(ready->ready(), 0u);
+  EXPECT_FALSE(ready->refill(0, *engine));
+}
+
+TEST_F(ReadyShelves, TheByteBudgetAndTheNumberOfModulesBoundThem) {
+  auto counter = load("counter");
+  auto echo = load("echo");
+  const std::size_t one = std::size_t{counter->info().memory->min_pages} * engine::kWasmPageSize;
+  auto ready = shelves({.per_module = 4, .modules = 1, .bytes = 3 * one});
+  ready->wanted(0, counter);
+  while (ready->refill(0, *engine)) {
+  }
+  EXPECT_EQ(ready->ready(), 3u);  // the budget, not the 4 per module
+  ready->wanted(0, echo);         // one module at most: counter's go
+  EXPECT_EQ(ready->ready(), 0u);
+  EXPECT_EQ(ready->take(0, counter), nullptr);
+  EXPECT_TRUE(ready->refill(0, *engine));
+  EXPECT_NE(ready->take(0, echo), nullptr);
+  ready->close(0);
 }
 
 }  // namespace

@@ -72,12 +72,20 @@ TEST_F(Outbox, AQueuedMessageThatCannotBeDeliveredIsADeadLetter) {
   EXPECT_EQ(ask_text(*host, "app/a", "queue other/x hi"), "0");
   EXPECT_EQ(ask_text(*host, "app/a", "queue app/sink 123456789"), "0");
   EXPECT_EQ(ask_text(*host, "app/a", "queue bad\x01name hi"), "0");
-  EXPECT_EQ(dead_letters("app/a", "app/nobody", "outbox send: not_found"), 1u);
+  // Refused while delivering: recorded once, by the router, as for an import send.
+  EXPECT_EQ(dead_letters("app/a", "app/nobody", "unknown target"), 1u);
+  EXPECT_EQ(dead_letters("app/a", "app/nobody", "outbox send: not_found"), 0u);
+  // Refused before: recorded for the outbox.
   EXPECT_EQ(dead_letters("app/a", "other/x", "outbox send: denied"), 1u);
   EXPECT_EQ(dead_letters("app/a", "app/sink", "outbox send: too_big"), 1u);
   // The guest's bytes are not recorded (nor logged) as a name.
   EXPECT_EQ(dead_letters("app/a", "(malformed name)", "outbox send: invalid"), 1u);
   EXPECT_EQ(host->audit_denials(), 1u);
+  // A name too long to be one is not kept, nor logged, as given.
+  EXPECT_EQ(ask_text(*host, "app/a", "queue app/" + std::string(1000, 'n') + " hi"), "0");
+  EXPECT_EQ(dead_letters("app/a", "(malformed name)", "outbox send: too_big"), 1u);
+  for (const auto& letter : host->dead_letters().recent())
+    EXPECT_LE(letter.target.size(), 255u) << letter.reason;
   // What could be delivered was: the component goes on.
   EXPECT_EQ(ask_text(*host, "app/a", "queue app/sink fine"), "0");
   EXPECT_TRUE(inbox.wait_for("msg|0|app/a||fine"));

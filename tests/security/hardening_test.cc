@@ -134,6 +134,30 @@ TEST_F(Hardening, AMalformedOutboxFailsItsCallAndLosesNoOtherMessage) {
   EXPECT_TRUE(inbox.wait_for("after"));
 }
 
+TEST_F(Hardening, AnOutboxLargerThanAnOutboxMayBeIsRefusedAtSpawn) {
+  auto spawned = host->spawn(guest_spec("bad/outbox", "invalid_outbox_too_big"));
+  ASSERT_FALSE(spawned.ok());
+  EXPECT_NE(spawned.error().message.find(
+                "wasmhive_outbox announced 1048576 bytes; an outbox holds at most 262144"),
+            std::string::npos)
+      << spawned.error().message;
+}
+
+// While wasmhive_outbox runs, the new instance has no outbox: a sending
+// import then must not read the previous instance's, at its address.
+TEST_F(Hardening, ARestartedInstanceNeverSeesThePreviousInstancesOutbox) {
+  auto spec = guest_spec("bad/restarts", "outbox_restart");
+  spawn(std::move(spec));
+  ASSERT_TRUE(inbox.wait_for("announcing"));
+  for (std::size_t i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(host->send("bad/restarts", to_bytes("trap")).ok());
+    ASSERT_TRUE(events.wait_for(Kind::restarted, "bad/restarts", i));
+  }
+  EXPECT_TRUE(testing::eventually([&] { return inbox.count("announcing") == 4; }));
+  for (const auto& e : events.all())
+    EXPECT_EQ(e.detail.find("malformed outbox"), std::string::npos) << e.detail;
+}
+
 TEST_F(Hardening, OversizedPayloadsAndBadNamesAreRefusedWithTheirCodes) {
   auto relay = guest_spec("bad/relay", "relay");
   relay.limits.max_payload = 64;
