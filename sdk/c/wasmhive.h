@@ -157,14 +157,24 @@ typedef struct {
   uint8_t data[WH_OUTBOX_CAPACITY];
 } wh_outbox;
 extern wh_outbox wh_outbox_storage;
-/* Set when the host asks where the outbox is: a host that does not know the
- * outbox never asks, and then every message goes by import. */
-extern int wh_outbox_in_use;
+/* Whether the host asked where the outbox is: a host that does not know the
+ * outbox never asks, and then every message goes by import. A wasm global,
+ * not a variable in linear memory: asking touches no page of an idle
+ * component. Defined (hidden, not exported) by WH_OUTBOX_DEFINE. */
+__asm__(".globaltype wh_outbox_in_use, i32\n");
+static inline int wh_outbox_asked(void) {
+  int in_use;
+  __asm__ volatile("global.get wh_outbox_in_use\n\tlocal.set %0" : "=r"(in_use));
+  return in_use;
+}
+static inline void wh_outbox_mark_asked(void) {
+  __asm__ volatile("i32.const 1\n\tglobal.set wh_outbox_in_use");
+}
 #define WH_OUTBOX_DEFINE()                                                               \
+  __asm__(".globl wh_outbox_in_use\n.hidden wh_outbox_in_use\nwh_outbox_in_use:\n");     \
   wh_outbox wh_outbox_storage;                                                           \
-  int wh_outbox_in_use;                                                                  \
   WH_EXPORT(wasmhive_outbox) uint64_t wh_outbox_announce(void) {                         \
-    wh_outbox_in_use = 1;                                                                \
+    wh_outbox_mark_asked();                                                              \
     return (uint64_t)WH_OUTBOX_CAPACITY << 32 | (uint32_t)(uintptr_t)&wh_outbox_storage; \
   }
 /* 1 if the record was queued; 0 if it does not fit or the host takes no
@@ -172,7 +182,7 @@ extern int wh_outbox_in_use;
 static inline int wh_outbox_put(uint32_t op, const void* name, uint32_t name_len,
                                 const void* payload, uint32_t len) {
   wh_outbox* box = &wh_outbox_storage;
-  if (!wh_outbox_in_use) return 0;
+  if (!wh_outbox_asked()) return 0;
   uint32_t room = WH_OUTBOX_CAPACITY - box->used;
   if (room < WH_OUTBOX_RECORD_HEADER || name_len > room - WH_OUTBOX_RECORD_HEADER ||
       len > room - WH_OUTBOX_RECORD_HEADER - name_len)
