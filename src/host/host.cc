@@ -32,6 +32,8 @@ using actor::Message;
 
 // How often counted denials and suppressed log lines are summarized.
 constexpr auto kSummaryInterval = std::chrono::seconds(1);
+
+// HostConfig::workers, or one per hardware thread.
 std::size_t worker_count_for(const HostConfig& config) {
   return config.workers ? config.workers : std::max(1u, std::thread::hardware_concurrency());
 }
