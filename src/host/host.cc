@@ -225,7 +225,8 @@ class HostImpl final : public Host,
       return prepared.error();
     }
     std::shared_ptr<Component> component = std::move(*prepared);
-    router_->add(component);  // from here on, messages to it wait in its mailbox
+    // From here on, messages to it wait in its mailbox.
+    if (!router_->add(component)) return make_error(Errc::unavailable, "host is shutting down");
     workers_[worker]->post([this, component, &group](engine::Engine& engine) {
       // Stopped or removed before its worker got to it: there is nothing to start.
       if (component->retired() || component->state() == ComponentState::stopped) return;
@@ -392,6 +393,9 @@ class HostImpl final : public Host,
     std::lock_guard once(shutdown_mutex_);
     if (report_) return *report_;
     stopping_ = true;
+    // A spawn that passed its check of stopping_ cannot register behind the
+    // list of components taken below.
+    router_->close_names();
     drain_.start(drain_deadline);
     // Past the deadline, no call may hold the shutdown up: each is interrupted.
     DrainWatchdog watchdog([this] {

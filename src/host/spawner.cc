@@ -61,6 +61,7 @@ Result<std::shared_ptr<Component>> Spawner::load(actor::ComponentSpec spec, std:
         auto component = make_component(std::move(spec), std::move(behaviour), worker);
         if (auto started = register_and_start(*component, engine); !started) {
           failed = component;
+          if (started.error().code == Errc::unavailable) return started.error();  // not started
           return Error{started.error().code,
                        component->name() + ": init failed: " + started.error().message};
         }
@@ -102,7 +103,8 @@ Result<std::shared_ptr<Component>> Spawner::prepare(actor::ComponentSpec spec, s
 // init sends to itself, or publishes to its own subscriptions, is queued for it.
 // A failed start unregisters it; what was queued is refused.
 Result<void> Spawner::register_and_start(Component& component, engine::Engine& engine) {
-  router_.add(component.shared_from_this());
+  if (!router_.add(component.shared_from_this()))
+    return make_error(Errc::unavailable, "host is shutting down");
   return start_registered(component, engine);
 }
 

@@ -51,6 +51,7 @@ class Spawner {
                                                    std::size_t worker);
 
  private:
+  // unavailable, and nothing started, if the host is shutting down.
   Result<void> register_and_start(actor::Component& component, engine::Engine& engine);
   std::unique_ptr<actor::Behaviour> wasm_behaviour(std::shared_ptr<const engine::Module> module,
                                                    const actor::ComponentSpec& spec,

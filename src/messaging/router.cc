@@ -58,11 +58,18 @@ void Router::release(const std::string& name) {
   reserved_.erase(name);
 }
 
-void Router::add(std::shared_ptr<Component> component) {
+bool Router::add(std::shared_ptr<Component> component) {
   std::unique_lock lock(registry_mutex_);
   reserved_.erase(component->name());
+  if (names_closed_) return false;
   registry_[component->name()] = component;
   order_.push_back(std::move(component));
+  return true;
+}
+
+void Router::close_names() {
+  std::unique_lock lock(registry_mutex_);
+  names_closed_ = true;
 }
 
 std::shared_ptr<Component> Router::unregister(std::string_view name) {

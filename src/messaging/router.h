@@ -136,8 +136,12 @@ class Router {
   // Holds `name` while its component is loaded; fails if it is taken.
   Result<void> reserve(const std::string& name);
   void release(const std::string& name);
-  // Registers a component under its reserved name.
-  void add(std::shared_ptr<actor::Component> component);
+  // Registers a component under its reserved name; false, and the name
+  // released, once close_names() was called.
+  [[nodiscard]] bool add(std::shared_ptr<actor::Component> component);
+  // From now on add() refuses: the host's shutdown then takes its list of
+  // components knowing none is added behind it.
+  void close_names();
   // Frees the name; the component is returned, still whole. Memos taken before
   // are void from now on (see RouteMemo).
   std::shared_ptr<actor::Component> unregister(std::string_view name);
@@ -270,6 +274,7 @@ class Router {
       registry_;
   std::vector<std::shared_ptr<actor::Component>> order_;  // as added; pruned on unregister
   std::unordered_set<std::string> reserved_;
+  bool names_closed_ = false;  // guarded by registry_mutex_
   std::atomic<std::uint64_t> removals_{0};
   Activations* activations_ = nullptr;
   Remote* remote_ = nullptr;

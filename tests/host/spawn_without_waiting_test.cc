@@ -3,6 +3,9 @@
 // returns, messages wait for init, and an init that fails is told by events.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "host/host.h"
 #include "support/host_helpers.h"
 
@@ -93,6 +96,31 @@ TEST_F(SpawnWithoutWaiting, RemovedBeforeOrWhileItStartsLeavesNothingBehind) {
   }
   ASSERT_TRUE(host->spawn(guest_spec("app/brief", "echo"), {}, kNoWait).ok());
   EXPECT_EQ(ask_text(*host, "app/brief", "last"), "last");
+}
+
+// A spawn racing a shutdown either registers before the shutdown takes its
+// list of components (and is stopped with them) or is refused: none is left
+// running, with an instance, behind the engines' end.
+TEST_F(SpawnWithoutWaiting, SpawnsRacingAShutdownAreStoppedOrRefused) {
+  for (bool wait : {false, true}) {
+    SetUp();
+    std::atomic<bool> refused{false};
+    std::thread spawner([&] {
+      for (int i = 0; !refused; ++i) {
+        auto spawned = host->spawn(guest_spec("race/c" + std::to_string(i), "echo"), {},
+                                   {.wait_for_init = wait});
+        if (!spawned) refused = spawned.error().code == Errc::unavailable;
+        ASSERT_TRUE(spawned || refused) << spawned.error().describe();
+      }
+    });
+    while (host->statuses().size() < 5) std::this_thread::yield();
+    host->shutdown(std::chrono::milliseconds(100));
+    spawner.join();
+    EXPECT_TRUE(refused);
+    for (const auto& status : host->statuses())
+      EXPECT_EQ(status.state, actor::ComponentState::stopped) << status.name;
+    host.reset();  // the engines go: an instance left behind would be a finding under ASan
+  }
 }
 
 }  // namespace
