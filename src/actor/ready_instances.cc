@@ -21,8 +21,7 @@ ReadyInstances::ReadyInstances(std::size_t workers, Limits limits, ScheduleRefil
 std::unique_ptr<engine::Instance> ReadyInstances::take(
     std::size_t worker, const std::shared_ptr<const engine::Module>& module) {
   Worker& w = workers_[worker];
-  auto it = std::find_if(w.shelves.begin(), w.shelves.end(),
-                         [&](const Shelf& shelf) { return shelf.module == module; });
+  auto it = shelf_of(w, module);
   if (it == w.shelves.end() || it->ready.empty()) return nullptr;
   auto instance = std::move(it->ready.back());
   it->ready.pop_back();
@@ -38,8 +37,7 @@ void ReadyInstances::wanted(std::size_t worker,
   if (limits_.per_module == 0 || limits_.modules == 0) return;
   Worker& w = workers_[worker];
   if (w.closed) return;
-  auto it = std::find_if(w.shelves.begin(), w.shelves.end(),
-                         [&](const Shelf& shelf) { return shelf.module == module; });
+  auto it = shelf_of(w, module);
   Shelf shelf;
   if (it == w.shelves.end()) {
     shelf.module = module;
@@ -83,6 +81,12 @@ void ReadyInstances::close(std::size_t worker) {
   w.closed = true;
   for (const auto& shelf : w.shelves) forget(w, shelf);
   w.shelves.clear();
+}
+
+std::vector<ReadyInstances::Shelf>::iterator ReadyInstances::shelf_of(
+    Worker& w, const std::shared_ptr<const engine::Module>& module) {
+  return std::find_if(w.shelves.begin(), w.shelves.end(),
+                      [&](const Shelf& shelf) { return shelf.module == module; });
 }
 
 void ReadyInstances::forget(Worker& w, const Shelf& shelf) {

@@ -67,6 +67,8 @@ class ReadyInstances {
     bool closed = false;
   };
   void schedule(std::size_t worker);
+  static std::vector<Shelf>::iterator shelf_of(Worker& w,
+                                               const std::shared_ptr<const engine::Module>& module);
   // Drops a shelf's instances from the counts (they are about to go).
   void forget(Worker& w, const Shelf& shelf);
 

@@ -48,6 +48,12 @@ class ByteReader {
     at_ += size;
     return true;
   }
+  bool bytes(std::span<const std::uint8_t>& value, std::size_t size) {
+    if (left() < size) return false;
+    value = bytes_.subspan(at_, size);
+    at_ += size;
+    return true;
+  }
   bool short_text(std::string_view& value) {
     std::uint64_t size = 0;
     return uint(size, 2) && text(value, size);
