@@ -32,43 +32,23 @@ std::shared_ptr<Component> Spawner::make_component(actor::ComponentSpec spec,
   return component;
 }
 
+// The component is built on the calling thread (prepare), then registered,
+// instantiated and inited in one hand-off to its worker: each hand-off costs a
+// thread wake-up, the bulk of a spawn.
 Result<std::shared_ptr<Component>> Spawner::load(actor::ComponentSpec spec, std::size_t worker) {
+  auto prepared = prepare(std::move(spec), worker);
+  if (!prepared) return prepared.error();
+  std::shared_ptr<Component> component = std::move(*prepared);
+  auto started = workers_[worker]->call(
+      [&](engine::Engine& engine) { return register_and_start(*component, engine); });
+  if (started) return component;
   // A component whose init failed was registered for a while: it is freed only
   // once no worker can still hold it (see RouteMemo).
-  std::shared_ptr<Component> failed;
-  if (spec.native) {
-    auto behaviour = std::make_unique<actor::NativeBehaviour>(spec.native);
-    auto component = make_component(std::move(spec), std::move(behaviour), worker);
-    auto started = workers_[worker]->call(
-        [&](engine::Engine& engine) { return register_and_start(*component, engine); });
-    if (!started) {
-      quiesce(workers_);
-      return started.error();
-    }
-    return component;
-  }
-  auto read = take_module_bytes(spec, spec.name);
-  if (!read) return read.error();
-  std::vector<std::uint8_t> bytes = std::move(*read);
-  engine::CompileOptions options{.memory_max_pages = spec.limits.memory_max_pages};
-  // One hand-off to the worker for compile (a cache hit, usually), instantiate
-  // and init: each hand-off costs a thread wake-up, the bulk of a spawn.
-  auto loaded =
-      workers_[worker]->call([&](engine::Engine& engine) -> Result<std::shared_ptr<Component>> {
-        auto module = abi::load_module(engine, bytes, options);
-        if (!module) return Error{module.error().code, spec.name + ": " + module.error().message};
-        auto behaviour = wasm_behaviour(*module, spec, worker);
-        auto component = make_component(std::move(spec), std::move(behaviour), worker);
-        if (auto started = register_and_start(*component, engine); !started) {
-          failed = component;
-          if (started.error().code == Errc::unavailable) return started.error();  // not started
-          return Error{started.error().code,
-                       component->name() + ": init failed: " + started.error().message};
-        }
-        return component;
-      });
-  if (failed) quiesce(workers_);
-  return loaded;
+  quiesce(workers_);
+  if (started.error().code == Errc::unavailable || component->spec().native)
+    return started.error();  // not started, or no module whose init failed
+  return Error{started.error().code,
+               component->name() + ": init failed: " + started.error().message};
 }
 
 std::unique_ptr<actor::Behaviour> Spawner::wasm_behaviour(
