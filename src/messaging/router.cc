@@ -14,6 +14,19 @@ namespace wasmhive::messaging {
 using actor::Component;
 using actor::Message;
 
+namespace {
+
+// One copy of a publication: for a subscriber, or for the other hosts.
+Message publication(const Sender& from, std::string_view topic, abi::Bytes payload) {
+  return {abi::kKindPublish,
+          std::string(from.name),
+          std::string(topic),
+          {payload.begin(), payload.end()},
+          0};
+}
+
+}  // namespace
+
 std::int32_t malformed(std::string_view text, std::size_t max_length) {
   return text.size() > max_length ? abi::kErrTooBig : abi::kErrInvalid;
 }
@@ -234,11 +247,7 @@ std::int32_t Router::publish(const Sender& from, std::string_view topic, abi::By
                from.capabilities && security::may_publish(*from.capabilities, topic)))
     return abi::kErrDenied;
   if (remote_ && !route.local_only) {
-    Message message{abi::kKindPublish,
-                    std::string(from.name),
-                    std::string(topic),
-                    {payload.begin(), payload.end()},
-                    0};
+    Message message = publication(from, topic, payload);
     // Other hosts first: one that cannot take it refuses the whole publication.
     if (!route.gate) {
       if (std::int32_t sent = remote_->publish(message); sent != abi::kOk) return sent;
@@ -246,19 +255,7 @@ std::int32_t Router::publish(const Sender& from, std::string_view topic, abi::By
       return abi::kErrLimit;
     }
   }
-  std::int32_t delivered = 0;
-  for (const auto& subscriber : subscriptions_.subscribers_of(topic)) {
-    Message message{abi::kKindPublish,
-                    std::string(from.name),
-                    std::string(topic),
-                    {payload.begin(), payload.end()},
-                    0};
-    // Subscribers are components here.
-    if (deliver(from, std::move(message), subscriber, {.gate = route.gate, .local_only = true}) ==
-        abi::kOk)
-      ++delivered;
-  }
-  return delivered;
+  return deliver_to(subscriptions_.subscribers_of(topic), from, topic, payload, route.gate);
 }
 
 std::int32_t Router::publish_via(const Sender& from, std::string_view pattern,
@@ -266,16 +263,16 @@ std::int32_t Router::publish_via(const Sender& from, std::string_view pattern,
   if (!is_valid_topic(topic) || !subject_matches(pattern, topic))
     return malformed(topic, kMaxSubjectLength);
   if (!fits(from, payload)) return abi::kErrTooBig;
+  return deliver_to(subscriptions_.subscribers_via(pattern, topic), from, topic, payload, nullptr);
+}
+
+std::int32_t Router::deliver_to(const std::vector<std::string>& subscribers, const Sender& from,
+                                std::string_view topic, abi::Bytes payload, OutputGate* gate) {
   std::int32_t delivered = 0;
-  for (const auto& subscriber : subscriptions_.subscribers_via(pattern, topic)) {
-    Message message{abi::kKindPublish,
-                    std::string(from.name),
-                    std::string(topic),
-                    {payload.begin(), payload.end()},
-                    0};
-    if (deliver(from, std::move(message), subscriber, {.local_only = true}) == abi::kOk)
+  for (const auto& subscriber : subscribers)  // components of this host
+    if (deliver(from, publication(from, topic, payload), subscriber,
+                {.gate = gate, .local_only = true}) == abi::kOk)
       ++delivered;
-  }
   return delivered;
 }
 

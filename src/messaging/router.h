@@ -229,6 +229,10 @@ class Router {
  private:
   std::int32_t deliver(const Sender& from, actor::Message message, std::string_view target,
                        const Route& route);
+  // A publication to each of `subscribers` (here), through `gate` if any;
+  // how many took it.
+  std::int32_t deliver_to(const std::vector<std::string>& subscribers, const Sender& from,
+                          std::string_view topic, abi::Bytes payload, OutputGate* gate);
   // deliver() through a gate: checked now, sent at release().
   std::int32_t hold(actor::Message message, std::string_view target, const Route& route);
   // The target, and what keeps it alive while it is used (nothing when the
