@@ -3,7 +3,9 @@
 # build-fuzz/ and runs each for SECONDS (default 60), seeded with the test
 # components (module, host_call), the demo app plus a few manifests written
 # here (manifest), a few metadata texts written here (metadata), a few
-# memory snapshots written here (snapshot), lattice frames and an outbox.
+# memory snapshots written here (snapshot), lattice frames and an outbox, and
+# the test components plus modules from binaryen's translate-to-fuzz
+# (fuel_meter).
 # Exits non-zero on the first finding (its input is saved in
 # build-fuzz/findings/).
 #   scripts/fuzz.sh [SECONDS]
@@ -15,7 +17,7 @@ build="$root/build-fuzz"
 CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DWASMHIVE_FUZZ=ON -DWASMHIVE_SANITIZE=ON -DWASMHIVE_BUILD_BENCH=OFF >/dev/null
 targets="module_fuzzer host_call_fuzzer manifest_fuzzer metadata_fuzzer snapshot_fuzzer lattice_frame_fuzzer
-  outbox_fuzzer"
+  outbox_fuzzer fuel_meter_fuzzer"
 # shellcheck disable=SC2086
 cmake --build "$build" --target $targets guests
 mkdir -p "$build/corpus/module" "$build/corpus/host_call" "$build/corpus/manifest" \
@@ -143,6 +145,22 @@ mkdir -p "$outboxes"
   head -c 30 /dev/zero
 } >"$outboxes/send_and_reply"
 
+# Fuel metering seeds: the test components, and modules wasm-opt makes from
+# random bytes (-ttf) with the features V8 10.2 runs and no imports (the
+# target stubs only integer imports). Its own hang limits end their loops.
+fuel="$build/corpus/fuel_meter"
+mkdir -p "$fuel"
+cp "$build"/guests/*.wasm "$fuel/"
+if command -v wasm-opt >/dev/null; then
+  for i in $(seq 40); do
+    head -c $((i * 500)) /dev/urandom >"$fuel/random.bin"
+    wasm-opt -ttf "$fuel/random.bin" --mvp-features --enable-bulk-memory --enable-sign-ext \
+      --enable-mutable-globals --enable-nontrapping-float-to-int --enable-multivalue \
+      --remove-imports -o "$fuel/ttf_$i.wasm" 2>/dev/null || true
+  done
+  rm -f "$fuel/random.bin"
+fi
+
 for target in $targets; do
   corpus="$build/corpus/${target%_fuzzer}"
   # V8 keeps process-wide caches (compiled modules, import wrappers) across
@@ -151,6 +169,7 @@ for target in $targets; do
   # caught; leaks are checked by the ASan test suite.
   leaks=1
   [ "$target" = module_fuzzer ] && leaks=0
+  [ "$target" = fuel_meter_fuzzer ] && leaks=0
   extra=()
   [ "$target" = manifest_fuzzer ] && extra=(-dict="$build/manifest.dict")
   [ "$target" = metadata_fuzzer ] && extra=(-dict="$build/metadata.dict")

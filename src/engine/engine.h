@@ -31,6 +31,10 @@ struct CompileOptions {
   // The most linear memory any instance of the module may have; memory.grow
   // past it returns -1 inside the guest.
   std::uint32_t memory_max_pages = kDefaultMemoryMaxPages;
+  // Compile the module rewritten by meter_fuel (engine/fuel_meter.h), so that
+  // CallOptions::fuel bounds its calls. The module's own bytes are compiled
+  // (and checked by V8) first; binaryen reads only what V8 accepted.
+  bool meter_fuel = false;
 };
 
 // A compiled module. Immutable; share it freely between engines and threads.
@@ -49,7 +53,15 @@ struct ExportFunction {
 struct CallOptions {
   // Wall-clock budget for this call; past it the call is interrupted and fails
   // with Errc::deadline_exceeded. No value: no deadline.
-  std::optional<std::chrono::nanoseconds> timeout;
+  std::optional<std::chrono::nanoseconds> timeout{};
+  // Fuel budget for this call, for a module rewritten by meter_fuel
+  // (engine/fuel_meter.h; ignored for any other module). Spending it fails
+  // the call with Errc::out_of_fuel, at the same instruction on every
+  // machine. No value: INT64_MAX, in effect unmetered. A call made from a
+  // host function while another call of the instance runs (calls nest) draws
+  // on the outer call's budget instead: a guest cannot refill its fuel by
+  // calling back in.
+  std::optional<std::int64_t> fuel{};
 };
 
 // One instantiated module: its own linear memory, globals and tables.
@@ -68,6 +80,13 @@ class Instance {
                                     CallOptions options = {}) = 0;
   Result<std::int64_t> call(std::string_view name, std::span<const std::int64_t> args,
                             CallOptions options = {});
+
+  // For a metered module (engine/fuel_meter.h): the fuel the latest
+  // outermost call used so far, with the calls nested in it (its budget minus
+  // the fuel left; past the budget when it ran out). nullopt for a module not
+  // metered, or before the first call. Reads the guest's global through V8's
+  // JS API (about 0.2 us), so ask when the figure is wanted, not per call.
+  virtual std::optional<std::int64_t> fuel_used() = 0;
 
   // The instance's exported memory (empty if it exports none). Valid until the
   // next call into the instance.
@@ -93,13 +112,14 @@ class Instance {
 // with the same options compile once per process.
 class ModuleCache {
  public:
-  std::shared_ptr<const Module> find(std::span<const std::uint8_t> bytes) const;
+  // `bytes` as compiled (memory capped), and whether it was metered.
+  std::shared_ptr<const Module> find(std::span<const std::uint8_t> bytes, bool metered) const;
   // What Engine::compile(wasm, options) would return from this cache, if it
   // holds it; null otherwise. Any thread, no engine needed.
   std::shared_ptr<const Module> find_compiled(std::span<const std::uint8_t> wasm,
                                               const CompileOptions& options) const;
   // Returns the cached module if another thread stored the same bytes first.
-  std::shared_ptr<const Module> insert(std::span<const std::uint8_t> bytes,
+  std::shared_ptr<const Module> insert(std::span<const std::uint8_t> bytes, bool metered,
                                        std::shared_ptr<const Module> module);
   std::size_t size() const;
   // Forgets every module; instances and engines keep what they use alive.
@@ -108,6 +128,7 @@ class ModuleCache {
  private:
   struct Entry {
     std::vector<std::uint8_t> bytes;  // compared on lookup: no trust in the hash alone
+    bool metered = false;
     std::shared_ptr<const Module> module;
   };
   mutable std::mutex mutex_;

@@ -15,11 +15,13 @@ std::uint64_t hash_bytes(std::span<const std::uint8_t> bytes) {
 
 }  // namespace
 
-std::shared_ptr<const Module> ModuleCache::find(std::span<const std::uint8_t> bytes) const {
+std::shared_ptr<const Module> ModuleCache::find(std::span<const std::uint8_t> bytes,
+                                                bool metered) const {
   std::lock_guard lock(mutex_);
   auto [first, last] = entries_.equal_range(hash_bytes(bytes));
   for (auto it = first; it != last; ++it)
-    if (std::ranges::equal(it->second.bytes, bytes)) return it->second.module;
+    if (it->second.metered == metered && std::ranges::equal(it->second.bytes, bytes))
+      return it->second.module;
   return nullptr;
 }
 
@@ -27,17 +29,18 @@ std::shared_ptr<const Module> ModuleCache::find_compiled(std::span<const std::ui
                                                          const CompileOptions& options) const {
   auto capped = cap_memory(wasm, options.memory_max_pages);  // as Engine::compile keys it
   if (!capped) return nullptr;
-  return find(*capped);
+  return find(*capped, options.meter_fuel);
 }
 
-std::shared_ptr<const Module> ModuleCache::insert(std::span<const std::uint8_t> bytes,
+std::shared_ptr<const Module> ModuleCache::insert(std::span<const std::uint8_t> bytes, bool metered,
                                                   std::shared_ptr<const Module> module) {
   std::uint64_t key = hash_bytes(bytes);
   std::lock_guard lock(mutex_);
   auto [first, last] = entries_.equal_range(key);
   for (auto it = first; it != last; ++it)
-    if (std::ranges::equal(it->second.bytes, bytes)) return it->second.module;
-  entries_.emplace(key, Entry{{bytes.begin(), bytes.end()}, module});
+    if (it->second.metered == metered && std::ranges::equal(it->second.bytes, bytes))
+      return it->second.module;
+  entries_.emplace(key, Entry{{bytes.begin(), bytes.end()}, metered, module});
   return module;
 }
 

@@ -4,12 +4,14 @@
 #include <array>
 #include <bit>
 #include <exception>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
 
 #include "engine/call_guard.h"
 #include "engine/engine.h"
+#include "engine/fuel_meter.h"
 #include "engine/v8_platform.h"
 
 namespace wasmhive::engine {
@@ -63,7 +65,11 @@ class V8Instance final : public Instance {
  public:
   V8Instance(V8Engine& engine, std::shared_ptr<const V8Module> module, const HostFunctions& host,
              HostContext& context)
-      : engine_(engine), module_(std::move(module)), host_(host), context_(&context) {}
+      : engine_(engine),
+        module_(std::move(module)),
+        host_(host),
+        context_(&context),
+        metered_(is_fuel_metered(module_->info())) {}
 
   const Module& module() const override { return *module_; }
   Result<ExportFunction> find_function(std::string_view name) override;
@@ -75,6 +81,7 @@ class V8Instance final : public Instance {
   Result<std::uint64_t> global(std::string_view export_name) override;
   Result<void> set_global(std::string_view export_name, std::uint64_t bits) override;
   Result<void> grow_memory(std::uint32_t pages) override;
+  std::optional<std::int64_t> fuel_used() override;
 
  private:
   friend class V8Engine;
@@ -83,10 +90,21 @@ class V8Instance final : public Instance {
     std::string name;
     FuncType type;
     v8::Global<v8::Function> function;
+    // Metered modules: the same function under a budget (fuel_call_export).
+    v8::Global<v8::Function> fuel_call;
+  };
+  // How one call runs: the function, and for a metered outermost call the
+  // budget that goes ahead of its arguments.
+  struct Target {
+    v8::Local<v8::Function> function;
+    std::optional<std::int64_t> budget;
   };
 
   static void call_host(const v8::FunctionCallbackInfo<v8::Value>& info);
   GuestMemory memory_in_scope();
+  v8::Local<v8::Function> function_export(v8::Local<v8::Context> context, std::string_view name);
+  Target target_of(const Export& target, const CallOptions& options);
+  Error call_failure(const Export& target, Errc code, std::string message);
   Result<GlobalType> global_type(std::string_view export_name) const;
   Result<v8::Local<v8::Object>> global_object(v8::Local<v8::Context> context,
                                               std::string_view export_name);
@@ -98,6 +116,9 @@ class V8Instance final : public Instance {
   // The failure record of the export call running now. Calls nest when a host
   // function calls back in, so each call owns its record; null between calls.
   std::optional<Error>* host_failure_ = nullptr;
+  const bool metered_;
+  // The budget of the latest outermost call of a metered module.
+  std::optional<std::int64_t> budget_;
   v8::Global<v8::Object> exports_;
   v8::Global<v8::WasmMemoryObject> memory_;
   std::vector<Export> functions_;
@@ -145,6 +166,8 @@ class V8Engine final : public Engine {
     V8Platform::get().engine_destroyed();
   }
 
+  // Compiles exactly `bytes` (no cap, no cache).
+  Result<std::shared_ptr<const Module>> compile_bytes(std::span<const std::uint8_t> bytes);
   Result<std::shared_ptr<const Module>> compile(std::span<const std::uint8_t> wasm,
                                                 CompileOptions options) override;
   Result<std::unique_ptr<Instance>> instantiate(std::shared_ptr<const Module> module,
@@ -232,20 +255,35 @@ Result<std::shared_ptr<const Module>> V8Engine::compile(std::span<const std::uin
                                                         CompileOptions options) {
   auto capped = cap_memory(wasm, options.memory_max_pages);
   if (!capped) return capped.error();
-  if (auto cached = cache_->find(*capped)) return cached;
-  auto info = read_module_info(*capped);
-  if (!info) return info.error();
+  if (auto cached = cache_->find(*capped, options.meter_fuel)) return cached;
+  std::vector<std::uint8_t> metered;
+  if (options.meter_fuel) {
+    // Binaryen exits the process on some bytes V8 refuses: it reads only
+    // bytes V8 compiled (the capped ones: cap_memory re-encodes the section).
+    auto plain = compile(wasm, {.memory_max_pages = options.memory_max_pages});
+    if (!plain) return plain.error();
+    auto rewritten = meter_fuel(*capped);
+    if (!rewritten) return rewritten.error();
+    metered = std::move(*rewritten);
+  }
+  auto module = compile_bytes(options.meter_fuel ? metered : *capped);
+  if (!module) return module.error();
+  return cache_->insert(*capped, options.meter_fuel, std::move(*module));
+}
 
+Result<std::shared_ptr<const Module>> V8Engine::compile_bytes(std::span<const std::uint8_t> bytes) {
+  auto info = read_module_info(bytes);
+  if (!info) return info.error();
   EngineScope scope(*this);
   v8::TryCatch caught(isolate_);
   auto compiled = v8::WasmModuleObject::Compile(
-      isolate_, v8::MemorySpan<const std::uint8_t>(capped->data(), capped->size()));
+      isolate_, v8::MemorySpan<const std::uint8_t>(bytes.data(), bytes.size()));
   if (compiled.IsEmpty()) return make_error(Errc::invalid_module, exception_text(isolate_, caught));
   auto object = compiled.ToLocalChecked();
   std::erase_if(per_isolate_modules_, [](const auto& e) { return e.second.module.expired(); });
   auto module = std::make_shared<V8Module>(std::move(*info), object->GetCompiledModule());
   per_isolate_modules_[module.get()] = {module, v8::Global<v8::WasmModuleObject>(isolate_, object)};
-  return cache_->insert(*capped, std::move(module));
+  return std::shared_ptr<const Module>(std::move(module));
 }
 
 Result<v8::Local<v8::WasmModuleObject>> V8Engine::module_object(const V8Module& module) {
@@ -355,14 +393,44 @@ Result<ExportFunction> V8Instance::find_function(std::string_view name) {
                       "module has no function export '" + std::string(name) + "'");
 
   EngineScope scope(engine_);
-  auto value = exports_.Get(engine_.isolate())
-                   ->Get(scope.context(), v8_string(engine_.isolate(), name))
-                   .ToLocalChecked();
-  if (!value->IsFunction())
+  v8::Isolate* isolate = engine_.isolate();
+  auto function = function_export(scope.context(), name);
+  if (function.IsEmpty())
     return make_error(Errc::missing_export, "export '" + std::string(name) + "' is not callable");
-  functions_.push_back({std::string(name), exp->type,
-                        v8::Global<v8::Function>(engine_.isolate(), value.As<v8::Function>())});
+  Export added{std::string(name), exp->type, v8::Global<v8::Function>(isolate, function), {}};
+  if (metered_) {
+    auto fuel_call = function_export(scope.context(), fuel_call_export(name));
+    if (fuel_call.IsEmpty())
+      return make_error(Errc::missing_export,
+                        "metered module has no fuel call for '" + std::string(name) + "'");
+    added.fuel_call.Reset(isolate, fuel_call);
+  }
+  functions_.push_back(std::move(added));
   return ExportFunction{static_cast<std::uint32_t>(functions_.size() - 1)};
+}
+
+// The function exported as `name`; empty if there is none.
+v8::Local<v8::Function> V8Instance::function_export(v8::Local<v8::Context> context,
+                                                    std::string_view name) {
+  v8::Local<v8::Value> value;
+  if (!exports_.Get(engine_.isolate())
+           ->Get(context, v8_string(engine_.isolate(), name))
+           .ToLocal(&value) ||
+      !value->IsFunction())
+    return {};
+  return value.As<v8::Function>();
+}
+
+// A metered module's outermost call goes through its fuel call, which sets the
+// budget inside wasm: two Smi arguments cost far less than setting the fuel
+// global through the JS API (a BigInt and an accessor call). Nested calls
+// draw on the running call's fuel.
+V8Instance::Target V8Instance::target_of(const Export& target, const CallOptions& options) {
+  v8::Isolate* isolate = engine_.isolate();
+  bool outermost = host_failure_ == nullptr;
+  if (!metered_ || !outermost) return {target.function.Get(isolate), std::nullopt};
+  return {target.fuel_call.Get(isolate),
+          options.fuel.value_or(std::numeric_limits<std::int64_t>::max())};
 }
 
 // Converts between our int64 slots and the JS values the wasm JS API uses
@@ -394,8 +462,17 @@ Result<std::int64_t> V8Instance::call(ExportFunction function, std::span<const s
 
   v8::Isolate* isolate = engine_.isolate();
   EngineScope scope(engine_);
-  std::array<v8::Local<v8::Value>, kMaxHostFunctionParams> argv;
-  for (std::size_t i = 0; i < args.size(); ++i) argv[i] = to_js(isolate, params[i], args[i]);
+  Target how = target_of(target, options);
+  // A budget goes first, as its high and low 32 bits (always Smis).
+  std::array<v8::Local<v8::Value>, kMaxHostFunctionParams + 2> argv;
+  std::size_t argc = 0;
+  if (how.budget) {
+    auto bits = static_cast<std::uint64_t>(*how.budget);
+    argv[argc++] = v8::Integer::New(isolate, static_cast<std::int32_t>(bits >> 32));
+    argv[argc++] = v8::Integer::New(isolate, static_cast<std::int32_t>(bits & 0xffffffffu));
+    budget_ = how.budget;
+  }
+  for (std::size_t i = 0; i < args.size(); ++i) argv[argc++] = to_js(isolate, params[i], args[i]);
 
   std::optional<CallGuard::Clock::time_point> deadline;
   if (options.timeout) deadline = CallGuard::Clock::now() + *options.timeout;
@@ -404,8 +481,8 @@ Result<std::int64_t> V8Instance::call(ExportFunction function, std::span<const s
   std::optional<Error>* outer = std::exchange(host_failure_, &host_failure);
   V8Instance* outer_running = engine_.run(this);
   engine_.guard().begin(deadline);
-  auto result = target.function.Get(isolate)->Call(scope.context(), v8::Undefined(isolate),
-                                                   static_cast<int>(args.size()), argv.data());
+  auto result = how.function->Call(scope.context(), v8::Undefined(isolate), static_cast<int>(argc),
+                                   argv.data());
   CallGuard::Outcome outcome = engine_.guard().end();
   engine_.run(outer_running);
   host_failure_ = outer;
@@ -423,10 +500,32 @@ Result<std::int64_t> V8Instance::call(ExportFunction function, std::span<const s
     if (outcome == CallGuard::Outcome::interrupted || caught.HasTerminated())
       return make_error(Errc::interrupted, "call to '" + target.name + "' was interrupted");
     std::string message = exception_text(isolate, caught);
-    return make_error(classify_trap(message), "'" + target.name + "' trapped: " + message);
+    Errc code = classify_trap(message);
+    return call_failure(target, code, std::move(message));
   }
   if (target.type.results.empty()) return std::int64_t{0};
   return from_js(scope.context(), target.type.results[0], result.ToLocalChecked());
+}
+
+// A trap of a metered module is out of fuel if the check that failed said so.
+Error V8Instance::call_failure(const Export& target, Errc code, std::string message) {
+  auto exhausted = metered_ && code == Errc::trap_unreachable
+                       ? global(kFuelExhaustedExport)
+                       : Result<std::uint64_t>(std::uint64_t{0});
+  if (!exhausted || *exhausted != 1) return {code, "'" + target.name + "' trapped: " + message};
+  std::string used = std::to_string(fuel_used().value_or(0));
+  std::string budget = budget_ == std::numeric_limits<std::int64_t>::max()
+                           ? std::string("unlimited")
+                           : std::to_string(budget_.value_or(0));
+  return {Errc::out_of_fuel,
+          "'" + target.name + "' ran out of fuel: used " + used + " of budget " + budget};
+}
+
+std::optional<std::int64_t> V8Instance::fuel_used() {
+  if (!metered_ || !budget_) return std::nullopt;
+  auto left = global(kFuelGlobalExport);
+  if (!left) return std::nullopt;
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(*budget_) - *left);
 }
 
 GuestMemory V8Instance::memory_in_scope() {

@@ -42,6 +42,8 @@ std::string_view to_string(Errc code) {
       return "trap_host";
     case Errc::trap_other:
       return "trap_other";
+    case Errc::out_of_fuel:
+      return "out_of_fuel";
     case Errc::deadline_exceeded:
       return "deadline_exceeded";
     case Errc::interrupted:

@@ -20,7 +20,8 @@ enum class Errc : std::uint8_t {
   busy,         // a bounded queue is full
   unavailable,  // stopped, or the host is shutting down
   timeout,
-  // A guest call ended abnormally. Every trap_* and deadline_exceeded is a "trap".
+  // A guest call ended abnormally. Every trap_*, out_of_fuel and deadline_exceeded
+  // is a "trap".
   trap_unreachable,
   trap_memory_out_of_bounds,
   trap_divide_by_zero,
@@ -29,6 +30,7 @@ enum class Errc : std::uint8_t {
   trap_indirect_call,  // bad table index or signature mismatch in call_indirect
   trap_host,           // a host function failed in a way that must stop the guest
   trap_other,
+  out_of_fuel,        // spent its fuel budget (engine/fuel_meter.h)
   deadline_exceeded,  // the call ran past its deadline and was interrupted
   interrupted,        // the call was interrupted on request (not by its deadline)
   storage_failed,     // the data directory or database cannot be used, or a commit failed
