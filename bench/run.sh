@@ -24,8 +24,11 @@ echo "bench: virtual components (about a minute)..."
 # A fixed workload: two hosts of a lattice over a nats-server it starts, beside raw libnats.
 echo "bench: the lattice (under a minute)..."
 "$build/bench/lattice_bench" --markdown "$out/lattice.md" > /dev/null
+# A fixed workload: metered against unmetered (fuel), alternating in one process.
+echo "bench: fuel metering..."
+"$build/bench/fuel_bench" --markdown "$out/fuel.md" > /dev/null
 python3 "$root/bench/report.py" "$out/engine.json" "$out/runtime.json" --storage "$out/storage.json" \
-  --virtual "$out/virtual.md" --lattice "$out/lattice.md" \
+  --virtual "$out/virtual.md" --lattice "$out/lattice.md" --fuel "$out/fuel.md" \
   --markdown "$root/docs/benchmarks.md" --chart-data "$out/ratios.dat"
 gnuplot -e "data='$out/ratios.dat'; output='$root/docs/benchmarks.png'" "$root/bench/ratios.gp"
 echo "bench: wrote docs/benchmarks.md and docs/benchmarks.png"

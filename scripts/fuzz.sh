@@ -5,7 +5,7 @@
 # here (manifest), a few metadata texts written here (metadata), a few
 # memory snapshots written here (snapshot), lattice frames and an outbox, and
 # the test components plus modules from binaryen's translate-to-fuzz
-# (fuel_meter).
+# (fuel_meter), and the test components (signature).
 # Exits non-zero on the first finding (its input is saved in
 # build-fuzz/findings/).
 #   scripts/fuzz.sh [SECONDS]
@@ -17,7 +17,7 @@ build="$root/build-fuzz"
 CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DWASMHIVE_FUZZ=ON -DWASMHIVE_SANITIZE=ON -DWASMHIVE_BUILD_BENCH=OFF >/dev/null
 targets="module_fuzzer host_call_fuzzer manifest_fuzzer metadata_fuzzer snapshot_fuzzer lattice_frame_fuzzer
-  outbox_fuzzer fuel_meter_fuzzer"
+  outbox_fuzzer fuel_meter_fuzzer signature_fuzzer"
 # shellcheck disable=SC2086
 cmake --build "$build" --target $targets guests
 mkdir -p "$build/corpus/module" "$build/corpus/host_call" "$build/corpus/manifest" \
@@ -160,6 +160,11 @@ if command -v wasm-opt >/dev/null; then
   done
   rm -f "$fuel/random.bin"
 fi
+
+# Signature seeds: the test components (the target signs each input itself).
+signatures="$build/corpus/signature"
+mkdir -p "$signatures"
+cp "$build"/guests/*.wasm "$signatures/"
 
 for target in $targets; do
   corpus="$build/corpus/${target%_fuzzer}"

@@ -21,6 +21,8 @@ packages=(
   libzstd-dev binaryen
   # The lattice: hosts joined over NATS (the server runs in tests and demos).
   libnats-dev nats-server
+  # Signed components: Ed25519 and SHA-256.
+  libsodium-dev
   # Benchmarks: CAF and Erlang as baseline actor runtimes, gnuplot for the chart.
   libcaf-dev erlang-base gnuplot-nox
   # Runtime libraries libnode108 links against.

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -17,6 +18,14 @@
 #include "engine/engine.h"
 
 namespace wasmhive::actor {
+
+// Fuel a metered component used (ComponentLimits::fuel_per_call).
+// Reading the figure costs more than metering a call, so it is measured
+// for every failed call and for one in 64 of the others.
+struct FuelUse {
+  std::int64_t last_call = 0;  // by the latest call measured
+  std::int64_t most = 0;       // by any one call measured since it was created
+};
 
 class Behaviour {
  public:
@@ -38,6 +47,8 @@ class Behaviour {
   virtual Result<std::int64_t> health(Port& port) = 0;
   // What its module says it is (docs/abi.md §9); null: nothing.
   virtual std::shared_ptr<const abi::Metadata> metadata() const { return nullptr; }
+  // What its calls used of their fuel; none when they are not metered.
+  virtual std::optional<FuelUse> fuel() const { return std::nullopt; }
   // True while it holds what start() built (an instance).
   virtual bool alive() const = 0;
   virtual void discard() = 0;

@@ -66,7 +66,9 @@ ComponentStatus Component::status() const {
           .restarts = restarts_.load(),
           .dead_letters = dead_letters_.load(),
           .timers = port_ ? port_->pending_timers() : 0,
-          .metadata = behaviour_->metadata()};
+          .metadata = behaviour_->metadata(),
+          .module_sha256 = spec_.module_sha256,
+          .fuel = behaviour_->fuel()};
 }
 
 Mailbox::Push Component::offer_callback(Message&& message) {

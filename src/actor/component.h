@@ -41,6 +41,9 @@ struct ComponentStatus {
   std::size_t timers;          // send_after timers pending (made, armed, or fired and queued)
   // What its module says it is (docs/abi.md §9); null when it says nothing.
   std::shared_ptr<const abi::Metadata> metadata;
+  std::string module_sha256;  // of its module's bytes (ComponentSpec::module_sha256)
+  // Metered components (ComponentLimits::fuel_per_call): what its calls used.
+  std::optional<FuelUse> fuel;
 };
 
 class Component : public std::enable_shared_from_this<Component> {

@@ -38,6 +38,11 @@ enum class Strategy {
 struct ComponentLimits {
   std::uint32_t memory_max_pages = engine::kDefaultMemoryMaxPages;  // 16 MiB
   std::chrono::milliseconds call_timeout = 100ms;                   // per export call
+  // Fuel each export call may use (engine/fuel_meter.h: about one unit per
+  // wasm instruction, counted the same on every machine); past it the call
+  // fails with out_of_fuel. 0: the module is not metered, only the deadline
+  // bounds a call.
+  std::int64_t fuel_per_call = 0;
   std::size_t mailbox_capacity = 1024;
   // Bytes its queued messages may hold (payload, names and a fixed overhead per
   // message): with mailbox_capacity, what one flooded mailbox can pin.
@@ -46,10 +51,21 @@ struct ComponentLimits {
   std::size_t max_outstanding_requests = 10000;
   std::size_t max_subscriptions = 100;
   std::size_t max_timers = 100;  // send_after timers pending at once
+  // How fast it may send (send, request, reply, publish, and each target of
+  // a broadcast): messages and payload bytes per second, each in bursts of
+  // up to one second's worth. Past either the import returns the limit error
+  // and the first refusal in each second is audited. 0: unlimited.
+  double max_messages_per_second = 0;
+  std::uint64_t max_bytes_per_second = 0;
   // Its storage's quotas (keys and values together, and keys).
   std::uint64_t storage_quota_bytes = 1 << 20;
   std::uint64_t storage_quota_keys = 10'000;
 };
+
+// How a component's module is compiled under its limits.
+inline engine::CompileOptions compile_options(const ComponentLimits& limits) {
+  return {.memory_max_pages = limits.memory_max_pages, .meter_fuel = limits.fuel_per_call > 0};
+}
 
 // Polling the optional `health` export: every `interval` (zero: never), and
 // `failures` unhealthy answers in a row restart the component.
@@ -83,6 +99,9 @@ struct ComponentSpec {
   // Set by the host for an instance of a virtual-component template: the
   // template's pattern ("user/*"). Empty for a spawned component.
   std::string template_pattern{};
+  // Set by the host when it loads the module: the SHA-256 (hex) of its bytes
+  // as read. Empty for a native component.
+  std::string module_sha256{};
 };
 
 // What a template keeps of a deactivated component's instance (its memory

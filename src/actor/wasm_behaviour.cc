@@ -13,9 +13,9 @@ namespace {
 // that buffer is: once per instance. None if it does not export it.
 template <class Buffer>
 Result<std::optional<Buffer>> find_announced(engine::Instance& instance, std::string_view name,
-                                             std::chrono::nanoseconds timeout) {
+                                             engine::CallOptions options) {
   if (!instance.module().info().find_export(name)) return std::optional<Buffer>{};
-  auto announced = instance.call(name, {}, {.timeout = timeout});
+  auto announced = instance.call(name, {}, options);
   if (!announced) return announced.error();
   auto buffer = Buffer::locate(instance.memory(), *announced);
   if (!buffer) return buffer.error();
@@ -45,15 +45,44 @@ Result<std::span<std::uint8_t>> whole(engine::GuestMemory memory) {
 
 }  // namespace
 
-WasmBehaviour::WasmBehaviour(std::shared_ptr<const engine::Module> module,
-                             std::chrono::milliseconds call_timeout,
+WasmBehaviour::WasmBehaviour(std::shared_ptr<const engine::Module> module, CallLimits limits,
                              std::optional<Template> of_template, Ready ready)
     : module_(std::move(module)),
-      call_timeout_(call_timeout),
+      limits_(limits),
       metadata_(metadata_of(*module_)),
       template_(std::move(of_template)),
       ready_(std::move(ready)),
       saved_globals_(template_ ? saved_globals(*module_) : std::vector<std::string>{}) {}
+
+engine::CallOptions WasmBehaviour::call_options(std::chrono::nanoseconds timeout) const {
+  engine::CallOptions options{.timeout =
+                                  std::min<std::chrono::nanoseconds>(timeout, limits_.timeout)};
+  if (limits_.fuel > 0) options.fuel = limits_.fuel;
+  return options;
+}
+
+void WasmBehaviour::note_fuel(engine::Instance& instance, Result<std::int64_t>& result) {
+  if (limits_.fuel <= 0) return;
+  // Reading the fuel left goes through V8's JS API (about 0.2 us, as much as
+  // metering a whole message costs): every failed call is read, and one in
+  // kFuelSampleEvery of the others.
+  if (result && calls_++ % kFuelSampleEvery != 0) return;
+  std::optional<std::int64_t> used = instance.fuel_used();
+  if (!used) return;
+  if (!result && result.error().code != Errc::out_of_fuel)
+    result = Error{result.error().code, result.error().message +
+                                            " (fuel used: " + std::to_string(*used) + " of " +
+                                            std::to_string(limits_.fuel) + ")"};
+  fuel_last_.store(*used, std::memory_order_relaxed);
+  if (*used > fuel_most_.load(std::memory_order_relaxed))
+    fuel_most_.store(*used, std::memory_order_relaxed);
+}
+
+std::optional<FuelUse> WasmBehaviour::fuel() const {
+  if (limits_.fuel <= 0) return std::nullopt;
+  return FuelUse{fuel_last_.load(std::memory_order_relaxed),
+                 fuel_most_.load(std::memory_order_relaxed)};
+}
 
 Result<std::vector<std::uint64_t>> WasmBehaviour::read_globals(engine::Instance& instance) {
   std::vector<std::uint64_t> values;
@@ -111,15 +140,15 @@ Result<void> WasmBehaviour::start(engine::Engine& engine, Port& port) {
   // Before init, so init may queue messages too. Until it is known, this
   // instance has none: not the previous instance's, at its address.
   port.set_outbox(std::nullopt);
-  auto outbox = find_announced<abi::Outbox>(**instance, abi::kOutboxExport, call_timeout_);
+  auto outbox = find_announced<abi::Outbox>(**instance, abi::kOutboxExport, call_options());
   if (!outbox) return outbox.error();
   port.set_outbox(*outbox);
   if ((*instance)->module().info().find_export("init")) {
-    auto init = sent(**instance, (*instance)->call("init", {}, {.timeout = call_timeout_}), port);
+    auto init = sent(**instance, (*instance)->call("init", {}, call_options()), port);
     if (!init) return init.error();
     if (*init != 0) return make_error(Errc::trap_other, "init returned " + std::to_string(*init));
   }
-  auto inbox = find_announced<abi::Inbox>(**instance, abi::kInboxExport, call_timeout_);
+  auto inbox = find_announced<abi::Inbox>(**instance, abi::kInboxExport, call_options());
   if (!inbox) return inbox.error();
   if (ready_.instances) ready_.instances->wanted(ready_.worker, module_);
   instance_ = std::move(*instance);
@@ -139,6 +168,7 @@ void WasmBehaviour::discard() {
 
 Result<std::int64_t> WasmBehaviour::sent(engine::Instance& instance, Result<std::int64_t> result,
                                          Port& port) {
+  note_fuel(instance, result);
   if (const abi::Outbox* outbox = port.outbox())
     if (auto drained = outbox->drain(instance.memory(), port); !drained && result)
       result = drained.error();
@@ -162,7 +192,7 @@ Result<std::int64_t> WasmBehaviour::handle_callback(const Message& callback, Por
 Result<std::int64_t> WasmBehaviour::deliver(engine::ExportFunction function,
                                             std::span<const std::int64_t> args, Port& port) {
   if (inbox_) inbox_->fill(instance_->memory(), *port.current_message());
-  return sent(*instance_, instance_->call(function, args, {.timeout = call_timeout_}), port);
+  return sent(*instance_, instance_->call(function, args, call_options()), port);
 }
 
 bool WasmBehaviour::has_shutdown() const {
@@ -171,17 +201,13 @@ bool WasmBehaviour::has_shutdown() const {
 
 Result<void> WasmBehaviour::shutdown(Port& port, std::chrono::nanoseconds timeout) {
   if (!has_shutdown()) return {};
-  auto called =
-      sent(*instance_,
-           instance_->call("shutdown", {},
-                           {.timeout = std::min<std::chrono::nanoseconds>(timeout, call_timeout_)}),
-           port);
+  auto called = sent(*instance_, instance_->call("shutdown", {}, call_options(timeout)), port);
   if (!called) return called.error();
   return {};
 }
 
 Result<std::int64_t> WasmBehaviour::health(Port& port) {
-  return sent(*instance_, instance_->call("health", {}, {.timeout = call_timeout_}), port);
+  return sent(*instance_, instance_->call("health", {}, call_options()), port);
 }
 
 Result<std::vector<std::uint8_t>> WasmBehaviour::save_state() {

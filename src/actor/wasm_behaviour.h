@@ -4,6 +4,7 @@
 // call timeout.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 
@@ -35,8 +36,13 @@ class WasmBehaviour final : public Behaviour {
 
   using Ready = ReadySource;
 
-  WasmBehaviour(std::shared_ptr<const engine::Module> module,
-                std::chrono::milliseconds call_timeout,
+  // What bounds each of its export calls (ComponentLimits).
+  struct CallLimits {
+    std::chrono::milliseconds timeout{};
+    std::int64_t fuel = 0;  // 0: unmetered
+  };
+
+  WasmBehaviour(std::shared_ptr<const engine::Module> module, CallLimits limits,
                 std::optional<Template> of_template = std::nullopt, Ready ready = {});
 
   Result<void> start(engine::Engine& engine, Port& port) override;
@@ -48,6 +54,7 @@ class WasmBehaviour final : public Behaviour {
   bool has_health() const override { return module_->info().find_export("health") != nullptr; }
   Result<std::int64_t> health(Port& port) override;
   std::shared_ptr<const abi::Metadata> metadata() const override { return metadata_; }
+  std::optional<FuelUse> fuel() const override;
   bool alive() const override { return instance_ != nullptr; }
   // A healthy instance of a pooled template goes back to the pool, reset.
   void discard() override;
@@ -74,7 +81,13 @@ class WasmBehaviour final : public Behaviour {
                                Port& port);
 
   const std::shared_ptr<const engine::Module> module_;
-  const std::chrono::milliseconds call_timeout_;
+  engine::CallOptions call_options(
+      std::chrono::nanoseconds timeout = std::chrono::nanoseconds::max()) const;
+  // Records what a metered call used, and says it in a failed call's error.
+  void note_fuel(engine::Instance& instance, Result<std::int64_t>& result);
+  static constexpr std::uint64_t kFuelSampleEvery = 64;
+
+  const CallLimits limits_;
   const std::shared_ptr<const abi::Metadata> metadata_;
   const std::optional<Template> template_;
   const Ready ready_;
@@ -84,6 +97,10 @@ class WasmBehaviour final : public Behaviour {
   engine::ExportFunction handle_message_{};
   std::optional<engine::ExportFunction> handle_callback_;
   std::optional<abi::Inbox> inbox_;
+  // Fuel of metered calls; read by status() from any thread.
+  std::uint64_t calls_ = 0;  // metered calls that succeeded (worker thread)
+  std::atomic<std::int64_t> fuel_last_{0};
+  std::atomic<std::int64_t> fuel_most_{0};
 };
 
 }  // namespace wasmhive::actor

@@ -25,6 +25,7 @@
 #include "cli/exit_codes.h"
 #include "cli/lattice_command.h"
 #include "cli/manifest.h"
+#include "cli/sign_command.h"
 #include "host/host.h"
 #include "util/file.h"
 #include "util/text.h"
@@ -197,6 +198,7 @@ Result<std::unique_ptr<host::Host>> make_host(const Manifest& manifest, const Ru
   config.data_file = *file;
   config.durability = manifest.durability;
   config.lattice = lattice_config(manifest.lattice, options.lattice);
+  config.trust = manifest.trust;
   if (config.lattice) {
     if (auto valid = lattice::validate(*config.lattice); !valid) return valid.error();
   }
@@ -345,11 +347,21 @@ int validate_modules(const Manifest& manifest, bool print_ok) {
   auto engine = engine::create_engine();
   if (!engine) return fail(kRuntimeFailure, engine.error().describe());
   int rc = kSuccess;
+  // Trusted first: an untrusted module's bytes go no further than the signature check.
+  auto load = [&](const actor::ComponentSpec& spec) -> Result<void> {
+    auto bytes = read_file(spec.wasm);
+    if (!bytes) return bytes.error();
+    if (auto trusted = security::check_trust(*bytes, manifest.trust); !trusted)
+      return Error{trusted.error().code,
+                   spec.wasm.filename().string() + ": " + trusted.error().message};
+    auto module = abi::load_module(**engine, *bytes, actor::compile_options(spec.limits));
+    if (!module)
+      return Error{module.error().code,
+                   spec.wasm.filename().string() + ": " + module.error().message};
+    return abi::check_instantiation(**engine, *module);
+  };
   auto validate = [&](const std::string& name, const actor::ComponentSpec& spec) {
-    auto module = abi::load_module_file(**engine, spec.wasm,
-                                        {.memory_max_pages = spec.limits.memory_max_pages});
-    auto loaded =
-        module ? abi::check_instantiation(**engine, *module) : Result<void>(module.error());
+    auto loaded = load(spec);
     if (!loaded) {
       std::printf("FAIL %s: %s\n", name.c_str(), loaded.error().describe().c_str());
       rc = kInvalid;
@@ -440,6 +452,11 @@ int inspect(const std::string& path) {
   auto bytes = read_file(path);
   if (!bytes) return fail(kInvalid, bytes.error().message);
   std::printf("module:  %s (%zu bytes)\n", path.c_str(), bytes->size());
+  std::printf("sha256:  %s\n", security::sha256_hex(*bytes).c_str());
+  security::SignatureCheck signature = security::check_signature(*bytes);
+  std::printf("signed:  %s%s%s\n", std::string(to_string(signature.state)).c_str(),
+              signature.signer ? (", by " + signature.signer->hex()).c_str() : "",
+              signature.problem.empty() ? "" : (": " + escape_text(signature.problem)).c_str());
   auto info = engine::read_module_info(*bytes);
   if (!info)
     return std::printf("loads:   no: %s\n", escape_text(info.error().describe()).c_str()), kInvalid;
@@ -553,7 +570,8 @@ int main(int argc, char** argv) {
   check_cmd->add_option("manifest", path, "The app manifest (TOML)")->required();
   auto* inspect_cmd = app.add_subcommand(
       "inspect",
-      "Show a module's metadata, exports, imports, memory, ABI version and whether it loads");
+      "Show a module's SHA-256, signature, metadata, exports, imports, memory, ABI version and "
+      "whether it loads");
   inspect_cmd->add_option("module", path, "A .wasm file")->required();
   auto* lattice_cmd = app.add_subcommand("lattice", "Look at a lattice of hosts joined over NATS");
   lattice_cmd->require_subcommand(1);
@@ -570,6 +588,8 @@ int main(int argc, char** argv) {
                    "How long to listen for the hosts' answers (10..60000)")
       ->check(CLI::Range(std::int64_t{10}, std::int64_t{60'000}))
       ->capture_default_str();
+  SignOptions sign_options;
+  SignCommands sign_cmds = add_sign_commands(app, sign_options);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -580,5 +600,8 @@ int main(int argc, char** argv) {
   if (*run_cmd) return run(options);
   if (*check_cmd) return check(path);
   if (*lattice_cmd) return lattice_status(status_options);
+  if (*sign_cmds.keygen) return keygen(sign_options);
+  if (*sign_cmds.sign) return sign(sign_options);
+  if (*sign_cmds.verify) return verify(sign_options);
   return inspect(path);
 }

@@ -178,6 +178,26 @@ void read_host(Reader& r, const toml::table& doc, Manifest& m) {
     m.durability = *d;
 }
 
+void read_trust(Reader& r, const toml::table& doc, Manifest& m) {
+  const toml::table* table = section(r, doc, "trust");
+  if (!table) return;
+  r.known_keys(*table, {"require_signed", "trusted_keys"}, "[trust]");
+  if (auto required = r.get<bool>(*table, "require_signed", "trust", "true or false"))
+    m.trust.require_signed = *required;
+  auto keys = strings(
+      r, *table, "trusted_keys", "trust", [](std::string_view key) { return !key.empty(); },
+      "public keys (64 hex digits) or paths of .pub files");
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    auto key = security::read_public_key(keys[i], m.path.parent_path());
+    if (!key)
+      return r.fail((*table->get("trusted_keys")->as_array())[i].source(),
+                    "trust.trusted_keys: " + key.error().message);
+    m.trust.trusted_keys.push_back(*key);
+  }
+  if (m.trust.require_signed && m.trust.trusted_keys.empty())
+    r.fail(table->source(), "[trust] require_signed = true needs at least one trusted_keys entry");
+}
+
 void read_lattice(Reader& r, const toml::table& doc, Manifest& m) {
   const toml::table* table = section(r, doc, "lattice");
   if (!table) return;
@@ -295,6 +315,8 @@ void read_limits(Reader& r, const toml::table& table, const std::string& where,
   }
   if (auto v = r.integer(table, "call_timeout_ms", where, 1, 3'600'000))
     limits.call_timeout = std::chrono::milliseconds(*v);
+  if (auto v = r.integer(table, "fuel_per_call", where, 0, 1'000'000'000'000'000))
+    limits.fuel_per_call = *v;
   if (auto v = r.integer(table, "mailbox", where, 1, 10'000'000))
     limits.mailbox_capacity = static_cast<std::size_t>(*v);
   if (auto v = r.size(table, "mailbox_bytes", where)) limits.mailbox_bytes = *v;
@@ -305,6 +327,9 @@ void read_limits(Reader& r, const toml::table& table, const std::string& where,
     limits.max_subscriptions = static_cast<std::size_t>(*v);
   if (auto v = r.integer(table, "max_timers", where, 0, 1'000'000))
     limits.max_timers = static_cast<std::size_t>(*v);
+  if (auto v = r.integer(table, "max_messages_per_second", where, 0, 1'000'000'000))
+    limits.max_messages_per_second = static_cast<double>(*v);
+  if (auto v = r.size(table, "max_bytes_per_second", where)) limits.max_bytes_per_second = *v;
   if (auto v = r.size(table, "storage_quota", where)) limits.storage_quota_bytes = *v;
   if (auto v = r.integer(table, "storage_keys", where, 1, 1'000'000'000))
     limits.storage_quota_keys = static_cast<std::uint64_t>(*v);
@@ -395,6 +420,9 @@ void read_components(Reader& r, const toml::table& doc, Manifest& m,
                                           "max_outstanding_requests",
                                           "max_subscriptions",
                                           "max_timers",
+                                          "fuel_per_call",
+                                          "max_messages_per_second",
+                                          "max_bytes_per_second",
                                           "storage_quota",
                                           "storage_keys",
                                           "health_interval_ms",
@@ -492,8 +520,10 @@ Result<Manifest> parse_manifest(std::string_view text, const std::filesystem::pa
   if (ec) manifest.path = path;
   manifest.data_dir = manifest.path.parent_path() / kDefaultDataDir;
   Reader r(path);
-  r.known_keys(doc, {"host", "lattice", "supervisor", "group", "component"}, "the manifest");
+  r.known_keys(doc, {"host", "trust", "lattice", "supervisor", "group", "component"},
+               "the manifest");
   read_host(r, doc, manifest);
+  read_trust(r, doc, manifest);
   read_lattice(r, doc, manifest);
   read_supervisor(r, doc, manifest);
   std::set<std::string> groups{"root"};

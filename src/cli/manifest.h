@@ -49,6 +49,8 @@ struct Manifest {
   std::vector<TemplateEntry> templates;    // added before any component starts
   // [lattice]: join one (see lattice/config.h); none without the section.
   std::optional<lattice::LatticeConfig> lattice;
+  // [trust]: which modules may load (security/signing.h).
+  security::TrustPolicy trust;
 };
 
 // The data directory when the manifest names none, beside the manifest.

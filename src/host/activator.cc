@@ -175,10 +175,10 @@ Result<void> Activator::add(actor::TemplateSpec spec, actor::Group& parent) {
   if (!spec.component.native) {
     bool reusable = false;
     std::uint64_t module_id = 0;
-    auto read = take_module_bytes(spec.component, spec.pattern);
+    auto read = services_.spawner.take_module(spec.component, spec.pattern);
     if (!read) return read.error();
     std::vector<std::uint8_t> bytes = std::move(*read);
-    engine::CompileOptions options{.memory_max_pages = spec.component.limits.memory_max_pages};
+    engine::CompileOptions options = actor::compile_options(spec.component.limits);
     auto module = services_.workers.front()->call(
         [&](engine::Engine& engine) -> Result<std::shared_ptr<const engine::Module>> {
           // Checked (ABI, limits, instantiation) before binaryen reads it.
@@ -262,7 +262,9 @@ std::shared_ptr<Component> Activator::make_member(Template& t, std::string_view 
     behaviour = std::make_unique<actor::NativeBehaviour>(spec.native);
   else
     behaviour = std::make_unique<actor::WasmBehaviour>(
-        t.module, spec.limits.call_timeout,
+        t.module,
+        actor::WasmBehaviour::CallLimits{.timeout = spec.limits.call_timeout,
+                                         .fuel = spec.limits.fuel_per_call},
         actor::WasmBehaviour::Template{.base = t.base,
                                        .pool = t.pool,
                                        .worker = worker,

@@ -51,6 +51,11 @@ std::string described(const std::shared_ptr<const abi::Metadata>& metadata) {
   return out;
 }
 
+// ", sha256 <hex>" naming the module's bytes, or nothing for a native component.
+std::string module_described(const actor::ComponentSpec& spec) {
+  return spec.module_sha256.empty() ? std::string() : ", sha256 " + spec.module_sha256;
+}
+
 messaging::RouterConfig router_config(const HostConfig& config) {
   messaging::RouterConfig out{.max_payload = config.max_payload,
                               .max_broadcast_targets = config.max_broadcast_targets,
@@ -248,7 +253,8 @@ class HostImpl final : public Host,
     supervisor_->add_child(group, component);
     if (lattice_) lattice_->announce();
     emit({Event::Kind::started, component.name(),
-          "worker " + std::to_string(component.worker()) + described(component.status().metadata)});
+          "worker " + std::to_string(component.worker()) + described(component.status().metadata) +
+              module_described(component.spec())});
     if (component.has_health_export() && component.spec().health.interval.count() > 0)
       poll_health(component);
   }
@@ -610,7 +616,7 @@ class HostImpl final : public Host,
         workers_[worker]->when_idle(
             [this, worker](engine::Engine& engine) { ready_->refill(worker, engine); });
       });
-  Spawner spawner_{workers_, *router_, *this, queue_budget_, ready_, cache_};
+  Spawner spawner_{workers_, *router_, *this, queue_budget_, ready_, cache_, config_.trust};
   std::unique_ptr<Activator> activator_;       // reset before router_: it holds components
   std::unique_ptr<lattice::Lattice> lattice_;  // reset before the workers: it posts to them
 

@@ -21,6 +21,7 @@
 #include "lattice/status.h"
 #include "messaging/dead_letters.h"
 #include "security/audit.h"
+#include "security/signing.h"
 #include "storage/store.h"
 #include "util/clock.h"
 
@@ -86,6 +87,10 @@ struct HostConfig {
   // How long a commit waits for the database when another process holds it
   // (a backup, say); past it the commit fails and its component restarts.
   std::chrono::milliseconds storage_busy_timeout = std::chrono::seconds(5);
+  // Which modules may load (security/signing.h): by default any module whose
+  // signature, if it carries one, is intact. spawn and add_template refuse
+  // others with untrusted_module.
+  security::TrustPolicy trust{};
   // Join a lattice: components on every host of it reach each other by name
   // (see lattice/lattice.h). None: this host alone.
   std::optional<lattice::LatticeConfig> lattice{};

@@ -12,13 +12,18 @@ void quiesce(const std::vector<std::unique_ptr<actor::Worker>>& workers) {
   for (const auto& worker : workers) worker->call([](engine::Engine&) { return 0; });
 }
 
-Result<std::vector<std::uint8_t>> take_module_bytes(actor::ComponentSpec& spec,
-                                                    const std::string& who) {
+Result<std::vector<std::uint8_t>> Spawner::take_module(actor::ComponentSpec& spec,
+                                                       const std::string& who) {
   std::vector<std::uint8_t> bytes = std::move(spec.wasm_bytes);
-  if (!bytes.empty()) return bytes;
-  auto read = read_file(spec.wasm);
-  if (!read) return Error{read.error().code, who + ": " + read.error().message};
-  return read;
+  if (bytes.empty()) {
+    auto read = read_file(spec.wasm);
+    if (!read) return Error{read.error().code, who + ": " + read.error().message};
+    bytes = std::move(*read);
+  }
+  auto digest = vetter_.vet(bytes);
+  if (!digest) return Error{digest.error().code, who + ": " + digest.error().message};
+  spec.module_sha256 = std::move(*digest);
+  return bytes;
 }
 
 // Made shared before it starts: its init may make requests, whose answers find
@@ -55,8 +60,10 @@ std::unique_ptr<actor::Behaviour> Spawner::wasm_behaviour(
     std::shared_ptr<const engine::Module> module, const actor::ComponentSpec& spec,
     std::size_t worker) {
   return std::make_unique<actor::WasmBehaviour>(
-      std::move(module), spec.limits.call_timeout, std::nullopt,
-      actor::WasmBehaviour::Ready{.instances = ready_, .worker = worker});
+      std::move(module),
+      actor::WasmBehaviour::CallLimits{.timeout = spec.limits.call_timeout,
+                                       .fuel = spec.limits.fuel_per_call},
+      std::nullopt, actor::WasmBehaviour::Ready{.instances = ready_, .worker = worker});
 }
 
 Result<std::shared_ptr<Component>> Spawner::prepare(actor::ComponentSpec spec, std::size_t worker) {
@@ -64,9 +71,9 @@ Result<std::shared_ptr<Component>> Spawner::prepare(actor::ComponentSpec spec, s
     auto behaviour = std::make_unique<actor::NativeBehaviour>(spec.native);
     return make_component(std::move(spec), std::move(behaviour), worker);
   }
-  auto read = take_module_bytes(spec, spec.name);
+  auto read = take_module(spec, spec.name);
   if (!read) return read.error();
-  engine::CompileOptions options{.memory_max_pages = spec.limits.memory_max_pages};
+  engine::CompileOptions options = actor::compile_options(spec.limits);
   // Only load_module fills the host's cache: what it holds was checked against the ABI.
   auto module = cache_->find_compiled(*read, options);
   if (!module) {

@@ -9,6 +9,7 @@
 #include "actor/component.h"
 #include "actor/ready_instances.h"
 #include "actor/worker.h"
+#include "host/module_vetter.h"
 #include "messaging/router.h"
 
 namespace wasmhive::host {
@@ -17,22 +18,24 @@ namespace wasmhive::host {
 // whatever a worker held of a component unregistered before is let go.
 void quiesce(const std::vector<std::unique_ptr<actor::Worker>>& workers);
 
-// The module of `spec`: its wasm_bytes (taken from it), or its file read.
-// Errors name `who` (the component or template).
-Result<std::vector<std::uint8_t>> take_module_bytes(actor::ComponentSpec& spec,
-                                                    const std::string& who);
-
 class Spawner {
  public:
   Spawner(const std::vector<std::unique_ptr<actor::Worker>>& workers, messaging::Router& router,
           actor::Lifecycle& lifecycle, std::shared_ptr<actor::ByteBudget> queue_budget,
-          std::shared_ptr<actor::ReadyInstances> ready, std::shared_ptr<engine::ModuleCache> cache)
+          std::shared_ptr<actor::ReadyInstances> ready, std::shared_ptr<engine::ModuleCache> cache,
+          security::TrustPolicy trust)
       : workers_(workers),
         router_(router),
         lifecycle_(lifecycle),
         queue_budget_(std::move(queue_budget)),
         ready_(std::move(ready)),
-        cache_(std::move(cache)) {}
+        cache_(std::move(cache)),
+        vetter_(std::move(trust)) {}
+
+  // The module of `spec`: its wasm_bytes (taken from it), or its file read,
+  // once the host's trust policy allowed it; spec.module_sha256 names it
+  // from then on. Errors name `who` (the component or template).
+  Result<std::vector<std::uint8_t>> take_module(actor::ComponentSpec& spec, const std::string& who);
 
   // The name must be reserved with the router. On failure nothing stays
   // registered.
@@ -63,6 +66,7 @@ class Spawner {
   std::shared_ptr<actor::ByteBudget> queue_budget_;
   std::shared_ptr<actor::ReadyInstances> ready_;  // instances made ahead of spawns
   std::shared_ptr<engine::ModuleCache> cache_;    // the workers' engines compile into it
+  ModuleVetter vetter_;
 };
 
 }  // namespace wasmhive::host

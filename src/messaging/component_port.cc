@@ -15,7 +15,7 @@ namespace {
 Sender sender_of(actor::Component& component) {
   const auto& spec = component.spec();
   return {spec.name, spec.native ? nullptr : &spec.capabilities, spec.limits.max_payload,
-          &component};
+          &component, spec.module_sha256};
 }
 
 std::unique_ptr<storage::ComponentStorage> storage_of(Router& router,
@@ -65,7 +65,8 @@ ComponentPort::ComponentPort(Router& router, actor::Component& owner)
                         sender_.capabilities->storage == security::StorageAccess::read_write),
       gate_(owner.spec().limits.mailbox_capacity, owner.spec().limits.mailbox_bytes),
       timers_(router.timers(), {owner.spec().limits.max_timers, owner.spec().limits.mailbox_bytes},
-              owner.queue_budget(), timer_delivery()) {}
+              owner.queue_budget(), timer_delivery()),
+      quota_(owner.spec().limits, router.timers().clock().now()) {}
 
 bool ComponentPort::trusted() const {
   return sender_.capabilities == nullptr;
@@ -184,7 +185,31 @@ Route ComponentPort::route() {
   return {.memo = &memo_, .gate = holding ? &gate_ : nullptr};
 }
 
+std::int32_t ComponentPort::within_rate(std::span<const std::string_view> targets,
+                                        abi::MessageKind kind, std::size_t payload_bytes) {
+  if (quota_.unlimited() || trusted()) return abi::kOk;
+  auto refused =
+      quota_.take(targets.size(), targets.size() * payload_bytes, router_.timers().clock().now());
+  if (!refused) return abi::kOk;
+  if (refused->first_in_window)
+    router_.gate().refused_by_limit(owner_.name(), sender_.module, "send_rate", refused->bucket,
+                                    refused->reason);
+  // A refused reply is not a letter: the requester is answered target_error
+  // when the handler ends (and a queued one is recorded by undeliverable()).
+  if (kind == abi::kKindCallback) return abi::kErrLimit;
+  for (std::string_view target : targets) {
+    Message letter{kind, std::string(owner_.name()), {}, {}, 0};
+    std::string_view shown = is_valid_target(target) || is_valid_topic(target)
+                                 ? target
+                                 : std::string_view("(malformed name)");
+    router_.dead_letter(letter, shown, "refused: " + refused->reason, payload_bytes);
+  }
+  return abi::kErrLimit;
+}
+
 std::int32_t ComponentPort::send(std::string_view target, abi::Bytes payload) {
+  if (std::int32_t rc = within_rate({&target, 1}, abi::kKindSend, payload.size()); rc != abi::kOk)
+    return rc;
   return router_.send(sender_, target, payload, route());
 }
 
@@ -206,6 +231,9 @@ Completion ComponentPort::completion_for(std::string_view target) {
 
 std::int64_t ComponentPort::request(std::string_view target, abi::Bytes payload,
                                     std::int64_t timeout_ms) {
+  if (std::int32_t rc = within_rate({&target, 1}, abi::kKindRequest, payload.size());
+      rc != abi::kOk)
+    return rc;
   bool at_quota =
       !trusted() && outstanding_.load() >=
                         static_cast<std::int64_t>(owner_.spec().limits.max_outstanding_requests);
@@ -218,6 +246,10 @@ std::int64_t ComponentPort::request(std::string_view target, abi::Bytes payload,
 
 std::int32_t ComponentPort::reply(abi::Bytes payload) {
   if (!owes_reply()) return abi::kErrState;
+  std::string_view requester = message_->sender;
+  if (std::int32_t rc = within_rate({&requester, 1}, abi::kKindCallback, payload.size());
+      rc != abi::kOk)
+    return rc;
   if (Route gated = route(); gated.gate) {
     Message answer{
         abi::kKindCallback, {}, {}, {payload.begin(), payload.end()}, message_->correlation_id};
@@ -267,10 +299,14 @@ std::int32_t ComponentPort::cancel(std::int64_t id) {
 std::int32_t ComponentPort::broadcast(std::string_view targets, abi::Bytes payload) {
   std::vector<std::string_view> names;
   if (std::int32_t rc = split_targets(targets, names); rc != abi::kOk) return rc;
+  if (std::int32_t rc = within_rate(names, abi::kKindSend, payload.size()); rc != abi::kOk)
+    return rc;
   return router_.broadcast(sender_, names, payload, route());
 }
 
 std::int32_t ComponentPort::publish(std::string_view topic, abi::Bytes payload) {
+  if (std::int32_t rc = within_rate({&topic, 1}, abi::kKindPublish, payload.size()); rc != abi::kOk)
+    return rc;
   return router_.publish(sender_, topic, payload, route());
 }
 
@@ -284,22 +320,22 @@ std::int32_t ComponentPort::unsubscribe(std::string_view pattern) {
 
 std::int32_t ComponentPort::log(abi::LogLevel level, std::string_view line) {
   static constexpr const char* kLevels[] = {"trace", "debug", "info", "warn", "error"};
-  if (!trusted() && !router_.gate().check(owner_.name(), "log", kLevels[level],
+  if (!trusted() && !router_.gate().check(owner_.name(), sender_.module, "log", kLevels[level],
                                           security::may_log(*sender_.capabilities, level)))
     return abi::kErrDenied;
   return router_.services().log(owner_.name(), level, line, !trusted());
 }
 
 std::int64_t ComponentPort::now_ms() {
-  if (!trusted() &&
-      !router_.gate().check(owner_.name(), "clock", "now_ms", sender_.capabilities->clock))
+  if (!trusted() && !router_.gate().check(owner_.name(), sender_.module, "clock", "now_ms",
+                                          sender_.capabilities->clock))
     return abi::kErrDenied;
   return security::unix_ms();
 }
 
 std::int64_t ComponentPort::monotonic_ns() {
-  if (!trusted() &&
-      !router_.gate().check(owner_.name(), "clock", "monotonic_ns", sender_.capabilities->clock))
+  if (!trusted() && !router_.gate().check(owner_.name(), sender_.module, "clock", "monotonic_ns",
+                                          sender_.capabilities->clock))
     return abi::kErrDenied;
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -314,8 +350,9 @@ storage::ComponentStorage* ComponentPort::storage_for(security::StorageAccess ac
   if (!storage_) return nullptr;
   rc = abi::kErrDenied;
   bool write = access == security::StorageAccess::read_write;
-  if (!trusted() && !router_.gate().check(owner_.name(), "storage", write ? "write" : "read",
-                                          sender_.capabilities->storage >= access))
+  if (!trusted() &&
+      !router_.gate().check(owner_.name(), sender_.module, "storage", write ? "write" : "read",
+                            sender_.capabilities->storage >= access))
     return nullptr;
   return storage_.get();
 }

@@ -16,6 +16,7 @@
 #include "messaging/output_gate.h"
 #include "messaging/router.h"
 #include "messaging/self_timers.h"
+#include "messaging/send_quota.h"
 #include "storage/component_storage.h"
 
 namespace wasmhive::messaging {
@@ -82,6 +83,11 @@ class ComponentPort final : public actor::Port {
   // Drops what the gate held (see Router::drop); requests among it are cancelled.
   void drop(std::vector<HeldOutput> held, std::string_view why);
   SelfTimers::Fire timer_delivery();
+  // kOk, or kErrLimit past its send rate (SendQuota): then each of `targets`
+  // gets a dead letter of `kind` (but a reply), and the first refusal in a
+  // second is audited.
+  std::int32_t within_rate(std::span<const std::string_view> targets, abi::MessageKind kind,
+                           std::size_t payload_bytes);
 
   Router& router_;
   actor::Component& owner_;
@@ -99,6 +105,7 @@ class ComponentPort final : public actor::Port {
   const bool holds_every_call_;
   OutputGate gate_;
   SelfTimers timers_;
+  SendQuota quota_;  // worker thread only
 };
 
 }  // namespace wasmhive::messaging

@@ -146,7 +146,7 @@ std::unique_ptr<actor::Port> Router::port_for(Component& component) {
 
 bool Router::allowed(const Sender& from, const char* capability, std::string_view target,
                      bool granted) {
-  return !from.capabilities || gate_.check(from.name, capability, target, granted);
+  return !from.capabilities || gate_.check(from.name, from.module, capability, target, granted);
 }
 
 bool Router::fits(const Sender& from, abi::Bytes payload) const {

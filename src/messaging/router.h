@@ -58,6 +58,8 @@ struct Sender {
   std::size_t max_payload = SIZE_MAX;  // its own cap; the router's applies too
   // The sending component, whose `sent` counts every message a mailbox took.
   actor::Component* component = nullptr;
+  // Its module's SHA-256, for audit records.
+  std::string_view module{};
 };
 
 // A sender's memo of its last resolved target: repeat sends skip the registry

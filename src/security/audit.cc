@@ -36,6 +36,10 @@ std::string AuditRecord::to_json() const {
   out += ",\"reason\":";
   append_json_string(out, reason);
   if (count != 1) out += ",\"count\":" + std::to_string(count);
+  if (!module.empty()) {
+    out += ",\"module_sha256\":";
+    append_json_string(out, module);
+  }
   return out + "}";
 }
 
@@ -75,6 +79,12 @@ bool AuditLog::record(AuditRecord record) {
   ++state.recorded;
   keep(std::move(record));
   return true;
+}
+
+void AuditLog::record_in_full(AuditRecord record) {
+  std::lock_guard lock(mutex_);
+  if (!record.granted) ++denials_;
+  keep(std::move(record));
 }
 
 std::vector<AuditRecord> AuditLog::summarize(std::int64_t now_ms) {

@@ -33,6 +33,8 @@ struct AuditRecord {
   // How many decisions this record stands for: 1, or for a summary the number
   // counted since the previous summary of the same key.
   std::uint64_t count = 1;
+  // The SHA-256 of the component's module (empty if unknown).
+  std::string module{};
 
   std::string to_json() const;
 };
@@ -56,6 +58,9 @@ class AuditLog {
   // True if the decision was recorded in full; false if it was only counted
   // for the next summary.
   bool record(AuditRecord record);
+  // Records a denial in full, whatever was recorded before: for decisions
+  // whose caller already bounds how often they come (one per second).
+  void record_in_full(AuditRecord record);
   // A summary record for each key counted since the last call (recorded and
   // written like any other), then the counts start again.
   std::vector<AuditRecord> summarize(std::int64_t now_ms);

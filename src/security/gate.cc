@@ -12,17 +12,35 @@ std::int64_t unix_ms() {
       .count();
 }
 
-bool Gate::check(std::string_view component, const char* capability, std::string_view target,
-                 bool granted) {
+bool Gate::check(std::string_view component, std::string_view module, const char* capability,
+                 std::string_view target, bool granted) {
   if (granted && !audit_grants_) return true;
   bool in_full =
-      audit_.record({unix_ms(), std::string(component), capability, std::string(target), granted,
-                     granted ? "granted by the manifest" : "not granted by the manifest"});
+      audit_.record({.time_ms = unix_ms(),
+                     .component = std::string(component),
+                     .capability = capability,
+                     .target = std::string(target),
+                     .granted = granted,
+                     .reason = granted ? "granted by the manifest" : "not granted by the manifest",
+                     .module = std::string(module)});
   // Repeated denials are only counted, and so is their warning.
   if (!granted && in_full)
     warn_("denied: " + std::string(component) + " may not " + capability + " " +
           std::string(target));
   return granted;
+}
+
+void Gate::refused_by_limit(std::string_view component, std::string_view module, const char* limit,
+                            std::string_view target, std::string reason) {
+  warn_("refused: " + std::string(component) + " " + reason +
+        " (only the first refusal in each second is audited)");
+  audit_.record_in_full({.time_ms = unix_ms(),
+                         .component = std::string(component),
+                         .capability = limit,
+                         .target = std::string(target),
+                         .granted = false,
+                         .reason = std::move(reason),
+                         .module = std::string(module)});
 }
 
 void Gate::summarize() {

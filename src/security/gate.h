@@ -18,8 +18,12 @@ class Gate {
   Gate(bool audit_grants, Warn warn) : audit_grants_(audit_grants), warn_(std::move(warn)) {}
 
   // Returns `granted`, after auditing the decision.
-  bool check(std::string_view component, const char* capability, std::string_view target,
-             bool granted);
+  bool check(std::string_view component, std::string_view module, const char* capability,
+             std::string_view target, bool granted);
+  // Audits and warns about a refusal by a rate limit (`limit`: "send_rate"),
+  // in full: the caller audits at most one per component, limit and second.
+  void refused_by_limit(std::string_view component, std::string_view module, const char* limit,
+                        std::string_view target, std::string reason);
   // Writes the summaries of repeated decisions (see AuditLog) and warns once for each.
   void summarize();
 

@@ -12,6 +12,8 @@ std::string_view to_string(Errc code) {
       return "missing_export";
     case Errc::abi_mismatch:
       return "abi_mismatch";
+    case Errc::untrusted_module:
+      return "untrusted_module";
     case Errc::limit_exceeded:
       return "limit_exceeded";
     case Errc::invalid_argument:

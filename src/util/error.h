@@ -13,6 +13,7 @@ enum class Errc : std::uint8_t {
   link_error,        // an import the host does not provide, or with another signature
   missing_export,    // a required export is absent or has the wrong type
   abi_mismatch,      // the module targets another guest ABI version
+  untrusted_module,  // unsigned, tampered with, or signed by a key the host does not trust
   limit_exceeded,    // a configured limit (memory, size) does not allow this
   invalid_argument,  // the caller passed something unusable
   not_found,

@@ -101,4 +101,40 @@ Result<std::vector<std::uint8_t>> read_file(const std::filesystem::path& path,
   return read_all(fd.get(), path, static_cast<std::size_t>(st.st_size), max_bytes);
 }
 
+namespace {
+
+Result<void> write_all(int fd, std::span<const std::uint8_t> bytes,
+                       const std::filesystem::path& path) {
+  while (!bytes.empty()) {
+    ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_error("write", path, errno);
+    bytes = bytes.subspan(static_cast<std::size_t>(n));
+  }
+  if (::fsync(fd) != 0) return errno_error("write", path, errno);
+  return {};
+}
+
+}  // namespace
+
+Result<void> write_file(const std::filesystem::path& path, std::span<const std::uint8_t> bytes,
+                        Overwrite overwrite, unsigned mode) {
+  if (auto ok = check_path(path); !ok) return ok;
+  bool replace = overwrite == Overwrite::replace;
+  std::filesystem::path target = path;
+  if (replace) target += ".tmp-" + std::to_string(::getpid());
+  int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW;
+  Fd fd(::open(target.c_str(), flags, static_cast<mode_t>(mode)));
+  if (fd.get() < 0) {
+    if (errno == EEXIST && !replace)
+      return make_error(Errc::already_exists, quoted(path) + " exists already: not overwritten");
+    return errno_error("create", target, errno);
+  }
+  auto written = write_all(fd.get(), bytes, target);
+  if (written && replace && ::rename(target.c_str(), path.c_str()) != 0)
+    written = errno_error("replace", path, errno);
+  if (!written) ::unlink(target.c_str());
+  return written;
+}
+
 }  // namespace wasmhive

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <vector>
 
 #include "util/result.h"
@@ -24,5 +25,17 @@ Result<std::vector<std::uint8_t>> read_file(const std::filesystem::path& path,
 // Whether `path` names a regular file (following symlinks), else an error as
 // read_file would report it. Does not open the file.
 Result<void> check_regular_file(const std::filesystem::path& path);
+
+// How write_file treats a file already at the path.
+enum class Overwrite {
+  never,    // fail with already_exists (the file is created with O_EXCL)
+  replace,  // write a temporary file beside it, then rename it over the old one
+};
+
+// Writes `bytes` to `path` with permission bits `mode` (before the umask),
+// whole or not at all. Errors name the path: already_exists (Overwrite::never),
+// not_found (no such directory), invalid_argument (anything else).
+Result<void> write_file(const std::filesystem::path& path, std::span<const std::uint8_t> bytes,
+                        Overwrite overwrite, unsigned mode = 0644);
 
 }  // namespace wasmhive

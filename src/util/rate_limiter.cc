@@ -7,15 +7,10 @@ namespace wasmhive {
 bool RateLimiter::allow(std::string_view key, Clock::TimePoint now) {
   std::lock_guard lock(mutex_);
   auto it = buckets_.find(std::string(key));
-  if (it == buckets_.end()) it = buckets_.emplace(std::string(key), Bucket{burst_, now}).first;
+  if (it == buckets_.end())
+    it = buckets_.emplace(std::string(key), Bucket{TokenBucket(per_second_, burst_, now)}).first;
   Bucket& bucket = it->second;
-  std::chrono::duration<double> elapsed = now - bucket.filled_at;
-  bucket.tokens = std::min(burst_, bucket.tokens + std::max(0.0, elapsed.count()) * per_second_);
-  bucket.filled_at = now;
-  if (bucket.tokens >= 1.0) {
-    bucket.tokens -= 1.0;
-    return true;
-  }
+  if (bucket.tokens.take(1.0, now)) return true;
   ++bucket.refused;
   return false;
 }

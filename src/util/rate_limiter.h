@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "util/clock.h"
+#include "util/token_bucket.h"
 
 namespace wasmhive {
 
@@ -29,8 +30,7 @@ class RateLimiter {
 
  private:
   struct Bucket {
-    double tokens;
-    Clock::TimePoint filled_at;
+    TokenBucket tokens;
     std::uint64_t refused = 0;
   };
 

@@ -627,3 +627,81 @@ TEST_F(CliTest, NegativeDurationsAreUsageErrors) {
 
 }  // namespace
 }  // namespace wasmhive
+
+namespace wasmhive {
+namespace {
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// keygen, sign, verify and a manifest's [trust], as a user goes through them.
+TEST_F(CliTest, SignedComponentsFromKeygenToRun) {
+  std::string key = (dir / "dev").string();
+  auto made = run_cli({"keygen", key});
+  ASSERT_EQ(made.code, 0) << made.output;
+  EXPECT_EQ(fs::status(key + ".key").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  std::string public_key = read_text(key + ".pub");
+  EXPECT_NE(made.output.find(public_key.substr(0, 64)), std::string::npos) << made.output;
+  EXPECT_EQ(run_cli({"keygen", key}).code, 2);  // never overwrites a key
+
+  fs::copy_file(testing::guest_path("echo"), dir / "echo.wasm");
+  fs::copy_file(testing::guest_path("echo"), dir / "unsigned.wasm");
+  auto signed_out = run_cli({"sign", (dir / "echo.wasm").string(), "--key", key + ".key"});
+  ASSERT_EQ(signed_out.code, 0) << signed_out.output;
+  auto verified = run_cli({"verify", (dir / "echo.wasm").string(), "--trusted-key", key + ".pub"});
+  EXPECT_EQ(verified.code, 0) << verified.output;
+  EXPECT_NE(verified.output.find("trusted:   yes"), std::string::npos) << verified.output;
+  auto inspected = run_cli({"inspect", (dir / "echo.wasm").string()});
+  EXPECT_NE(inspected.output.find("signed:  valid, by " + public_key.substr(0, 64)),
+            std::string::npos)
+      << inspected.output;
+  std::size_t at = inspected.output.find("sha256:  ");
+  ASSERT_NE(at, std::string::npos) << inspected.output;
+  std::string digest = inspected.output.substr(at + 9, 64);
+
+  std::string trust = "[trust]\nrequire_signed = true\ntrusted_keys = [\"dev.pub\"]\n";
+  auto app = manifest(trust + "[[component]]\nname = \"svc/echo\"\nwasm = \"echo.wasm\"\n");
+  auto ran = run_cli({"run", app, "--in-memory", "--request", "svc/echo=hi", "--until-idle"});
+  EXPECT_EQ(ran.code, 0) << ran.output;
+  EXPECT_NE(ran.output.find("reply <- svc/echo (ok): hi"), std::string::npos) << ran.output;
+  EXPECT_NE(ran.output.find("sha256 " + digest), std::string::npos) << ran.output;
+
+  auto refused = manifest(trust + "[[component]]\nname = \"svc/plain\"\nwasm = \"unsigned.wasm\"\n",
+                          "refused.toml");
+  auto checked = run_cli({"check", refused});
+  EXPECT_EQ(checked.code, 3) << checked.output;
+  EXPECT_NE(checked.output.find("unsigned module refused"), std::string::npos) << checked.output;
+  auto not_run = run_cli({"run", refused, "--in-memory", "--until-idle"});
+  EXPECT_EQ(not_run.code, 3) << not_run.output;
+
+  // A byte changed after signing.
+  std::ifstream in(dir / "echo.wasm", std::ios::binary);
+  std::vector<char> module(std::istreambuf_iterator<char>(in), {});
+  module[module.size() / 2] ^= 1;
+  std::ofstream(dir / "echo.wasm", std::ios::binary).write(module.data(), module.size());
+  auto tampered = run_cli({"verify", (dir / "echo.wasm").string(), "--trusted-key", key + ".pub"});
+  EXPECT_EQ(tampered.code, 3) << tampered.output;
+  EXPECT_NE(tampered.output.find("signature: tampered"), std::string::npos) << tampered.output;
+}
+
+TEST_F(CliTest, TrustSectionMistakesAreReportedWithTheirLine) {
+  auto missing = run_cli({"check", manifest("[trust]\nrequire_signed = true\ntrusted_keys = "
+                                            "[\"nowhere.pub\"]\n[[component]]\nname = \"a/b\"\n"
+                                            "wasm = \"$G/echo.wasm\"\n")});
+  EXPECT_EQ(missing.code, 3) << missing.output;
+  EXPECT_NE(missing.output.find("app.toml:3"), std::string::npos) << missing.output;
+  EXPECT_NE(missing.output.find("nowhere.pub"), std::string::npos) << missing.output;
+  auto keyless = run_cli({"check", manifest("[trust]\nrequire_signed = true\n[[component]]\n"
+                                            "name = \"a/b\"\nwasm = \"$G/echo.wasm\"\n")});
+  EXPECT_EQ(keyless.code, 3) << keyless.output;
+  EXPECT_NE(keyless.output.find("needs at least one trusted_keys"), std::string::npos)
+      << keyless.output;
+}
+
+}  // namespace
+}  // namespace wasmhive

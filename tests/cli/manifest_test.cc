@@ -65,11 +65,16 @@ workers = 2
 max_payload = "64KiB"
 max_queued_bytes = "32MiB"
 ready_instances = 0
+[trust]
+require_signed = true
+trusted_keys = ["2666e1ca1409bde061c38f2d0dac1c51fa5e29236ebfef31c63a2b6a57905734"]
 [[component]]
 name = "a/b"
 wasm = "m.wasm"
 mailbox_bytes = "2MiB"
 max_payload = 4096
+max_messages_per_second = 200
+max_bytes_per_second = "1MiB"
 worker = 1
 [component.capabilities]
 send = ["shop/[ab]*", "shop/[]x]", "shop/[!c]", "shop/[[:alpha:]]*", "shop/\\[x", "@host"]
@@ -83,6 +88,12 @@ send = ["shop/[ab]*", "shop/[]x]", "shop/[!c]", "shop/[[:alpha:]]*", "shop/\\[x"
   const auto& spec = m->components[0].spec;
   EXPECT_EQ(spec.limits.mailbox_bytes, 2u << 20);
   EXPECT_EQ(spec.limits.max_payload, 4096u);
+  EXPECT_EQ(spec.limits.max_messages_per_second, 200.0);
+  EXPECT_EQ(spec.limits.max_bytes_per_second, 1u << 20);
+  EXPECT_TRUE(m->trust.require_signed);
+  ASSERT_EQ(m->trust.trusted_keys.size(), 1u);
+  EXPECT_EQ(m->trust.trusted_keys[0].hex(),
+            "2666e1ca1409bde061c38f2d0dac1c51fa5e29236ebfef31c63a2b6a57905734");
   EXPECT_EQ(spec.worker, 1u);
   EXPECT_EQ(spec.capabilities.send.size(), 6u);
   EXPECT_EQ(spec.wasm, dir / "m.wasm");
@@ -183,6 +194,11 @@ INSTANTIATE_TEST_SUITE_P(
                 "host.max_payload: expected a size"},
         Mistake{"component_max_payload_zero", component_with("max_payload = \"0\"\n"),
                 "app.toml:4:15: component 'a/b'.max_payload: must be greater than 0"},
+        Mistake{"negative_message_rate", component_with("max_messages_per_second = -1\n"),
+                "component 'a/b'.max_messages_per_second"},
+        Mistake{"trusted_key_malformed", "[trust]\ntrusted_keys = [\"abcd\"]\n",
+                "app.toml:2:17: trust.trusted_keys: "},
+        Mistake{"trust_unknown_key", "[trust]\nrequire = true\n", "require"},
         Mistake{"mailbox_bytes_zero", component_with("mailbox_bytes = 0\n"),
                 "app.toml:4:17: component 'a/b'.mailbox_bytes: must be greater than 0"},
         Mistake{"mailbox_bytes_wrong_type", component_with("mailbox_bytes = true\n"),

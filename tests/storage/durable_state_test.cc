@@ -264,7 +264,8 @@ TEST_F(DurableState, TheStatusAndTheStartedEventCarryTheModulesMetadata) {
   bool logged = false;
   for (const auto& event : events.all())
     logged |= event.kind == Kind::started && event.subject == "app/described" &&
-              event.detail == "worker 0, module test/described 1.2.0";
+              event.detail == "worker 0, module test/described 1.2.0, sha256 " +
+                                  host->status("app/described")->module_sha256;
   EXPECT_TRUE(logged);
 }
 
