@@ -5,6 +5,7 @@
 #include <string>
 
 #include "util/text.h"
+#include "util/wasm_sections.h"
 
 namespace wasmhive::engine {
 namespace {
@@ -154,14 +155,6 @@ MemoryLimits read_limits(Reader& r) {
   limits.min_pages = r.u32();
   if (flags == kLimitsMinMax) limits.max_pages = r.u32();
   return limits;
-}
-
-void write_u32(std::vector<std::uint8_t>& out, std::uint32_t value) {
-  do {
-    std::uint8_t b = value & 0x7f;
-    value >>= 7;
-    out.push_back(value ? (b | 0x80) : b);
-  } while (value);
 }
 
 // What the section walk collects before export types can be resolved.
@@ -504,14 +497,14 @@ Result<std::vector<std::uint8_t>> cap_memory(std::span<const std::uint8_t> wasm,
   std::uint32_t capped = std::min(limits->max_pages.value_or(max_pages), max_pages);
 
   std::vector<std::uint8_t> payload;
-  write_u32(payload, 1);
+  append_leb_u32(payload, 1);
   payload.push_back(kLimitsMinMax);
-  write_u32(payload, limits->min_pages);
-  write_u32(payload, capped);
+  append_leb_u32(payload, limits->min_pages);
+  append_leb_u32(payload, capped);
 
   std::vector<std::uint8_t> out(wasm.begin(), wasm.begin() + *memory_section_start);
   out.push_back(kMemory);
-  write_u32(out, static_cast<std::uint32_t>(payload.size()));
+  append_leb_u32(out, static_cast<std::uint32_t>(payload.size()));
   out.insert(out.end(), payload.begin(), payload.end());
   out.insert(out.end(), wasm.begin() + *memory_section_end, wasm.end());
   return out;

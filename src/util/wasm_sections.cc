@@ -22,14 +22,6 @@ std::optional<std::uint32_t> read_u32(std::span<const std::uint8_t> bytes, std::
   return std::nullopt;
 }
 
-void write_u32(std::vector<std::uint8_t>& out, std::uint32_t value) {
-  do {
-    std::uint8_t b = value & 0x7f;
-    value >>= 7;
-    out.push_back(value ? (b | 0x80) : b);
-  } while (value);
-}
-
 // Fills in a custom section's name and payload; false if malformed.
 bool read_custom(std::span<const std::uint8_t> contents, WasmSection& section) {
   std::size_t pos = 0;
@@ -62,14 +54,22 @@ std::optional<std::vector<WasmSection>> read_sections(std::span<const std::uint8
   return sections;
 }
 
+void append_leb_u32(std::vector<std::uint8_t>& out, std::uint32_t value) {
+  do {
+    std::uint8_t b = value & 0x7f;
+    value >>= 7;
+    out.push_back(value ? (b | 0x80) : b);
+  } while (value);
+}
+
 std::vector<std::uint8_t> encode_custom_section(std::string_view name,
                                                 std::span<const std::uint8_t> payload) {
   std::vector<std::uint8_t> contents;
-  write_u32(contents, static_cast<std::uint32_t>(name.size()));
+  append_leb_u32(contents, static_cast<std::uint32_t>(name.size()));
   contents.insert(contents.end(), name.begin(), name.end());
   contents.insert(contents.end(), payload.begin(), payload.end());
   std::vector<std::uint8_t> section{kCustomSectionId};
-  write_u32(section, static_cast<std::uint32_t>(contents.size()));
+  append_leb_u32(section, static_cast<std::uint32_t>(contents.size()));
   section.insert(section.end(), contents.begin(), contents.end());
   return section;
 }

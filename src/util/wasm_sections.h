@@ -28,6 +28,9 @@ struct WasmSection {
 // header (version 1) or a size or a custom section's name runs past its end.
 std::optional<std::vector<WasmSection>> read_sections(std::span<const std::uint8_t> wasm);
 
+// Appends `value` as an unsigned LEB128, as wasm writes sizes and indices.
+void append_leb_u32(std::vector<std::uint8_t>& out, std::uint32_t value);
+
 // A custom section `name` holding `payload`, framed (id, size, name), ready to
 // append to a module.
 std::vector<std::uint8_t> encode_custom_section(std::string_view name,

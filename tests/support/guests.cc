@@ -4,6 +4,7 @@
 
 #include "abi/outbox.h"
 #include "util/file.h"
+#include "util/wasm_sections.h"
 
 namespace wasmhive::testing {
 
@@ -25,12 +26,8 @@ std::string to_string(abi::Bytes bytes) {
   return {bytes.begin(), bytes.end()};
 }
 
-void put_u32(std::vector<std::uint8_t>& out, std::uint32_t value) {  // unsigned LEB128
-  do {
-    std::uint8_t byte = value & 0x7f;
-    value >>= 7;
-    out.push_back(value ? (byte | 0x80) : byte);
-  } while (value);
+void put_u32(std::vector<std::uint8_t>& out, std::uint32_t value) {
+  append_leb_u32(out, value);
 }
 
 namespace {
