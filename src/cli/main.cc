@@ -147,11 +147,6 @@ std::optional<std::pair<std::string, std::string>> split_target(const std::strin
   return std::pair{arg.substr(0, eq), arg.substr(eq + 1)};
 }
 
-int fail(int code, const std::string& message) {
-  std::fprintf(stderr, "wasmhive: %s\n", message.c_str());
-  return code;
-}
-
 // The app's database file: "<data dir>/<manifest name>.db". A data directory
 // named by --data-dir or [host] data_dir must exist (a typo must not start the
 // app afresh with empty state); the default one is created.
@@ -363,7 +358,8 @@ int validate_modules(const Manifest& manifest, bool print_ok) {
   auto validate = [&](const std::string& name, const actor::ComponentSpec& spec) {
     auto loaded = load(spec);
     if (!loaded) {
-      std::printf("FAIL %s: %s\n", name.c_str(), loaded.error().describe().c_str());
+      // The message may quote the module's own names: guest bytes.
+      std::printf("FAIL %s: %s\n", name.c_str(), escape_text(loaded.error().describe()).c_str());
       rc = kInvalid;
     } else if (print_ok) {
       std::printf("ok   %s (%s)\n", name.c_str(), spec.wasm.filename().c_str());
@@ -395,7 +391,7 @@ int run(const RunOptions& options) {
     if (interrupted)
       std::printf("%s\n", started.error().message.c_str());
     else
-      std::fprintf(stderr, "wasmhive: %s\n", started.error().describe().c_str());
+      std::fprintf(stderr, "wasmhive: %s\n", escape_text(started.error().describe()).c_str());
     report_shutdown(**host, options);
     stop.set_hurry({});
     return interrupted ? kSuccess : kRuntimeFailure;

@@ -6,17 +6,13 @@
 #include "cli/exit_codes.h"
 #include "util/file.h"
 #include "util/text.h"
+#include "util/wasm_sections.h"
 
 namespace wasmhive::cli {
 namespace {
 
 // Key files are a line of hex: far below this.
 constexpr std::size_t kMaxKeyFileBytes = 4096;
-
-int failed(int code, const std::string& message) {
-  std::fprintf(stderr, "wasmhive: %s\n", message.c_str());
-  return code;
-}
 
 std::vector<std::uint8_t> line_of(const std::string& text) {
   std::vector<std::uint8_t> bytes(text.begin(), text.end());
@@ -64,15 +60,15 @@ int keygen(const SignOptions& options) {
   std::filesystem::path secret_path = options.keygen_name + ".key";
   std::filesystem::path public_path = options.keygen_name + ".pub";
   if (std::filesystem::exists(public_path))
-    return failed(kUsage, public_path.string() + " exists already: not overwritten");
+    return fail(kUsage, public_path.string() + " exists already: not overwritten");
   std::string secret = key.secret_hex();
   std::vector<std::uint8_t> secret_line = line_of(secret);
   auto wrote = write_file(secret_path, secret_line, Overwrite::never, 0600);
   std::fill(secret.begin(), secret.end(), '\0');
   std::fill(secret_line.begin(), secret_line.end(), 0);
-  if (!wrote) return failed(kUsage, wrote.error().message);
+  if (!wrote) return fail(kUsage, wrote.error().message);
   if (auto ok = write_file(public_path, line_of(key.public_key().hex()), Overwrite::never); !ok)
-    return failed(kUsage, ok.error().message);
+    return fail(kUsage, ok.error().message);
   std::printf("secret key: %s (keep it private)\npublic key: %s\n  %s\n", secret_path.c_str(),
               public_path.c_str(), key.public_key().hex().c_str());
   return kSuccess;
@@ -80,18 +76,21 @@ int keygen(const SignOptions& options) {
 
 int sign(const SignOptions& options) {
   auto secret = read_text(options.key_file);
-  if (!secret) return failed(kUsage, secret.error().message);
+  if (!secret) return fail(kUsage, secret.error().message);
   auto key = security::KeyPair::parse_secret(*secret);
   std::fill(secret->begin(), secret->end(), '\0');
-  if (!key) return failed(kUsage, options.key_file + ": " + key.error().message);
+  if (!key) return fail(kUsage, options.key_file + ": " + key.error().message);
   auto module = read_file(options.module);
-  if (!module) return failed(kInvalid, module.error().message);
+  if (!module) return fail(kInvalid, module.error().message);
+  if (auto before = security::check_signature(*module);
+      before.state == security::SignatureState::tampered)
+    std::fprintf(stderr, "wasmhive: note: %s had a signature that did not verify (%s); replaced\n",
+                 escape_text(options.module).c_str(), escape_text(before.problem).c_str());
   auto signed_module = security::sign_module(*module, *key);
-  if (!signed_module)
-    return failed(kInvalid, options.module + ": " + signed_module.error().message);
+  if (!signed_module) return fail(kInvalid, options.module + ": " + signed_module.error().message);
   std::string output = options.output.empty() ? options.module : options.output;
   if (auto ok = write_file(output, *signed_module, Overwrite::replace); !ok)
-    return failed(kRuntimeFailure, ok.error().message);
+    return fail(kRuntimeFailure, ok.error().message);
   std::printf("signed %s by %s\nsha256: %s\n", output.c_str(), key->public_key().hex().c_str(),
               security::sha256_hex(*signed_module).c_str());
   return kSuccess;
@@ -101,11 +100,13 @@ int verify(const SignOptions& options) {
   security::TrustPolicy policy{.require_signed = !options.trusted.empty()};
   for (const auto& trusted : options.trusted) {
     auto key = security::read_public_key(trusted, std::filesystem::current_path());
-    if (!key) return failed(kUsage, key.error().message);
+    if (!key) return fail(kUsage, key.error().message);
     policy.trusted_keys.push_back(*key);
   }
   auto module = read_file(options.module);
-  if (!module) return failed(kInvalid, module.error().message);
+  if (!module) return fail(kInvalid, module.error().message);
+  if (!read_sections(*module))
+    return fail(kInvalid, options.module + ": not a wasm module, or its sections are malformed");
   security::SignatureCheck check = security::check_signature(*module);
   std::printf("module:    %s\nsha256:    %s\nsignature: %s", options.module.c_str(),
               security::sha256_hex(*module).c_str(), std::string(to_string(check.state)).c_str());

@@ -78,7 +78,8 @@ Result<IrModule> IrModule::read(std::span<const std::uint8_t> wasm) {
   auto readable = without_parsed_sections(wasm);
   if (!readable)
     return make_error(Errc::invalid_module,
-                      "malformed module sections, or a section or name binaryen cannot read");
+                      "binaryen cannot read this module: its sections are malformed, or it has "
+                      "an unknown section id or a NUL byte in an import or export name");
   // BinaryenModuleRead copies the bytes it is given; they are not const only
   // because its signature says so.
   return IrModule(BinaryenModuleRead(reinterpret_cast<char*>(readable->data()), readable->size()));

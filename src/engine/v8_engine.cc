@@ -267,6 +267,11 @@ Result<std::shared_ptr<const Module>> V8Engine::compile(std::span<const std::uin
     metered = std::move(*rewritten);
   }
   auto module = compile_bytes(options.meter_fuel ? metered : *capped);
+  if (!module && options.meter_fuel)  // its offsets are the rewrite's, not the module's
+    return make_error(Errc::invalid_module,
+                      "fuel metering cannot rewrite this module into one V8 compiles (typed "
+                      "function references, for one, are not supported): " +
+                          module.error().message);
   if (!module) return module.error();
   return cache_->insert(*capped, options.meter_fuel, std::move(*module));
 }

@@ -687,8 +687,9 @@ std::vector<TemplateStatus> Activator::statuses() const {
     std::size_t busy = 0;
     for (const Member* member : t->live) {
       handled += member->component->handled();
-      busy += member->component->state() == actor::ComponentState::running &&
-              !member->component->looks_idle();
+      auto state = member->component->state();
+      busy += (state == actor::ComponentState::running && !member->component->looks_idle()) ||
+              state == actor::ComponentState::restarting;
     }
     out.push_back({.pattern = t->spec.pattern,
                    .hibernate = t->spec.hibernate,

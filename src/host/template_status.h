@@ -26,7 +26,7 @@ struct TemplateStatus {
   std::uint64_t evictions;  // of those, made to make room (max_active)
   std::uint64_t reused;     // activations that reused a pooled instance
   std::uint64_t handled;    // messages its instances handled, released ones too
-  std::size_t busy;         // instances with messages queued or under way
+  std::size_t busy;         // instances with messages queued or under way, or restarting
   // From the moment its worker takes up an activation (instantiate, init,
   // restore) to the instance being ready, over all activations so far.
   std::chrono::nanoseconds activation_p50, activation_p99, activation_max;

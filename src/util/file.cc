@@ -121,10 +121,25 @@ Result<void> write_file(const std::filesystem::path& path, std::span<const std::
                         Overwrite overwrite, unsigned mode) {
   if (auto ok = check_path(path); !ok) return ok;
   bool replace = overwrite == Overwrite::replace;
+  if (replace) {
+    // Only a regular file is replaced, keeping its permissions: never a
+    // device, a FIFO, or a symlink (which would be replaced, not followed).
+    struct stat st;
+    if (::lstat(path.c_str(), &st) == 0) {
+      if (!S_ISREG(st.st_mode))
+        return make_error(Errc::invalid_argument,
+                          quoted(path) + " is " +
+                              (S_ISLNK(st.st_mode) ? std::string("a symbolic link")
+                                                   : std::string(describe_type(st.st_mode))) +
+                              ": not replaced");
+      mode = st.st_mode & 07777;
+    }
+  }
   std::filesystem::path target = path;
   if (replace) target += ".tmp-" + std::to_string(::getpid());
   int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW;
   Fd fd(::open(target.c_str(), flags, static_cast<mode_t>(mode)));
+  if (fd.get() >= 0 && replace) ::fchmod(fd.get(), static_cast<mode_t>(mode));  // not the umask's
   if (fd.get() < 0) {
     if (errno == EEXIST && !replace)
       return make_error(Errc::already_exists, quoted(path) + " exists already: not overwritten");

@@ -33,8 +33,10 @@ enum class Overwrite {
 };
 
 // Writes `bytes` to `path` with permission bits `mode` (before the umask),
-// whole or not at all. Errors name the path: already_exists (Overwrite::never),
-// not_found (no such directory), invalid_argument (anything else).
+// whole or not at all. Replacing keeps the old file's permissions and refuses
+// anything but a regular file (a symlink, a device, a FIFO). Errors name the
+// path: already_exists (Overwrite::never), not_found (no such directory),
+// invalid_argument (anything else).
 Result<void> write_file(const std::filesystem::path& path, std::span<const std::uint8_t> bytes,
                         Overwrite overwrite, unsigned mode = 0644);
 

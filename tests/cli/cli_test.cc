@@ -705,3 +705,62 @@ TEST_F(CliTest, TrustSectionMistakesAreReportedWithTheirLine) {
 
 }  // namespace
 }  // namespace wasmhive
+
+namespace wasmhive {
+namespace {
+
+// A module's own names reach the output only escaped, also in load errors.
+TEST_F(CliTest, LoadErrorsQuotingAModulesNamesAreEscaped) {
+  using engine::ValType;
+  testing::ModuleBuilder builder;
+  builder.memory(1);
+  builder.function("wasmhive_abi_v1", {}, {0x0b});
+  builder.function("handle_message", {{ValType::i32, ValType::i32}, {ValType::i32}},
+                   {0x41, 0x00, 0x0b});
+  builder.function("wasmhive:fuel\x1b[2J\nX", {{}, {ValType::i32}}, {0x41, 0x00, 0x0b});
+  auto bytes = builder.bytes();
+  std::ofstream(dir / "hostile.wasm", std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
+  auto app =
+      manifest("[[component]]\nname = \"a/b\"\nwasm = \"hostile.wasm\"\nfuel_per_call = 1000\n");
+  for (auto out : {run_cli({"check", app}), run_cli({"run", app, "--in-memory", "--until-idle"})}) {
+    EXPECT_EQ(out.code, 3) << out.output;
+    EXPECT_NE(out.output.find("wasmhive:fuel\\x1b[2J\\nX"), std::string::npos) << out.output;
+    EXPECT_EQ(out.output.find('\x1b'), std::string::npos) << out.output;
+  }
+}
+
+// --until-idle waits for a template's instance that is waiting to restart.
+TEST_F(CliTest, UntilIdleWaitsForATemplateInstanceToRestart) {
+  auto app =
+      manifest("[[component]]\nname = \"t/*\"\nwasm = \"$G/trapper.wasm\"\nmax_restarts = 100\n");
+  std::vector<std::string> args{"run", app, "--in-memory", "--until-idle"};
+  for (int i = 0; i < 13; ++i) args.insert(args.end(), {"--send", "t/a=u"});
+  auto out = run_cli(args);
+  EXPECT_EQ(out.code, 0) << out.output;
+  EXPECT_NE(out.output.find("stopped: 0 message(s) left undelivered"), std::string::npos)
+      << out.output;
+}
+
+TEST_F(CliTest, SignReplacesOnlyRegularFilesAndKeepsTheirMode) {
+  std::string key = (dir / "k").string();
+  ASSERT_EQ(run_cli({"keygen", key}).code, 0);
+  fs::copy_file(testing::guest_path("echo"), dir / "target.wasm");
+  fs::permissions(dir / "target.wasm",
+                  fs::perms::owner_read | fs::perms::owner_write | fs::perms::owner_exec);
+  fs::create_symlink(dir / "target.wasm", dir / "link.wasm");
+  auto via_link = run_cli({"sign", (dir / "link.wasm").string(), "--key", key + ".key"});
+  EXPECT_EQ(via_link.code, 1) << via_link.output;
+  EXPECT_NE(via_link.output.find("symbolic link"), std::string::npos) << via_link.output;
+  EXPECT_TRUE(fs::is_symlink(dir / "link.wasm"));
+  ASSERT_EQ(run_cli({"sign", (dir / "target.wasm").string(), "--key", key + ".key"}).code, 0);
+  EXPECT_EQ(fs::status(dir / "target.wasm").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write | fs::perms::owner_exec);
+  auto not_wasm = run_cli({"verify", (dir / "k.pub").string()});
+  EXPECT_EQ(not_wasm.code, 3) << not_wasm.output;
+  EXPECT_NE(not_wasm.output.find("not a wasm module"), std::string::npos) << not_wasm.output;
+}
+
+}  // namespace
+}  // namespace wasmhive
