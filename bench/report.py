@@ -206,7 +206,7 @@ def main():
         with open(args.fuel) as section:  # written whole by bench/fuel_bench
             fuel_md = ("## Fuel metering: metered against unmetered (`bench/fuel_bench.cc`)\n\n"
                        "Issue #19's goals: at most 25 % slower on a compute-heavy guest, at most 5 % on "
-                       "ping-pong. What bounds them is in \"What bounds them\" below.\n\n" + section.read())
+                       "ping-pong. What bounds them is in \"What bounds them\" below.\n\n" + section.read() + "\n")
     storage_md = ""
     if args.storage:
         storage_md, storage_ratios = storage_section(*load_repetitions(args.storage))
