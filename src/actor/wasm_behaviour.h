@@ -40,6 +40,10 @@ class WasmBehaviour final : public Behaviour {
   struct CallLimits {
     std::chrono::milliseconds timeout{};
     std::int64_t fuel = 0;  // 0: unmetered
+
+    static CallLimits of(const ComponentLimits& limits) {
+      return {.timeout = limits.call_timeout, .fuel = limits.fuel_per_call};
+    }
   };
 
   WasmBehaviour(std::shared_ptr<const engine::Module> module, CallLimits limits,

@@ -166,8 +166,6 @@ class V8Engine final : public Engine {
     V8Platform::get().engine_destroyed();
   }
 
-  // Compiles exactly `bytes` (no cap, no cache).
-  Result<std::shared_ptr<const Module>> compile_bytes(std::span<const std::uint8_t> bytes);
   Result<std::shared_ptr<const Module>> compile(std::span<const std::uint8_t> wasm,
                                                 CompileOptions options) override;
   Result<std::unique_ptr<Instance>> instantiate(std::shared_ptr<const Module> module,
@@ -193,6 +191,8 @@ class V8Engine final : public Engine {
   V8Instance* run(V8Instance* instance) { return std::exchange(running_, instance); }
 
  private:
+  // Compiles exactly `bytes` (no cap, no cache).
+  Result<std::shared_ptr<const Module>> compile_bytes(std::span<const std::uint8_t> bytes);
   // The V8 function for `function` of `host`, made once per engine and
   // shared by every instance linked with `host`: a function per import per
   // instance cost about 5 KiB of V8 heap per instance.

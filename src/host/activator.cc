@@ -181,8 +181,10 @@ Result<void> Activator::add(actor::TemplateSpec spec, actor::Group& parent) {
     engine::CompileOptions options = actor::compile_options(spec.component.limits);
     auto module = services_.workers.front()->call(
         [&](engine::Engine& engine) -> Result<std::shared_ptr<const engine::Module>> {
-          // Checked (ABI, limits, instantiation) before binaryen reads it.
-          auto checked = abi::load_module(engine, bytes, options);
+          // Checked (ABI, limits, instantiation) as given before binaryen reads
+          // it; only the rewrite is metered (if asked), once.
+          auto checked =
+              abi::load_module(engine, bytes, {.memory_max_pages = options.memory_max_pages});
           if (!checked) return checked.error();
           if (auto ok = abi::check_instantiation(engine, *checked); !ok) return ok.error();
           auto rewritten = hibernation::export_mutable_globals(bytes);
@@ -262,9 +264,7 @@ std::shared_ptr<Component> Activator::make_member(Template& t, std::string_view 
     behaviour = std::make_unique<actor::NativeBehaviour>(spec.native);
   else
     behaviour = std::make_unique<actor::WasmBehaviour>(
-        t.module,
-        actor::WasmBehaviour::CallLimits{.timeout = spec.limits.call_timeout,
-                                         .fuel = spec.limits.fuel_per_call},
+        t.module, actor::WasmBehaviour::CallLimits::of(spec.limits),
         actor::WasmBehaviour::Template{.base = t.base,
                                        .pool = t.pool,
                                        .worker = worker,

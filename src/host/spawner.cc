@@ -60,10 +60,8 @@ std::unique_ptr<actor::Behaviour> Spawner::wasm_behaviour(
     std::shared_ptr<const engine::Module> module, const actor::ComponentSpec& spec,
     std::size_t worker) {
   return std::make_unique<actor::WasmBehaviour>(
-      std::move(module),
-      actor::WasmBehaviour::CallLimits{.timeout = spec.limits.call_timeout,
-                                       .fuel = spec.limits.fuel_per_call},
-      std::nullopt, actor::WasmBehaviour::Ready{.instances = ready_, .worker = worker});
+      std::move(module), actor::WasmBehaviour::CallLimits::of(spec.limits), std::nullopt,
+      actor::WasmBehaviour::Ready{.instances = ready_, .worker = worker});
 }
 
 Result<std::shared_ptr<Component>> Spawner::prepare(actor::ComponentSpec spec, std::size_t worker) {

@@ -18,6 +18,12 @@ Sender sender_of(actor::Component& component) {
           &component, spec.module_sha256};
 }
 
+// The guest's bytes as a dead letter's target (recorded and logged): as given
+// only when they are a valid name, or topic: short, printable ASCII.
+std::string_view shown_target(std::string_view name, bool topic) {
+  return (topic ? is_valid_topic(name) : is_valid_target(name)) ? name : "(malformed name)";
+}
+
 std::unique_ptr<storage::ComponentStorage> storage_of(Router& router,
                                                       const actor::Component& component) {
   storage::Store* store = router.services().store();
@@ -199,10 +205,8 @@ std::int32_t ComponentPort::within_rate(std::span<const std::string_view> target
   if (kind == abi::kKindCallback) return abi::kErrLimit;
   for (std::string_view target : targets) {
     Message letter{kind, std::string(owner_.name()), {}, {}, 0};
-    std::string_view shown = is_valid_target(target) || is_valid_topic(target)
-                                 ? target
-                                 : std::string_view("(malformed name)");
-    router_.dead_letter(letter, shown, "refused: " + refused->reason, payload_bytes);
+    router_.dead_letter(letter, shown_target(target, kind == abi::kKindPublish),
+                        "refused: " + refused->reason, payload_bytes);
   }
   return abi::kErrLimit;
 }
@@ -271,15 +275,11 @@ void ComponentPort::undeliverable(abi::OutboxOp op, std::string_view name, std::
                                           : code == abi::kErrNotFound || code == abi::kErrBusy ||
                                                 code == abi::kErrLimit;
   if (recorded) return;
-  // The guest's bytes are recorded (and logged) as the target only when they
-  // are a valid name or topic: short, printable ASCII.
   std::string target;
   if (op == abi::kOutboxReply)
     target = message_ ? message_->sender : std::string("(no request)");
-  else if (op == abi::kOutboxSend ? is_valid_target(name) : is_valid_topic(name))
-    target = std::string(name);
   else
-    target = "(malformed name)";
+    target = shown_target(name, op == abi::kOutboxPublish);
   Message letter{op == abi::kOutboxPublish ? abi::kKindPublish : abi::kKindSend,
                  std::string(owner_.name()),
                  {},
