@@ -68,7 +68,9 @@ ComponentStatus Component::status() const {
           .timers = port_ ? port_->pending_timers() : 0,
           .metadata = behaviour_->metadata(),
           .module_sha256 = spec_.module_sha256,
-          .fuel = behaviour_->fuel()};
+          .fuel = behaviour_->fuel(),
+          .handle_time = handle_time_.read(),
+          .storage = port_ ? port_->storage_use() : std::nullopt};
 }
 
 Mailbox::Push Component::offer_callback(Message&& message) {
@@ -137,6 +139,13 @@ void Component::commit_turn() {
 }
 
 void Component::handle(Message& message) {
+  if (handled_.load(std::memory_order_relaxed) % kTimedEvery != 0) return handle_message(message);
+  auto started = std::chrono::steady_clock::now();
+  handle_message(message);
+  handle_time_.record(std::chrono::steady_clock::now() - started);
+}
+
+void Component::handle_message(Message& message) {
   if (message.kind == abi::kKindCallback) return handle_callback(message);
   if (message.kind == abi::kKindTimer && message.generation != generation_)
     return port_->dead_letter(message, "timer of an instance since restarted");

@@ -16,6 +16,7 @@
 #include "actor/mailbox.h"
 #include "actor/port.h"
 #include "actor/spec.h"
+#include "util/duration_histogram.h"
 
 namespace wasmhive::actor {
 
@@ -44,7 +45,16 @@ struct ComponentStatus {
   std::string module_sha256;  // of its module's bytes (ComponentSpec::module_sha256)
   // Metered components (ComponentLimits::fuel_per_call): what its calls used.
   std::optional<FuelUse> fuel;
+  // How long handling took (handle_message or handle_callback, with its
+  // port's bookkeeping), for one message in kTimedEvery.
+  DurationHistogram::Counts handle_time{};
+  // What it keeps in storage, once it has used it (see Port::storage_use).
+  std::optional<StorageUse> storage{};
 };
+
+// One message in this many is timed: reading the clock twice costs about
+// 10 % of a short handler's message, one in 8 about 1 %.
+inline constexpr std::uint64_t kTimedEvery = 8;
 
 class Component : public std::enable_shared_from_this<Component> {
  public:
@@ -142,6 +152,7 @@ class Component : public std::enable_shared_from_this<Component> {
 
  private:
   void handle(Message& message);
+  void handle_message(Message& message);
   void handle_callback(Message& message);
   // Commits the turn's writes; a failed commit fails the component.
   void commit_turn();
@@ -164,6 +175,7 @@ class Component : public std::enable_shared_from_this<Component> {
   int unhealthy_in_a_row_ = 0;  // worker thread only
   std::atomic<std::uint64_t> handled_{0}, handler_errors_{0}, sent_{0}, failures_{0}, restarts_{0},
       dead_letters_{0};
+  DurationHistogram handle_time_;
 };
 
 }  // namespace wasmhive::actor

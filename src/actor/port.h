@@ -8,6 +8,7 @@
 // Lifecycle: what supervision and the host's event stream need to hear.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -20,6 +21,12 @@
 namespace wasmhive::actor {
 
 class Component;
+
+// What a component keeps in storage, as of its latest commit.
+struct StorageUse {
+  std::uint64_t bytes = 0;  // keys and values together
+  std::uint64_t keys = 0;
+};
 
 class Port : public abi::ComponentApi {
  public:
@@ -51,6 +58,9 @@ class Port : public abi::ComponentApi {
   virtual std::size_t pending_timers() const = 0;
   // Its requests still waiting for their answer (any thread).
   virtual std::int64_t outstanding_requests() const = 0;
+  // Any thread. Known once it has used its storage in this process: storage
+  // is counted on the worker, never read from the store for a reader.
+  virtual std::optional<StorageUse> storage_use() const { return std::nullopt; }
 
   // The outbox of the instance behind it (worker thread only): set by every
   // start of an instance, to nothing if it announced none.

@@ -60,6 +60,24 @@ void Supervisor::remove_child(Component& component) {
   component.set_group(nullptr);
 }
 
+std::vector<GroupView> Supervisor::tree() const {
+  std::lock_guard lock(mutex_);
+  std::vector<GroupView> out;
+  out.reserve(groups_.size());
+  for (const auto& g : groups_) {
+    GroupView view{.name = g->spec.name,
+                   .parent = g->parent ? g->parent->spec.name : std::string(),
+                   .strategy = g->spec.strategy,
+                   .stopped = g->stopped,
+                   .virtual_members = g->virtual_members};
+    for (const auto& child : g->children)
+      view.children.push_back(child.group ? GroupView::Child{child.group->spec.name, true}
+                                          : GroupView::Child{child.component->name(), false});
+    out.push_back(std::move(view));
+  }
+  return out;
+}
+
 void Supervisor::on_failure(Component& component) {
   std::lock_guard lock(mutex_);
   Group* group = component.group();

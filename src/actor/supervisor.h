@@ -35,6 +35,20 @@ struct Group {
   bool virtual_members = false;
 };
 
+// One group of the supervision tree as it stands, for whoever displays it.
+struct GroupView {
+  struct Child {
+    std::string name;
+    bool group = false;  // a nested group, else a component
+  };
+  std::string name{};
+  std::string parent{};  // empty for the root
+  Strategy strategy = Strategy::one_for_one;
+  bool stopped = false;
+  bool virtual_members = false;   // a template's group: members are not listed
+  std::vector<Child> children{};  // in start order
+};
+
 // How the supervisor's decisions are carried out.
 class SupervisorActions {
  public:
@@ -66,6 +80,8 @@ class Supervisor {
   bool stopped(const Group& group);
   // The component leaves its group: no decision names it again.
   void remove_child(Component& component);
+  // Every group, the root first, then in the order they were added.
+  std::vector<GroupView> tree() const;
 
   // A component failed (trap, deadline, failed init). Thread-safe.
   void on_failure(Component& component);
@@ -82,7 +98,7 @@ class Supervisor {
 
   Clock& clock_;
   SupervisorActions& actions_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::vector<std::unique_ptr<Group>> groups_;
 };
 

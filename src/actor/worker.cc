@@ -110,10 +110,12 @@ void Worker::run(std::shared_ptr<engine::ModuleCache> cache, std::promise<Result
     }
     if (!task && !take(task, component)) break;  // stopping, and nothing left
     lock.unlock();
+    busy_.store(true, std::memory_order_relaxed);
     if (task)
       task(*engine);
     else
       run_turn(*component, turn_budget_);
+    busy_.store(false, std::memory_order_relaxed);
     lock.lock();
   }
   engine_ = nullptr;
@@ -130,10 +132,12 @@ bool Worker::step() {
       idle_.pop_front();
     }
   }
+  busy_.store(true, std::memory_order_relaxed);
   if (task)
     task(*stepped_engine_);
   else
     run_turn(*component, 1);
+  busy_.store(false, std::memory_order_relaxed);
   return true;
 }
 

@@ -9,6 +9,7 @@
 // for tests that drive workers and a ManualClock together, one message at a time.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -41,6 +42,8 @@ class Worker {
   Worker& operator=(const Worker&) = delete;
 
   std::size_t index() const { return index_; }
+  // Any thread: running a task or a component's turn right now.
+  bool busy() const { return busy_.load(std::memory_order_relaxed); }
   void post(Task task);
   // Runs `task` once the worker has had no task and no ready component for
   // kIdleQuiet (a stepped worker: once it has none); dropped if the worker
@@ -98,6 +101,7 @@ class Worker {
   std::deque<Task> idle_;
   bool stopping_ = false;
   bool turns_held_ = false;
+  std::atomic<bool> busy_{false};
   engine::Engine* engine_ = nullptr;  // guarded by mutex_: interrupt() reaches it from outside
   std::unique_ptr<engine::Engine> stepped_engine_;  // a stepped worker's, owned here
   std::thread thread_;

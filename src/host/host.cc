@@ -393,6 +393,27 @@ class HostImpl final : public Host,
   std::size_t ready_instances() const override { return ready_->ready(); }
   std::uint64_t spawns_from_ready() const override { return ready_->taken(); }
 
+  Snapshot snapshot() const override {
+    Snapshot s{.taken = std::chrono::system_clock::now(),
+               .uptime = clock_.now() - started_at_,
+               .workers = workers_.size(),
+               .components = statuses(),
+               .templates = templates(),
+               .groups = supervisor_->tree(),
+               .lattice = lattice_status(),
+               .dead_letters = router_->dead_letters().count(),
+               .audit_denials = gate_.audit().denials(),
+               .recent_denials = gate_.audit().recent_denials(Snapshot::kRecent),
+               .outstanding_requests = outstanding_requests(),
+               .late_replies = late_replies()};
+    for (const auto& w : workers_) s.workers_busy += w->busy() ? 1 : 0;
+    auto letters = router_->dead_letters().recent();
+    auto first = letters.size() > Snapshot::kRecent ? letters.size() - Snapshot::kRecent : 0;
+    s.recent_dead_letters.assign(std::make_move_iterator(letters.begin() + first),
+                                 std::make_move_iterator(letters.end()));
+    return s;
+  }
+
   // ---- Host: shutdown ----
 
   ShutdownReport shutdown(std::chrono::milliseconds drain_deadline) override {
@@ -597,6 +618,7 @@ class HostImpl final : public Host,
   HostConfig config_;
   std::unique_ptr<SystemClock> own_clock_;
   Clock& clock_;
+  const Clock::TimePoint started_at_ = clock_.now();
   std::shared_ptr<LineWriter> log_writer_;
   std::shared_ptr<spdlog::logger> logger_;
   GuestLog guest_log_;

@@ -16,6 +16,7 @@
 #include "actor/component.h"
 #include "actor/event.h"
 #include "actor/spec.h"
+#include "host/snapshot.h"
 #include "host/template_status.h"
 #include "lattice/config.h"
 #include "lattice/status.h"
@@ -197,6 +198,9 @@ class Host {
   // and the spawns and restarts that took one so far.
   virtual std::size_t ready_instances() const = 0;
   virtual std::uint64_t spawns_from_ready() const = 0;
+  // All of the above that an operator watches, at one moment, from any
+  // thread (what `wasmhive run --metrics` serves; see host/snapshot.h).
+  virtual Snapshot snapshot() const = 0;
 
   // Stops components in reverse start order: each drains its mailbox until
   // `drain_deadline` (shared by all), then runs its shutdown export; what is left

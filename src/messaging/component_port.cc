@@ -117,6 +117,14 @@ void ComponentPort::release_held() {
   for (auto& held : gate_.take_all()) router_.release(sender_, std::move(held));
 }
 
+std::optional<actor::StorageUse> ComponentPort::storage_use() const {
+  auto bytes = stored_bytes_.load(std::memory_order_acquire);
+  if (bytes < 0) return std::nullopt;
+  return actor::StorageUse{
+      static_cast<std::uint64_t>(bytes),
+      static_cast<std::uint64_t>(stored_keys_.load(std::memory_order_relaxed))};
+}
+
 bool ComponentPort::uncommitted() const {
   return storage_ && storage_->dirty();
 }
@@ -130,6 +138,11 @@ Result<void> ComponentPort::flush() {
       return Error{Errc::storage_failed, committed.error().message};
     }
   }
+  if (storage_)
+    if (auto usage = storage_->committed_usage()) {
+      stored_keys_.store(static_cast<std::int64_t>(usage->keys), std::memory_order_relaxed);
+      stored_bytes_.store(static_cast<std::int64_t>(usage->bytes), std::memory_order_release);
+    }
   release_held();
   return {};
 }

@@ -67,6 +67,7 @@ class ComponentPort final : public actor::Port {
                      std::int32_t code) override;
 
   std::int64_t outstanding_requests() const override { return outstanding_.load(); }
+  std::optional<actor::StorageUse> storage_use() const override;
 
  private:
   bool owes_reply() const;
@@ -100,6 +101,9 @@ class ComponentPort final : public actor::Port {
   bool replied_ = false;
   // The call transaction (worker thread only, but for the timers' firing).
   std::unique_ptr<storage::ComponentStorage> storage_;  // null: no store
+  // Its usage as of the latest commit, for readers on other threads; bytes
+  // is -1 until the worker has read it.
+  std::atomic<std::int64_t> stored_bytes_{-1}, stored_keys_{0};
   // May write storage: then every call's output waits for the call's end (and
   // for the commit, if it wrote), so a call that fails sends nothing.
   const bool holds_every_call_;

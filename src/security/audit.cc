@@ -1,5 +1,7 @@
 #include "security/audit.h"
 
+#include <algorithm>
+
 #include "util/text.h"
 
 namespace wasmhive::security {
@@ -121,6 +123,15 @@ void AuditLog::flush() {
 std::vector<AuditRecord> AuditLog::recent() const {
   std::lock_guard lock(mutex_);
   return {records_.begin(), records_.end()};
+}
+
+std::vector<AuditRecord> AuditLog::recent_denials(std::size_t last) const {
+  std::lock_guard lock(mutex_);
+  std::vector<AuditRecord> out;
+  for (auto it = records_.rbegin(); it != records_.rend() && out.size() < last; ++it)
+    if (!it->granted) out.push_back(*it);
+  std::reverse(out.begin(), out.end());
+  return out;
 }
 
 std::uint64_t AuditLog::denials() const {

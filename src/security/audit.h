@@ -68,6 +68,8 @@ class AuditLog {
   void flush();
 
   std::vector<AuditRecord> recent() const;
+  // The `last` most recent denials among those kept, oldest first.
+  std::vector<AuditRecord> recent_denials(std::size_t last) const;
   std::uint64_t denials() const;
 
  private:

@@ -60,6 +60,8 @@ class ComponentStorage {
   // empty afterwards. After a failed commit, forget_usage() re-reads usage.
   std::vector<Write> take_turn();
   void forget_usage() { committed_.reset(); }
+  // Usage in the Store, if read yet (between turns, nothing else is pending).
+  const std::optional<Usage>& committed_usage() const { return committed_; }
 
  private:
   using Overlay = std::map<std::string, std::optional<std::string>, std::less<>>;
