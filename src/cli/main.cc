@@ -27,6 +27,7 @@
 #include "cli/manifest.h"
 #include "cli/sign_command.h"
 #include "host/host.h"
+#include "observe/metrics_server.h"
 #include "util/file.h"
 #include "util/text.h"
 
@@ -123,6 +124,7 @@ struct RunOptions {
   std::string data_dir;  // empty: the manifest's
   bool in_memory = false;
   LatticeOptions lattice;
+  std::string metrics;  // HOST:PORT, or empty: no metrics server
 };
 
 std::vector<std::uint8_t> bytes_of(std::string_view text) {
@@ -386,6 +388,21 @@ int run(const RunOptions& options) {
                                                               : kRuntimeFailure,
                 host.error().message);
   stop.set_hurry([h = host->get()] { h->hurry_shutdown(); });
+  // Serving before the components start, so that their start can be watched;
+  // declared after the host, so it stops before the host goes.
+  std::unique_ptr<observe::MetricsServer> metrics;
+  if (!options.metrics.empty()) {
+    auto served = observe::MetricsServer::start(*observe::ListenAddress::parse(options.metrics),
+                                                [h = host->get()] { return h->snapshot(); });
+    if (!served) {
+      stop.set_hurry({});
+      return fail(kRuntimeFailure, served.error().message);
+    }
+    metrics = std::move(*served);
+    print_line("metrics: dashboard at " + metrics->url() + ", Prometheus at " + metrics->url() +
+               "metrics");
+    std::fflush(stdout);
+  }
   if (auto started = start_all(**host, *manifest, stop); !started) {
     bool interrupted = started.error().code == Errc::interrupted;
     if (interrupted)
@@ -556,6 +573,15 @@ int main(int argc, char** argv) {
                  "Keep component storage in memory: nothing is read from or written to disk")
       ->excludes(data_dir);
   add_lattice_options(*run_cmd, options.lattice, true);
+  run_cmd
+      ->add_option("--metrics", options.metrics,
+                   "Serve Prometheus metrics at http://HOST:PORT/metrics and a live dashboard "
+                   "at http://HOST:PORT/ (GET only, no authentication: keep it on loopback; "
+                   "port 0 picks a free one, printed at start)")
+      ->check([](const std::string& address) {
+        auto parsed = wasmhive::observe::ListenAddress::parse(address);
+        return parsed ? std::string() : parsed.error().message;
+      });
   run_cmd->add_flag(
       "--until-idle", options.until_idle,
       "Stop once nothing is queued, pending (requests, timers), restarting or running and "

@@ -2,6 +2,7 @@
 // modules, its output and exit code.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -17,6 +18,7 @@
 
 #include "support/cli_process.h"
 #include "support/guests.h"
+#include "support/host_helpers.h"
 #include "support/temp_dir.h"
 
 namespace wasmhive {
@@ -118,6 +120,62 @@ TEST_F(CliTest, RunLogsJsonLines) {
       EXPECT_NE(line.find("\"level\":\"info\""), std::string::npos) << line;
     }
   EXPECT_EQ(json_lines, 2u) << out.output;  // "started" for each component
+}
+
+// --metrics: scraped while the app runs, what /metrics counts is what was sent.
+TEST_F(CliTest, RunServesMetricsWhileItRuns) {
+  Cli cli({"run", manifest(kEchoApp), "--metrics", "127.0.0.1:0", "--send", "svc/flaky=one",
+           "--send", "svc/flaky=two", "--send", "svc/flaky=trap", "--send", "svc/flaky=three"});
+  ASSERT_TRUE(cli.read_until("restarted svc/flaky")) << cli.output();
+  auto from = cli.output().find("Prometheus at http://127.0.0.1:");
+  ASSERT_NE(from, std::string::npos) << cli.output();
+  int port =
+      std::stoi(cli.output().substr(from + std::string("Prometheus at http://127.0.0.1:").size()));
+  httplib::Client client("127.0.0.1", port);
+  std::string page;
+  // The fourth message is handled after the restart; the scrape waits for it.
+  ASSERT_TRUE(testing::eventually([&] {
+    auto got = client.Get("/metrics");
+    page = got ? got->body : "";
+    return page.find("wasmhive_component_handled_total{component=\"svc/flaky\"} 3\n") !=
+           std::string::npos;
+  })) << page;
+  EXPECT_NE(page.find("wasmhive_component_restarts_total{component=\"svc/flaky\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(page.find("wasmhive_component_failures_total{component=\"svc/flaky\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(page.find("wasmhive_dead_letters_total 1\n"), std::string::npos) << page;
+  EXPECT_NE(page.find("wasmhive_component_handled_total{component=\"svc/echo\"} 0\n"),
+            std::string::npos);
+  cli.signal(SIGTERM);
+  EXPECT_EQ(cli.wait(), 0) << cli.output();
+}
+
+TEST_F(CliTest, RunRefusesAMalformedMetricsAddress) {
+  for (const char* address : {"9464", "127.0.0.1:99999", "::1:9464", "127.0.0.1:port"}) {
+    auto out = run_cli({"run", manifest(kEchoApp), "--metrics", address, "--until-idle"});
+    EXPECT_EQ(out.code, 2) << address << ": " << out.output;
+    EXPECT_NE(out.output.find("expected HOST:PORT"), std::string::npos) << out.output;
+    EXPECT_EQ(out.output.find("started"), std::string::npos) << "nothing may start";
+  }
+}
+
+TEST_F(CliTest, RunRefusesAMetricsAddressInUseBeforeStartingAnything) {
+  Cli first({"run", manifest(kEchoApp), "--metrics", "127.0.0.1:0"});
+  ASSERT_TRUE(first.read_until("/metrics\n")) << first.output();
+  auto from = first.output().find("http://") + 7;
+  std::string taken = first.output().substr(from, first.output().find('/', from) - from);
+  // (In memory: the first holds the data directory's lock.)
+  auto second =
+      run_cli({"run", manifest(kEchoApp), "--metrics", taken, "--in-memory", "--until-idle"});
+  EXPECT_EQ(second.code, 1) << second.output;
+  EXPECT_NE(second.output.find("wasmhive: metrics: cannot listen on " + taken +
+                               ": Address already in use"),
+            std::string::npos)
+      << second.output;
+  EXPECT_EQ(second.output.find("started"), std::string::npos) << second.output;
+  first.signal(SIGTERM);
+  EXPECT_EQ(first.wait(), 0);
 }
 
 TEST_F(CliTest, RunStopsCleanlyOnSigterm) {

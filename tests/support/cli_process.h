@@ -1,6 +1,6 @@
-// The wasmhive command as a child process, for tests that run it as a user
-// does: its merged stdout and stderr, signals, exit code. WASMHIVE_CLI names
-// the binary (a compile definition of the test).
+// A program as a child process, for tests that run it as a user does: its
+// merged stdout and stderr, signals, exit code. Cli is the wasmhive command,
+// which WASMHIVE_CLI names (a compile definition of the test).
 #pragma once
 
 #include <poll.h>
@@ -20,10 +20,10 @@ namespace wasmhive::testing {
 
 using namespace std::chrono_literals;
 
-// A child process running the CLI, stdout and stderr merged into one pipe.
-class Cli {
+// A child process, stdout and stderr merged into one pipe.
+class ChildProcess {
  public:
-  explicit Cli(std::vector<std::string> args) {
+  ChildProcess(const std::string& program, std::vector<std::string> args) {
     int fds[2];
     if (pipe(fds) != 0) throw std::runtime_error("pipe");
     posix_spawn_file_actions_t actions;
@@ -31,17 +31,19 @@ class Cli {
     posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
     posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
     posix_spawn_file_actions_addclose(&actions, fds[0]);
-    args.insert(args.begin(), WASMHIVE_CLI);
+    args.insert(args.begin(), program);
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    if (posix_spawn(&pid_, WASMHIVE_CLI, &actions, nullptr, argv.data(), environ) != 0)
+    if (posix_spawn(&pid_, program.c_str(), &actions, nullptr, argv.data(), environ) != 0)
       throw std::runtime_error("spawn");
     posix_spawn_file_actions_destroy(&actions);
     close(fds[1]);
     out_ = fds[0];
   }
-  ~Cli() {
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  ~ChildProcess() {
     if (pid_ > 0) {
       kill(pid_, SIGKILL);
       waitpid(pid_, nullptr, 0);
@@ -81,5 +83,12 @@ class Cli {
   int out_ = -1;
   std::string output_;
 };
+
+#ifdef WASMHIVE_CLI
+class Cli : public ChildProcess {
+ public:
+  explicit Cli(std::vector<std::string> args) : ChildProcess(WASMHIVE_CLI, std::move(args)) {}
+};
+#endif
 
 }  // namespace wasmhive::testing
