@@ -23,6 +23,8 @@ packages=(
   libnats-dev nats-server
   # Signed components: Ed25519 and SHA-256.
   libsodium-dev
+  # Metrics and the dashboard: the HTTP server; Chromium draws the dashboard in its test.
+  libcpp-httplib-dev chromium
   # Benchmarks: CAF and Erlang as baseline actor runtimes, gnuplot for the chart.
   libcaf-dev erlang-base gnuplot-nox
   # Runtime libraries libnode108 links against.
