@@ -23,6 +23,9 @@ packages=(
   libnats-dev nats-server
   # Signed components: Ed25519 and SHA-256.
   libsodium-dev
+  # The Rust guest SDK (sdk/rust): Debian's rustc and its wasm32 core library;
+  # built with rustc alone, no cargo or crate registry (cmake/RustGuests.cmake).
+  rustc libstd-rust-dev-wasm32
   # Benchmarks: CAF and Erlang as baseline actor runtimes, gnuplot for the chart.
   libcaf-dev erlang-base gnuplot-nox
   # Runtime libraries libnode108 links against.
