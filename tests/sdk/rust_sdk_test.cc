@@ -286,7 +286,11 @@ TEST_F(RustProbe, RequestsGetExactlyOneCallbackUnlessCancelled) {
   EXPECT_EQ(host->late_replies(), 2u);
   EXPECT_EQ(run("cancel 999999"), "err not_found");
   EXPECT_EQ(run("request svc/echo 0 zero-timeout"), "err invalid");
-  EXPECT_EQ(inbox.count("callback "), 3u);
+  // Its own request, which it fails ("fail" returns an Err).
+  std::string failed = run("request tests/probe 1000 fail");
+  host->run_until_idle();
+  EXPECT_EQ(inbox.count("callback " + failed + " TargetError from tests/probe: "), 1u);
+  EXPECT_EQ(inbox.count("callback "), 4u);
 }
 
 TEST_F(RustProbe, TimersFireOnceAtTheirTimeUnlessCancelled) {
@@ -329,16 +333,22 @@ TEST_F(RustProbe, StorageListsExistsDeletesAndUsage) {
 
 TEST_F(RustProbe, WithoutGrantsEveryCallIsDenied) {
   auto spec = testing::guest_spec("tests/narrow", "rust_probe");
-  spec.capabilities = {};  // nothing granted
-  spawn(std::move(spec));  // its init's report to @host is refused: a dead letter
+  spec.capabilities = {};
+  spec.capabilities.send = {"@host"};  // to report; nothing else granted
+  spawn(std::move(spec));
+  EXPECT_EQ(inbox.count("init kind err state"), 1u);
   EXPECT_EQ(run("log error x", "tests/narrow"), "err denied");
   EXPECT_EQ(run("clock-denied", "tests/narrow"), "err denied");
   EXPECT_EQ(run("subscribe news.*", "tests/narrow"), "err denied");
   EXPECT_EQ(run("publish-checked news.x y", "tests/narrow"), "err denied");
-  EXPECT_EQ(run("send-checked @host x", "tests/narrow"), "err denied");
+  EXPECT_EQ(run("send-checked tests/narrow x", "tests/narrow"), "err denied");
   EXPECT_EQ(run("put k v", "tests/narrow"), "err denied");
   EXPECT_EQ(ask_stepped(*host, "tests/narrow", "exists k").status, abi::kStatusTargetError);
-  EXPECT_GE(host->audit_denials(), 6u);
+  // A request without the grant is made, and answered with status Denied.
+  std::string id = run("request tests/narrow 1000 x", "tests/narrow");
+  host->run_until_idle();
+  EXPECT_EQ(inbox.count("callback " + id + " Denied from tests/narrow: "), 1u);
+  EXPECT_GE(host->audit_denials(), 8u);
 }
 
 TEST_F(RustProbe, FailuresRepliesAndHealth) {
