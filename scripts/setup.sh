@@ -25,6 +25,9 @@ packages=(
   libsodium-dev
   # Metrics and the dashboard: the HTTP server; Chromium draws the dashboard in its test.
   libcpp-httplib-dev chromium
+  # The Rust guest SDK (sdk/rust): Debian's rustc and its wasm32 core library;
+  # built with rustc alone, no cargo or crate registry (cmake/RustGuests.cmake).
+  rustc libstd-rust-dev-wasm32
   # Benchmarks: CAF and Erlang as baseline actor runtimes, gnuplot for the chart.
   libcaf-dev erlang-base gnuplot-nox
   # Runtime libraries libnode108 links against.
