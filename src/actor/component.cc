@@ -40,13 +40,16 @@ std::string_view to_string(ComponentState state) {
 }
 
 Component::Component(ComponentSpec spec, std::unique_ptr<Behaviour> behaviour, std::size_t worker,
-                     Lifecycle& lifecycle, std::shared_ptr<ByteBudget> queue_budget)
+                     Lifecycle& lifecycle, std::shared_ptr<ByteBudget> queue_budget,
+                     std::uint64_t timed_every)
     : spec_(std::move(spec)),
       behaviour_(std::move(behaviour)),
       worker_(worker),
       lifecycle_(lifecycle),
       mailbox_({spec_.limits.mailbox_capacity, spec_.limits.mailbox_bytes},
-               std::move(queue_budget)) {
+               std::move(queue_budget)),
+      timed_every_(timed_every),
+      until_timed_(timed_every == 0 ? 0 : 1) {
   mailbox_.set_on_ready([this] { lifecycle_.schedule(*this); });
 }
 
@@ -139,7 +142,9 @@ void Component::commit_turn() {
 }
 
 void Component::handle(Message& message) {
-  if (handled_.load(std::memory_order_relaxed) % kTimedEvery != 0) return handle_message(message);
+  // A countdown, not handled_ % n: no division, and failed messages count too.
+  if (until_timed_ == 0 || --until_timed_ != 0) return handle_message(message);
+  until_timed_ = timed_every_;
   auto started = std::chrono::steady_clock::now();
   handle_message(message);
   handle_time_.record(std::chrono::steady_clock::now() - started);

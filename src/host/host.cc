@@ -638,7 +638,8 @@ class HostImpl final : public Host,
         workers_[worker]->when_idle(
             [this, worker](engine::Engine& engine) { ready_->refill(worker, engine); });
       });
-  Spawner spawner_{workers_, *router_, *this, queue_budget_, ready_, cache_, config_.trust};
+  Spawner spawner_{workers_, *router_, *this,         queue_budget_,
+                   ready_,   cache_,   config_.trust, config_.timed_messages};
   std::unique_ptr<Activator> activator_;       // reset before router_: it holds components
   std::unique_ptr<lattice::Lattice> lattice_;  // reset before the workers: it posts to them
 

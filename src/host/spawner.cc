@@ -32,7 +32,7 @@ std::shared_ptr<Component> Spawner::make_component(actor::ComponentSpec spec,
                                                    std::unique_ptr<actor::Behaviour> behaviour,
                                                    std::size_t worker) {
   auto component = std::make_shared<Component>(std::move(spec), std::move(behaviour), worker,
-                                               lifecycle_, queue_budget_);
+                                               lifecycle_, queue_budget_, timed_every_);
   component->connect(router_.port_for(*component));
   return component;
 }

@@ -23,14 +23,15 @@ class Spawner {
   Spawner(const std::vector<std::unique_ptr<actor::Worker>>& workers, messaging::Router& router,
           actor::Lifecycle& lifecycle, std::shared_ptr<actor::ByteBudget> queue_budget,
           std::shared_ptr<actor::ReadyInstances> ready, std::shared_ptr<engine::ModuleCache> cache,
-          security::TrustPolicy trust)
+          security::TrustPolicy trust, std::uint64_t timed_every)
       : workers_(workers),
         router_(router),
         lifecycle_(lifecycle),
         queue_budget_(std::move(queue_budget)),
         ready_(std::move(ready)),
         cache_(std::move(cache)),
-        vetter_(std::move(trust)) {}
+        vetter_(std::move(trust)),
+        timed_every_(timed_every) {}
 
   // The module of `spec`: its wasm_bytes (taken from it), or its file read,
   // once the host's trust policy allowed it; spec.module_sha256 names it
@@ -67,6 +68,7 @@ class Spawner {
   std::shared_ptr<actor::ReadyInstances> ready_;  // instances made ahead of spawns
   std::shared_ptr<engine::ModuleCache> cache_;    // the workers' engines compile into it
   ModuleVetter vetter_;
+  const std::uint64_t timed_every_;  // see actor::Component
 };
 
 }  // namespace wasmhive::host

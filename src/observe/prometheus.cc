@@ -161,7 +161,7 @@ void component_metrics(Exposition& out, const std::vector<actor::ComponentStatus
 
   constexpr std::string_view histogram = "wasmhive_component_handle_seconds";
   out.family(histogram, "histogram",
-             "Time to handle a message, for one message in 8 (the others are not timed).");
+             "Time to handle a message, of the messages timed (one in 8 by default).");
   for (const auto& c : components) {
     std::uint64_t cumulative = 0;
     for (std::size_t i = 0; i < DurationHistogram::kBoundsNs.size(); ++i) {
