@@ -17,7 +17,7 @@ build="$root/build-fuzz"
 CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DWASMHIVE_FUZZ=ON -DWASMHIVE_SANITIZE=ON -DWASMHIVE_BUILD_BENCH=OFF >/dev/null
 targets="module_fuzzer host_call_fuzzer manifest_fuzzer metadata_fuzzer snapshot_fuzzer lattice_frame_fuzzer
-  outbox_fuzzer fuel_meter_fuzzer signature_fuzzer"
+  outbox_fuzzer fuel_meter_fuzzer signature_fuzzer metrics_fuzzer"
 # shellcheck disable=SC2086
 cmake --build "$build" --target $targets guests
 mkdir -p "$build/corpus/module" "$build/corpus/host_call" "$build/corpus/manifest" \
@@ -160,6 +160,14 @@ if command -v wasm-opt >/dev/null; then
   done
   rm -f "$fuel/random.bin"
 fi
+
+# Metrics seeds: addresses of each form, and names with what must be escaped.
+metrics="$build/corpus/metrics"
+mkdir -p "$metrics"
+printf '127.0.0.1:9464' >"$metrics/v4"
+printf '[::1]:0' >"$metrics/v6"
+printf 'localhost:65535' >"$metrics/name"
+printf 'app/"b"\\\n\x01\xff</script>' >"$metrics/hostile_name"
 
 # Signature seeds: the test components (the target signs each input itself).
 signatures="$build/corpus/signature"
