@@ -27,8 +27,12 @@ echo "bench: the lattice (under a minute)..."
 # A fixed workload: metered against unmetered (fuel), alternating in one process.
 echo "bench: fuel metering..."
 "$build/bench/fuel_bench" --markdown "$out/fuel.md" > /dev/null
+# A fixed workload: ping-pong with metrics off and on, alternating in one process.
+echo "bench: metrics on and off..."
+"$build/bench/metrics_bench" --markdown "$out/metrics.md" > /dev/null
 python3 "$root/bench/report.py" "$out/engine.json" "$out/runtime.json" --storage "$out/storage.json" \
   --virtual "$out/virtual.md" --lattice "$out/lattice.md" --fuel "$out/fuel.md" \
+  --metrics "$out/metrics.md" \
   --markdown "$root/docs/benchmarks.md" --chart-data "$out/ratios.dat"
 gnuplot -e "data='$out/ratios.dat'; output='$root/docs/benchmarks.png'" "$root/bench/ratios.gp"
 echo "bench: wrote docs/benchmarks.md and docs/benchmarks.png"
