@@ -44,15 +44,7 @@ add_custom_target(wasmhive_sdk_rust ALL DEPENDS "${WASMHIVE_RUST_SDK}")
 
 function(wasmhive_rust_guest name)
   cmake_parse_arguments(ARG "" "SOURCE;OUTPUT_DIR;OUTPUT_NAME" "" ${ARGN})
-  set(dir "${WASMHIVE_GUEST_DIR}")
-  if(ARG_OUTPUT_DIR)
-    set(dir "${ARG_OUTPUT_DIR}")
-  endif()
-  set(file_name "${name}")
-  if(ARG_OUTPUT_NAME)
-    set(file_name "${ARG_OUTPUT_NAME}")
-  endif()
-  set(out "${dir}/${file_name}.wasm")
+  wasmhive_guest_output(${name})
   get_filename_component(src "${ARG_SOURCE}" ABSOLUTE)
   add_custom_command(OUTPUT "${out}"
     COMMAND ${CMAKE_COMMAND} -E make_directory "${dir}"

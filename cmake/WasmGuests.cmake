@@ -34,8 +34,10 @@ set(WASMHIVE_C_GUEST_FLAGS --target=wasm32 -O2 -nostdlib -mbulk-memory
     -Wall -Wextra -Werror -fuse-ld=${WASM_LD}
     -Wl,--no-entry -Wl,--export-dynamic -Wl,--strip-debug)
 
-function(wasmhive_c_guest name)
-  cmake_parse_arguments(ARG "" "OUTPUT_DIR;OUTPUT_NAME" "SOURCES" ${ARGN})
+# Where guest `name` is written: OUTPUT_DIR (default: the guest directory) and
+# OUTPUT_NAME (default: its name), for wasmhive_c_guest and wasmhive_rust_guest.
+# Sets dir, file_name and out in the caller.
+macro(wasmhive_guest_output name)
   set(dir "${WASMHIVE_GUEST_DIR}")
   if(ARG_OUTPUT_DIR)
     set(dir "${ARG_OUTPUT_DIR}")
@@ -45,6 +47,11 @@ function(wasmhive_c_guest name)
     set(file_name "${ARG_OUTPUT_NAME}")
   endif()
   set(out "${dir}/${file_name}.wasm")
+endmacro()
+
+function(wasmhive_c_guest name)
+  cmake_parse_arguments(ARG "" "OUTPUT_DIR;OUTPUT_NAME" "SOURCES" ${ARGN})
+  wasmhive_guest_output(${name})
   set(srcs)
   foreach(s IN LISTS ARG_SOURCES)
     get_filename_component(abs "${s}" ABSOLUTE)

@@ -108,6 +108,16 @@ pub(crate) fn check(rc: i32) -> Result<u32> {
     }
 }
 
+/// What an import that copies a value into `buf` returned: the first `rc`
+/// bytes of `buf`, or `None` when it found nothing to copy.
+pub(crate) fn copied(rc: i32, buf: &[u8]) -> Result<Option<&[u8]>> {
+    match check(rc) {
+        Ok(n) => Ok(Some(&buf[..n as usize])),
+        Err(Error::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// The same for the functions that return `i64`.
 pub(crate) fn check64(rc: i64) -> Result<i64> {
     if rc >= 0 {

@@ -36,7 +36,7 @@ pub use message::{
 pub use outbox::OUTBOX_CAPACITY;
 pub use text::Buf;
 
-use error::{check, check64, len32};
+use error::{check, check64, copied, len32};
 
 // ---------------------------------------------------------------------------
 // Messaging (docs/abi.md §4, §6, §7)
@@ -250,11 +250,7 @@ pub fn config_get<'b>(key: impl AsRef<[u8]>, buf: &'b mut [u8]) -> Result<Option
             len32(buf.len()),
         )
     };
-    match check(rc) {
-        Ok(n) => Ok(Some(&buf[..n as usize])),
-        Err(Error::NotFound) => Ok(None),
-        Err(e) => Err(e),
-    }
+    copied(rc, buf)
 }
 
 /// Logs formatted text at a level: `wasmhive::log!(Level::Info, "n = {}", n)`.

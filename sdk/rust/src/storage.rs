@@ -12,7 +12,7 @@
 
 use core::fmt::Write;
 
-use crate::error::{check, check64, len32, Error, Result};
+use crate::error::{check, check64, copied, len32, Error, Result};
 use crate::raw;
 use crate::text::Buf;
 
@@ -34,11 +34,7 @@ pub fn get<'b>(key: impl AsRef<[u8]>, buf: &'b mut [u8]) -> Result<Option<&'b [u
             len32(buf.len()),
         )
     };
-    match check(rc) {
-        Ok(n) => Ok(Some(&buf[..n as usize])),
-        Err(Error::NotFound) => Ok(None),
-        Err(e) => Err(e),
-    }
+    copied(rc, buf)
 }
 
 /// The length of `key`'s value, or `None` if there is no such key.
