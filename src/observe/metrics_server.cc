@@ -155,9 +155,14 @@ void MetricsServer::sample_rates() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     lock.unlock();
-    auto snapshot = source_();
+    std::optional<host::Snapshot> snapshot;
+    try {
+      snapshot = source_();
+    } catch (const std::exception&) {
+      // Out of memory, say: this sample is skipped, the next one is tried.
+    }
     lock.lock();
-    rates_.add(snapshot.taken, snapshot.messages_handled());
+    if (snapshot) rates_.add(snapshot->taken, snapshot->messages_handled());
     stop_sampling_.wait_for(lock, options_.sample_every, [this] { return stopping_; });
   }
 }
