@@ -6,7 +6,9 @@
 //          client scraping /metrics and polling /api/snapshot every 100 ms
 //          through the rally (ten times what a Prometheus or a dashboard asks).
 //
-//   metrics_bench [--markdown FILE] [--smoke]
+// With --watch timing or --watch server, "on" turns on only that part.
+//
+//   metrics_bench [--watch both|timing|server] [--markdown FILE] [--smoke]
 #include <httplib.h>
 
 #include <atomic>
@@ -30,16 +32,19 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 struct Options {
-  int rounds = 9;  // rallies of each side, alternating
-  int rally = 20'000;
+  int rounds = 21;  // rallies of each side, alternating
+  int rally = 50'000;
+  // What "on" turns on: both (as --metrics does), or one of them alone, to
+  // tell their costs apart.
+  std::string watch = "both";
   std::string markdown;
 };
 
 // A host of one worker with two players, optionally watched.
 class Court {
  public:
-  explicit Court(bool watched) {
-    host::HostConfig config{.workers = 1, .timed_messages = watched ? actor::kTimedEvery : 0};
+  Court(bool timed, bool serve) {
+    host::HostConfig config{.workers = 1, .timed_messages = timed ? actor::kTimedEvery : 0};
     config.on_message = inbox_.sink();
     host_ = must(host::Host::create(config), "host");
     for (const char* name : {"p/a", "p/b"}) {
@@ -49,7 +54,7 @@ class Court {
       spec.capabilities.storage = security::StorageAccess::read;
       must(host_->spawn(std::move(spec)), name);
     }
-    if (!watched) return;
+    if (!serve) return;
     server_ = must(observe::MetricsServer::start(*observe::ListenAddress::parse("127.0.0.1:0"),
                                                  [h = host_.get()] { return h->snapshot(); }),
                    "metrics server");
@@ -91,7 +96,8 @@ class Court {
 };
 
 int run(const Options& o) {
-  Court off(false), on(true);
+  Court off(false, false);
+  Court on(o.watch != "server", o.watch != "timing");
   off.messages_per_second(o.rally / 10);  // warm both up
   on.messages_per_second(o.rally / 10);
   std::vector<double> plain, watched;
@@ -104,10 +110,10 @@ int run(const Options& o) {
   char line[512];
   out << "| workload | metrics off | metrics on | on ÷ off |\n|---|---|---|---|\n";
   std::snprintf(line, sizeof line,
-                "| ping-pong rally, %d rounds, two `player` components on one worker; on: one "
-                "message in 8 timed, `/metrics` and `/api/snapshot` asked every 100 ms (%d "
+                "| ping-pong rally, %d rounds, two `player` components on one worker; on (%s): "
+                "one message in 8 timed, `/metrics` and `/api/snapshot` asked every 100 ms (%d "
                 "pages) | %.2f M msg/s | %.2f M msg/s | %.3f× the rate |\n",
-                o.rally, on.scrapes(), a / 1e6, b / 1e6, b / a);
+                o.rally, o.watch.c_str(), on.scrapes(), a / 1e6, b / 1e6, b / a);
   out << line;
   std::snprintf(line, sizeof line,
                 "\nMedians of %d rallies of each, alternating off and on in one process "
@@ -132,8 +138,14 @@ int main(int argc, char** argv) {
       options.rally = 200;
     } else if (arg == "--markdown" && i + 1 < argc) {
       options.markdown = argv[++i];
+    } else if (arg == "--watch" && i + 1 < argc &&
+               (std::string(argv[i + 1]) == "both" || std::string(argv[i + 1]) == "timing" ||
+                std::string(argv[i + 1]) == "server")) {
+      options.watch = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: metrics_bench [--markdown FILE] [--smoke]\n");
+      std::fprintf(
+          stderr,
+          "usage: metrics_bench [--watch both|timing|server] [--markdown FILE] [--smoke]\n");
       return 2;
     }
   }
