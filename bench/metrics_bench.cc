@@ -3,8 +3,9 @@
 // worker each, run alternately so that the machine's noise falls on both alike:
 //   - off: no handler timed (HostConfig::timed_messages = 0), no server;
 //   - on:  one message in 8 timed (the default), `--metrics` serving, and a
-//          client scraping /metrics and polling /api/snapshot every 100 ms
-//          through the rally (ten times what a Prometheus or a dashboard asks).
+//          client asking /metrics and /api/snapshot as each rally starts and
+//          every 100 ms while it lasts (a rally lasts some 50 ms: far more
+//          often than a Prometheus or a dashboard asks).
 //
 // With --watch timing or --watch server, "on" turns on only that part.
 //
@@ -82,7 +83,6 @@ class Court {
     double rate = 2.0 * rounds / std::chrono::duration<double>(Clock::now() - start).count();
     rallying = false;
     if (scraper.joinable()) scraper.join();
-    if (server_ && scrapes == 0) die("the watched rally was never scraped");
     scrapes_ += scrapes;
     return rate;
   }
@@ -111,8 +111,8 @@ int run(const Options& o) {
   out << "| workload | metrics off | metrics on | on ÷ off |\n|---|---|---|---|\n";
   std::snprintf(line, sizeof line,
                 "| ping-pong rally, %d rounds, two `player` components on one worker; on (%s): "
-                "one message in 8 timed, `/metrics` and `/api/snapshot` asked every 100 ms (%d "
-                "pages) | %.2f M msg/s | %.2f M msg/s | %.3f× the rate |\n",
+                "one message in 8 timed, `/metrics` and `/api/snapshot` asked as each rally starts "
+                "and every 100 ms (%d pages) | %.2f M msg/s | %.2f M msg/s | %.3f× the rate |\n",
                 o.rally, o.watch.c_str(), on.scrapes(), a / 1e6, b / 1e6, b / a);
   out << line;
   std::snprintf(line, sizeof line,
