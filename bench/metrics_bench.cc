@@ -10,8 +10,6 @@
 // With --watch timing or --watch server, "on" turns on only that part.
 //
 //   metrics_bench [--watch both|timing|server] [--markdown FILE] [--smoke]
-#include <httplib.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -25,6 +23,7 @@
 #include "host/inbox.h"
 #include "observe/metrics_server.h"
 #include "support.h"
+#include "support/http_client.h"
 
 namespace wasmhive::bench {
 namespace {
@@ -68,10 +67,10 @@ class Court {
     std::thread scraper;
     if (server_)
       scraper = std::thread([&] {
-        httplib::Client client(server_->address().host, server_->address().port);
+        auto port = server_->address().port;
         while (rallying) {
-          if (auto page = client.Get("/metrics"); page && page->status == 200) ++scrapes;
-          if (auto page = client.Get("/api/snapshot"); page && page->status == 200) ++scrapes;
+          for (const char* path : {"/metrics", "/api/snapshot"})
+            if (auto page = testing::http_get(port, path); page && page->status == 200) ++scrapes;
           std::this_thread::sleep_for(100ms);
         }
       });

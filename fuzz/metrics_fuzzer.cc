@@ -46,7 +46,7 @@ void check_rendering(const std::string& text) {
     if (!line.starts_with("# HELP wasmhive_") && !line.starts_with("# TYPE wasmhive_") &&
         !line.starts_with("wasmhive_"))
       std::abort();
-  std::string json = observe::to_json(s, {});
+  std::string json = observe::to_json(s, {}, 2.5);
   if (!is_valid_utf8(json)) std::abort();
   for (unsigned char c : json)
     if (c < 0x20) std::abort();

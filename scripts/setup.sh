@@ -24,7 +24,7 @@ packages=(
   # Signed components: Ed25519 and SHA-256.
   libsodium-dev
   # Metrics and the dashboard: the HTTP server; Chromium draws the dashboard in its test.
-  libcpp-httplib-dev chromium
+  libcivetweb-dev chromium
   # The Rust guest SDK (sdk/rust): Debian's rustc and its wasm32 core library;
   # built with rustc alone, no cargo or crate registry (cmake/RustGuests.cmake).
   rustc libstd-rust-dev-wasm32

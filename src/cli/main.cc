@@ -401,6 +401,8 @@ int run(const RunOptions& options) {
     metrics = std::move(*served);
     print_line("metrics: dashboard at " + metrics->url() + ", Prometheus at " + metrics->url() +
                "metrics");
+    if (metrics->address().host == "0.0.0.0")
+      print_line("metrics: listening on every address of this machine, without authentication");
     std::fflush(stdout);
   }
   if (auto started = start_all(**host, *manifest, stop); !started) {
@@ -576,8 +578,8 @@ int main(int argc, char** argv) {
   run_cmd
       ->add_option("--metrics", options.metrics,
                    "Serve Prometheus metrics at http://HOST:PORT/metrics and a live dashboard "
-                   "at http://HOST:PORT/ (GET only, no authentication: keep it on loopback; "
-                   "port 0 picks a free one, printed at start)")
+                   "at http://HOST:PORT/ (IPv4; GET only, no authentication: keep it on "
+                   "loopback; port 0 picks a free one, printed at start)")
       ->check([](const std::string& address) {
         auto parsed = wasmhive::observe::ListenAddress::parse(address);
         return parsed ? std::string() : parsed.error().message;

@@ -1,12 +1,18 @@
 #include "observe/metrics_server.h"
 
-#include <httplib.h>
+#include <arpa/inet.h>
+#include <civetweb.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "observe/dashboard_page.h"
 #include "observe/prometheus.h"
@@ -15,70 +21,127 @@
 namespace wasmhive::observe {
 namespace {
 
-constexpr const char* kPaths[] = {"/", "/metrics", "/api/snapshot"};
+// Everything a request can get: one page, or a refusal.
+struct Response {
+  int status = 200;
+  std::string_view content_type = "text/plain; charset=utf-8";
+  std::string body;
+  std::vector<std::pair<std::string_view, std::string_view>> headers{};
+};
 
-// httplib says only that binding failed; binding a socket of our own to the
-// same address tells why (the probe's socket is closed at once).
-std::string why_not_listening(const ListenAddress& address) {
+Response plain(int status, std::string body) {
+  return {.status = status, .body = std::move(body)};
+}
+
+std::string_view reason_phrase(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 413:
+      return "Payload Too Large";
+    default:
+      return "Internal Server Error";
+  }
+}
+
+// One response per connection: civetweb closes it after this (keep-alive is
+// off), so no idle client holds a thread between requests.
+void write_response(mg_connection* connection, const Response& response) {
+  std::string head = "HTTP/1.1 " + std::to_string(response.status) + " " +
+                     std::string(reason_phrase(response.status)) +
+                     "\r\nContent-Type: " + std::string(response.content_type) +
+                     "\r\nContent-Length: " + std::to_string(response.body.size()) +
+                     "\r\nCache-Control: no-store\r\nConnection: close\r\n";
+  for (const auto& [name, value] : response.headers)
+    head.append(name).append(": ").append(value).append("\r\n");
+  head += "\r\n";
+  mg_write(connection, head.data(), head.size());
+  mg_write(connection, response.body.data(), response.body.size());
+}
+
+// The address to listen on, as civetweb takes it: IPv4 digits (it resolves
+// no names), or the system's reason why there is none.
+Result<std::string> ipv4_of(const std::string& host) {
   addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
+  hints.ai_family = AF_INET;
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_PASSIVE;
   addrinfo* found = nullptr;
-  auto port = std::to_string(address.port);
-  if (int rc = getaddrinfo(address.host.c_str(), port.c_str(), &hints, &found); rc != 0)
-    return gai_strerror(rc);
+  if (int rc = getaddrinfo(host.c_str(), nullptr, &hints, &found); rc != 0)
+    return Error{Errc::unavailable, gai_strerror(rc)};
+  std::array<char, INET_ADDRSTRLEN> text{};
+  auto* address = reinterpret_cast<sockaddr_in*>(found->ai_addr);
+  inet_ntop(AF_INET, &address->sin_addr, text.data(), text.size());
+  freeaddrinfo(found);
+  return std::string(text.data());
+}
+
+// civetweb says only that it could not set up its port; binding a socket of
+// our own to the same address tells why (the probe's socket is closed at once).
+std::string why_not_listening(const std::string& ipv4, std::uint16_t port) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  inet_pton(AF_INET, ipv4.c_str(), &address.sin_addr);
   std::string why = "cannot listen there";
-  int fd = socket(found->ai_family, found->ai_socktype, found->ai_protocol);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd >= 0) {
     int yes = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    if (bind(fd, found->ai_addr, found->ai_addrlen) != 0) why = std::strerror(errno);
+    if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)
+      why = std::strerror(errno);
     close(fd);
   }
-  freeaddrinfo(found);
   return why;
 }
 
-// Not httplib's default, which adds SO_REUSEPORT: with it a second server
-// could share a port in use instead of being refused.
-void reuse_address_only(int fd) {
-  int yes = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-}
-
-void plain(httplib::Response& response, int status, const std::string& body) {
-  response.status = status;
-  response.set_content(body, "text/plain; charset=utf-8");
+// civetweb's own messages (a client that sent garbage, say) would go to
+// stderr; what a client does is not the host's log.
+int quiet(const mg_connection*, const char*) {
+  return 1;
 }
 
 }  // namespace
 
 MetricsServer::MetricsServer(ListenAddress address, Source source, Options options)
-    : address_(std::move(address)),
-      source_(std::move(source)),
-      options_(options),
-      server_(std::make_unique<httplib::Server>()) {}
+    : address_(std::move(address)), source_(std::move(source)), options_(options) {}
 
 Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const ListenAddress& address,
                                                             Source source, Options options) {
+  auto ipv4 = ipv4_of(address.host);
+  if (!ipv4)
+    return Error{Errc::unavailable,
+                 "metrics: cannot listen on " + address.to_string() + ": " + ipv4.error().message};
   std::unique_ptr<MetricsServer> server(new MetricsServer(address, std::move(source), options));
-  server->route();
-  httplib::Server& http = *server->server_;
-  bool bound = false;
-  if (address.port == 0) {
-    int port = http.bind_to_any_port(address.host);
-    bound = port > 0;
-    if (bound) server->address_.port = static_cast<std::uint16_t>(port);
-  } else {
-    bound = http.bind_to_port(address.host, address.port);
+  std::string ports = *ipv4 + ":" + std::to_string(address.port);
+  std::string threads = std::to_string(options.threads);
+  std::string timeout = std::to_string(options.request_timeout.count());
+  const char* configuration[] = {"listening_ports", ports.c_str(), "num_threads", threads.c_str(),
+                                 "request_timeout_ms", timeout.c_str(),
+                                 // A request line and a few headers; more is refused.
+                                 "max_request_size", "8192", "enable_keep_alive", "no", nullptr};
+  mg_callbacks callbacks{};
+  callbacks.log_message = quiet;
+  mg_init_data init{
+      .callbacks = &callbacks, .user_data = nullptr, .configuration_options = configuration};
+  std::array<char, 256> why{};
+  mg_error_data error{.code = nullptr, .text = why.data(), .text_buffer_size = why.size()};
+  mg_init_library(0);
+  server->server_ = mg_start2(&init, &error);
+  if (!server->server_) {
+    std::string reason =
+        address.port == 0 ? std::string(why.data()) : why_not_listening(*ipv4, address.port);
+    return Error{Errc::unavailable,
+                 "metrics: cannot listen on " + address.to_string() + ": " + reason};
   }
-  if (!bound)
-    return Error{Errc::unavailable, "metrics: cannot listen on " + address.to_string() + ": " +
-                                        why_not_listening(address)};
-  server->serving_ = std::thread([&http] { http.listen_after_bind(); });
-  // stop() is lost on a server not yet running: the destructor would wait forever.
-  while (!http.is_running()) std::this_thread::yield();
+  mg_server_port bound{};
+  if (mg_get_server_ports(server->server_, 1, &bound) == 1)
+    server->address_ = {*ipv4, static_cast<std::uint16_t>(bound.port)};
+  mg_set_request_handler(server->server_, "/", &MetricsServer::serve, server.get());
   server->sampling_ = std::thread([s = server.get()] { s->sample_rates(); });
   return server;
 }
@@ -90,65 +153,45 @@ MetricsServer::~MetricsServer() {
   }
   stop_sampling_.notify_all();
   if (sampling_.joinable()) sampling_.join();
-  server_->stop();
-  if (serving_.joinable()) serving_.join();
+  if (server_) mg_stop(server_);
+  mg_exit_library();
 }
 
-void MetricsServer::route() {
-  httplib::Server& http = *server_;
-  http.set_socket_options(reuse_address_only);
-  http.new_task_queue = [threads = options_.threads] { return new httplib::ThreadPool(threads); };
-  // A request is a line and a few headers: no body, no slow trickle, no
-  // connection kept forever.
-  http.set_payload_max_length(0);
-  http.set_read_timeout(std::chrono::seconds(5));
-  http.set_write_timeout(std::chrono::seconds(5));
-  http.set_keep_alive_timeout(2);
-  http.set_keep_alive_max_count(100);
-  http.set_pre_routing_handler([](const httplib::Request& request, httplib::Response& response) {
-    if (request.method != "GET") {
-      response.set_header("Allow", "GET");
-      plain(response, 405, "only GET is served here\n");
-      return httplib::Server::HandlerResponse::Handled;
+// Every request comes here (civetweb's threads); nothing may throw past it.
+int MetricsServer::serve(mg_connection* connection, void* self) {
+  const mg_request_info* request = mg_get_request_info(connection);
+  auto& server = *static_cast<MetricsServer*>(self);
+  Response response;
+  try {
+    std::string_view method = request->request_method ? request->request_method : "";
+    std::string_view path = request->local_uri ? request->local_uri : "";
+    if (method != "GET") {
+      response = plain(405, "only GET is served here\n");
+      response.headers.push_back({"Allow", "GET"});
+    } else if (request->content_length > 0 || mg_get_header(connection, "Transfer-Encoding")) {
+      response = plain(413, "a GET here carries no body\n");
+    } else if (path == "/metrics") {
+      response = {.content_type = "text/plain; version=0.0.4; charset=utf-8",
+                  .body = server.metrics_page()};
+    } else if (path == "/api/snapshot") {
+      response = {.content_type = "application/json", .body = server.snapshot_document()};
+    } else if (path == "/") {
+      // The page is ours, but it shows names and reasons that are not: it
+      // loads nothing from elsewhere and may talk only to this server.
+      response = {.content_type = "text/html; charset=utf-8",
+                  .body = std::string(dashboard_page()),
+                  .headers = {{"Content-Security-Policy",
+                               "default-src 'none'; script-src 'unsafe-inline'; style-src "
+                               "'unsafe-inline'; connect-src 'self'; img-src data:"},
+                              {"X-Content-Type-Options", "nosniff"}}};
+    } else {
+      response = plain(404, "not found; this server has / /metrics /api/snapshot\n");
     }
-    // httplib leaves a GET's body unread: refused, the connection closes.
-    auto length = request.get_header_value("Content-Length");
-    if (request.has_header("Transfer-Encoding") || (!length.empty() && length != "0")) {
-      response.set_header("Connection", "close");
-      plain(response, 413, "a GET here carries no body\n");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
-  http.set_error_handler([](const httplib::Request&, httplib::Response& response) {
-    if (!response.body.empty()) return;
-    if (response.status == 404) {
-      std::string body = "not found; this server has";
-      for (const char* path : kPaths) body += std::string(" ") + path;
-      return plain(response, 404, body + "\n");
-    }
-    plain(response, response.status, "bad request: only GET, without a body\n");
-  });
-  http.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& response, std::exception_ptr) {
-        plain(response, 500, "the snapshot could not be taken\n");
-      });
-  http.Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
-    response.set_content(metrics_page(), "text/plain; version=0.0.4; charset=utf-8");
-  });
-  http.Get("/api/snapshot", [this](const httplib::Request&, httplib::Response& response) {
-    response.set_header("Cache-Control", "no-store");
-    response.set_content(snapshot_document(), "application/json");
-  });
-  http.Get("/", [](const httplib::Request&, httplib::Response& response) {
-    // The page is ours, but it shows names and reasons that are not: it
-    // loads nothing from elsewhere and may talk only to this server.
-    response.set_header("Content-Security-Policy",
-                        "default-src 'none'; script-src 'unsafe-inline'; style-src "
-                        "'unsafe-inline'; connect-src 'self'; img-src data:");
-    response.set_header("X-Content-Type-Options", "nosniff");
-    response.set_content(std::string(dashboard_page()), "text/html; charset=utf-8");
-  });
+  } catch (const std::exception&) {
+    response = plain(500, "the snapshot could not be taken\n");
+  }
+  write_response(connection, response);
+  return response.status;
 }
 
 void MetricsServer::sample_rates() {
@@ -167,14 +210,13 @@ void MetricsServer::sample_rates() {
   }
 }
 
+std::optional<double> MetricsServer::recent_rate() {
+  std::lock_guard lock(mutex_);
+  return rates_.per_second();
+}
+
 std::string MetricsServer::metrics_page() {
-  auto snapshot = source_();
-  std::optional<double> rate;
-  {
-    std::lock_guard lock(mutex_);
-    rate = rates_.per_second();
-  }
-  return to_prometheus(snapshot, rate);
+  return to_prometheus(source_(), recent_rate());
 }
 
 std::string MetricsServer::snapshot_document() {
@@ -184,7 +226,7 @@ std::string MetricsServer::snapshot_document() {
     std::lock_guard lock(mutex_);
     rates = rates_.series();
   }
-  return to_json(snapshot, rates);
+  return to_json(snapshot, rates, recent_rate());
 }
 
 }  // namespace wasmhive::observe

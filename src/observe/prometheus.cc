@@ -150,7 +150,8 @@ void component_metrics(Exposition& out, const std::vector<actor::ComponentStatus
        "Of those, how many returned non-zero.", [](const Status& c) { return c.handler_errors; });
   each("wasmhive_component_sent_total", "counter", "Messages it sent that were accepted.",
        [](const Status& c) { return c.sent; });
-  each("wasmhive_component_failures_total", "counter", "Traps, deadlines and failed inits.",
+  each("wasmhive_component_failures_total", "counter",
+       "Traps, deadlines, out-of-fuel and failed inits.",
        [](const Status& c) { return c.failures; });
   each("wasmhive_component_restarts_total", "counter", "Restarts by its supervisor.",
        [](const Status& c) { return c.restarts; });

@@ -140,7 +140,8 @@ void lattice_status(std::string& out, const lattice::LatticeStatus& l) {
 
 }  // namespace
 
-std::string to_json(const host::Snapshot& s, const std::vector<RateHistory::Point>& rates) {
+std::string to_json(const host::Snapshot& s, const std::vector<RateHistory::Point>& rates,
+                    std::optional<double> messages_per_second) {
   std::string out;
   {
     Object o(out);
@@ -149,6 +150,7 @@ std::string to_json(const host::Snapshot& s, const std::vector<RateHistory::Poin
         .number("workers", s.workers)
         .number("workers_busy", s.workers_busy)
         .number("messages_handled", s.messages_handled())
+        .number("messages_per_second", messages_per_second.value_or(0.0))
         .number("dead_letters", s.dead_letters)
         .number("audit_denials", s.audit_denials)
         .number("outstanding_requests", s.outstanding_requests);

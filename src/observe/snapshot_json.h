@@ -3,6 +3,7 @@
 // a guest's bytes); the page shows them as text, never as markup.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,9 @@
 
 namespace wasmhive::observe {
 
-std::string to_json(const host::Snapshot& snapshot, const std::vector<RateHistory::Point>& rates);
+// `rates`: the message rate's history; `messages_per_second`: its recent
+// value, as /metrics gives it (RateHistory::per_second).
+std::string to_json(const host::Snapshot& snapshot, const std::vector<RateHistory::Point>& rates,
+                    std::optional<double> messages_per_second);
 
 }  // namespace wasmhive::observe

@@ -2,7 +2,6 @@
 // modules, its output and exit code.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <httplib.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -19,6 +18,7 @@
 #include "support/cli_process.h"
 #include "support/guests.h"
 #include "support/host_helpers.h"
+#include "support/http_client.h"
 #include "support/temp_dir.h"
 
 namespace wasmhive {
@@ -131,11 +131,10 @@ TEST_F(CliTest, RunServesMetricsWhileItRuns) {
   ASSERT_NE(from, std::string::npos) << cli.output();
   int port =
       std::stoi(cli.output().substr(from + std::string("Prometheus at http://127.0.0.1:").size()));
-  httplib::Client client("127.0.0.1", port);
   std::string page;
   // The fourth message is handled after the restart; the scrape waits for it.
   ASSERT_TRUE(testing::eventually([&] {
-    auto got = client.Get("/metrics");
+    auto got = testing::http_get(static_cast<std::uint16_t>(port), "/metrics");
     page = got ? got->body : "";
     return page.find("wasmhive_component_handled_total{component=\"svc/flaky\"} 3\n") !=
            std::string::npos;

@@ -3,7 +3,6 @@
 // shows the components, the inventory's restart and the dead letter the demo
 // makes. Also writes the screenshot the README shows (build/dashboard.png).
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 #include <filesystem>
 #include <string>

@@ -5,8 +5,8 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <httplib.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,6 +17,7 @@
 
 #include "host/host.h"
 #include "support/host_helpers.h"
+#include "support/http_client.h"
 
 namespace wasmhive::observe {
 namespace {
@@ -25,6 +26,9 @@ using namespace std::chrono_literals;
 using testing::ask_text;
 using testing::eventually;
 using testing::guest_spec;
+using testing::http_exchange;
+using testing::http_get;
+using testing::http_request;
 using testing::to_bytes;
 
 // The value of each series of a Prometheus page, by "name{labels}".
@@ -60,18 +64,13 @@ class MetricsServerTest : public ::testing::Test {
     ASSERT_TRUE(served) << served.error().describe();
     server = std::move(*served);
   }
-  httplib::Client client() {
-    httplib::Client c(server->address().host, server->address().port);
-    c.set_read_timeout(10s);
-    return c;
-  }
+  std::uint16_t port() const { return server->address().port; }
   std::map<std::string, double> scrape() {
-    auto response = client().Get("/metrics");
-    EXPECT_TRUE(response) << httplib::to_string(response.error());
+    auto response = http_get(port(), "/metrics");
+    EXPECT_TRUE(response) << "no answer";
     if (!response) return {};
     EXPECT_EQ(response->status, 200);
-    EXPECT_EQ(response->get_header_value("Content-Type"),
-              "text/plain; version=0.0.4; charset=utf-8");
+    EXPECT_EQ(response->header("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
     return parse_samples(response->body);
   }
 
@@ -126,7 +125,7 @@ TEST_F(MetricsServerTest, CountersAreWhatTheRunDid) {
   EXPECT_EQ(m["wasmhive_workers"], 2);
   EXPECT_EQ(m["wasmhive_components_active"], 3);
 
-  auto snapshot = client().Get("/api/snapshot");
+  auto snapshot = http_get(port(), "/api/snapshot");
   ASSERT_TRUE(snapshot);
   EXPECT_EQ(snapshot->status, 200);
   EXPECT_NE(snapshot->body.find("\"target\":\"nobody/here\""), std::string::npos) << snapshot->body;
@@ -136,39 +135,37 @@ TEST_F(MetricsServerTest, CountersAreWhatTheRunDid) {
 TEST_F(MetricsServerTest, ServesOnlyGetOfItsOwnPaths) {
   start_host(1);
   serve();
-  auto c = client();
-  for (const char* path : {"/", "/metrics", "/api/snapshot"}) {
-    auto got = c.Get(path);
+  for (const char* path : {"/", "/metrics", "/api/snapshot", "/metrics?name=x"}) {
+    auto got = http_get(port(), path);
     ASSERT_TRUE(got) << path;
     EXPECT_EQ(got->status, 200) << path;
+    EXPECT_EQ(got->header("Connection"), "close") << "one request per connection";
     for (const char* method : {"POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"}) {
-      httplib::Request request;
-      request.method = method;
-      request.path = path;
-      auto refused = c.send(request);
+      auto refused = http_request(port(), method, path);
       ASSERT_TRUE(refused) << method << " " << path;
       EXPECT_EQ(refused->status, 405) << method << " " << path;
-      EXPECT_EQ(refused->get_header_value("Allow"), "GET");
+      EXPECT_EQ(refused->header("Allow"), "GET");
     }
   }
-  for (const char* path : {"/nope", "/metrics/", "/../etc/passwd", "/api"}) {
-    auto missing = c.Get(path);
+  for (const char* path : {"/nope", "/metrics/", "/../etc/passwd", "/api", "/%2e%2e/etc"}) {
+    auto missing = http_get(port(), path);
     ASSERT_TRUE(missing) << path;
     EXPECT_EQ(missing->status, 404) << path;
   }
-  // A GET with a body is refused before the body is read.
-  httplib::Request with_body;
-  with_body.method = "GET";
-  with_body.path = "/metrics";
-  with_body.body = "hello";
-  with_body.set_header("Content-Type", "text/plain");
-  auto refused = c.send(with_body);
-  ASSERT_TRUE(refused);
-  EXPECT_EQ(refused->status, 413);
-  auto page = c.Get("/");
+  // A GET with a body is refused; so is one that never ends its headers.
+  auto with_body =
+      http_exchange(port(), "GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
+  ASSERT_TRUE(with_body);
+  EXPECT_EQ(with_body->status, 413);
+  std::string endless = "GET /metrics HTTP/1.1\r\n";
+  while (endless.size() < 100'000) endless += "X-Padding: 0123456789abcdef0123456789abcdef\r\n";
+  auto too_long = http_exchange(port(), endless + "\r\n");
+  EXPECT_TRUE(!too_long || too_long->status >= 400) << "a 100 kB request head is refused";
+  auto garbage = http_exchange(port(), "\x01\x02 nonsense\r\n\r\n");
+  EXPECT_TRUE(!garbage || garbage->status == 400);
+  auto page = http_get(port(), "/");
   ASSERT_TRUE(page);
-  EXPECT_NE(page->get_header_value("Content-Security-Policy").find("default-src 'none'"),
-            std::string::npos);
+  EXPECT_NE(page->header("Content-Security-Policy").find("default-src 'none'"), std::string::npos);
   EXPECT_NE(page->body.find("<title>wasmhive</title>"), std::string::npos);
 }
 
@@ -222,12 +219,8 @@ TEST_F(MetricsServerTest, ClientsThatHangDelayNoMessage) {
   // Connections that never finish a request hold server threads, not workers.
   std::vector<int> stuck;
   for (int i = 0; i < 8; ++i) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(server->address().port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    int fd = testing::connect_loopback(port());
+    ASSERT_GE(fd, 0);
     ASSERT_GT(write(fd, "GET /metr", 9), 0);
     stuck.push_back(fd);
   }
@@ -235,6 +228,58 @@ TEST_F(MetricsServerTest, ClientsThatHangDelayNoMessage) {
   for (int fd : stuck) close(fd);
   auto m = scrape();  // and the server recovers once they are gone
   EXPECT_EQ(m[of("wasmhive_component_handled_total", "svc/echo")], 500);
+}
+
+// A client that trickles its request (a header line now and then, each in
+// time for a per-read timeout) is cut off when the whole request is late.
+TEST_F(MetricsServerTest, ARequestTricklingInIsCutOffAtItsDeadline) {
+  start_host(1);
+  auto served =
+      MetricsServer::start(*ListenAddress::parse("127.0.0.1:0"),
+                           [h = host.get()] { return h->snapshot(); }, {.request_timeout = 1s});
+  ASSERT_TRUE(served) << served.error().describe();
+  server = std::move(*served);
+  int fd = testing::connect_loopback(port());
+  ASSERT_GE(fd, 0);
+  ASSERT_GT(write(fd, "GET /metrics HTTP/1.1\r\n", 23), 0);
+  auto started = std::chrono::steady_clock::now();
+  bool cut = false;
+  while (!cut && std::chrono::steady_clock::now() - started < 20s) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 300) > 0) {
+      char buffer[512];
+      cut = read(fd, buffer, sizeof buffer) >= 0;  // an error page, or the close
+    } else {
+      cut = send(fd, "X-Slow: 1\r\n", 11, MSG_NOSIGNAL) < 0;
+    }
+  }
+  close(fd);
+  EXPECT_TRUE(cut) << "still reading a request after 20 s";
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
+  EXPECT_EQ(scrape()["wasmhive_workers"], 1) << "and the server serves on";
+}
+
+TEST_F(MetricsServerTest, StoppingDoesNotWaitForItsClients) {
+  start_host(1);
+  // Clients that would hold a request open for a minute.
+  auto served = MetricsServer::start(*ListenAddress::parse("127.0.0.1:0"),
+                                     [h = host.get()] { return h->snapshot(); },
+                                     {.request_timeout = 60s});
+  ASSERT_TRUE(served) << served.error().describe();
+  server = std::move(*served);
+  std::vector<int> clients;
+  for (int i = 0; i < 8; ++i) {
+    int fd = testing::connect_loopback(port());
+    ASSERT_GE(fd, 0);
+    if (i % 2) {
+      ASSERT_GT(write(fd, "GET /metr", 9), 0);  // half a request, or none
+    }
+    clients.push_back(fd);
+  }
+  auto started = std::chrono::steady_clock::now();
+  server.reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 20s);
+  for (int fd : clients) close(fd);
 }
 
 }  // namespace
