@@ -336,6 +336,15 @@ Router::Destination Router::destination(const Message& message, std::string_view
   Activations::Outcome refusal;
   bool remote = false;
   Component* component = resolve(target, route, hold, refusal, remote);
+  // A virtual component found just before it deactivated, and stopped since:
+  // its name is free (it was unregistered as its mailbox closed, so it is
+  // not found again), and resolving it anew activates a new instance.
+  while (component && component->deactivated() &&
+         component->state() == actor::ComponentState::stopped) {
+    refusal = {};
+    hold.reset();
+    component = resolve(target, route, hold, refusal, remote);
+  }
   if (component && component->state() != actor::ComponentState::stopped)
     return {.component = component, .fresh = refusal.fresh};
   if (remote) return {.remote = true};
