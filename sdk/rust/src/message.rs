@@ -9,9 +9,11 @@ use crate::raw;
 
 /// Longest name or topic (docs/abi.md §7): 255 bytes, and one to spare.
 pub const MAX_NAME: usize = 256;
-/// Largest payload the SDK's inbox holds. A larger message is refused: its
-/// handler is not called and the call returns [`Error::TooBig`] (a request
-/// then gets status `TargetError`).
+/// Largest payload always handled. A message whose sender, topic and payload
+/// together fit the inbox ([`INBOX_CAPACITY`] bytes) is handled whatever its
+/// payload; one that does not is pulled, and refused when its payload is over
+/// this: its handler is not called and the call returns [`Error::TooBig`] (a
+/// request then gets status `TargetError`).
 pub const MAX_PAYLOAD: usize = 65536;
 /// Bytes of the inbox's data area, as the C SDK: `2 * MAX_NAME + MAX_PAYLOAD`.
 pub const INBOX_CAPACITY: usize = 2 * MAX_NAME + MAX_PAYLOAD;
