@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <random>
 #include <thread>
 
 #include "actor/supervisor.h"
@@ -62,8 +63,11 @@ messaging::RouterConfig router_config(const HostConfig& config) {
                               .max_request_timeout_ms = config.max_request_timeout_ms};
   if (config.on_message)
     out.host_inbox = [inbox = config.on_message](const Message& m) {
-      inbox({m.kind, m.sender, m.topic, m.payload});
+      inbox({m.kind, m.sender, m.topic, m.payload, m.trace});
     };
+  // Random, so that ids of hosts of a lattice do not follow one sequence.
+  std::random_device seed;
+  out.trace_seed = std::uint64_t{seed()} << 32 | seed();
   return out;
 }
 
@@ -321,8 +325,8 @@ class HostImpl final : public Host,
     auto promise = std::make_shared<std::promise<Reply>>();
     auto future = promise->get_future();
     auto completion = [promise](std::uint64_t, abi::CallbackStatus status,
-                                std::vector<std::uint8_t> bytes) {
-      promise->set_value({status, std::move(bytes)});
+                                std::vector<std::uint8_t> bytes, const Trace& request) {
+      promise->set_value({status, std::move(bytes), request});
       return true;
     };
     std::int64_t id = router_->request(kHostSender, target, payload, timeout.count(), completion,

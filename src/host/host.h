@@ -24,6 +24,7 @@
 #include "security/signing.h"
 #include "storage/store.h"
 #include "util/clock.h"
+#include "util/trace.h"
 
 namespace wasmhive::host {
 
@@ -34,6 +35,7 @@ struct HostMessage {
   std::string_view sender;
   std::string_view topic;  // kKindPublish only
   std::span<const std::uint8_t> payload;
+  Trace trace{};  // its place in a chain of messages (util/trace.h)
 };
 
 struct HostConfig {
@@ -115,6 +117,7 @@ struct SpawnOptions {
 struct Reply {
   abi::CallbackStatus status;
   std::vector<std::uint8_t> payload;
+  Trace trace{};  // the request's (its chain, its id): the answer's cause
 };
 
 struct ShutdownReport {

@@ -17,12 +17,15 @@ using actor::Message;
 namespace {
 
 // One copy of a publication: for a subscriber, or for the other hosts.
-Message publication(const Sender& from, std::string_view topic, abi::Bytes payload) {
-  return {abi::kKindPublish,
-          std::string(from.name),
-          std::string(topic),
-          {payload.begin(), payload.end()},
-          0};
+Message publication(const Sender& from, std::string_view topic, abi::Bytes payload,
+                    const Trace& trace) {
+  Message message{abi::kKindPublish,
+                  std::string(from.name),
+                  std::string(topic),
+                  {payload.begin(), payload.end()},
+                  0};
+  message.trace = trace;
+  return message;
 }
 
 }  // namespace
@@ -52,6 +55,7 @@ Router::Router(RouterConfig config, TimerService& timers, security::Gate& gate,
       gate_(gate),
       services_(services),
       logger_(std::move(logger)),
+      trace_ids_(config_.trace_seed),
       pending_(timers) {}
 
 Router::~Router() = default;
@@ -156,28 +160,31 @@ bool Router::fits(const Sender& from, abi::Bytes payload) const {
 // ---- messages ----
 
 std::int32_t Router::send(const Sender& from, std::string_view target, abi::Bytes payload,
-                          Route route) {
+                          const Route& route) {
   if (!is_valid_target(target)) return malformed(target, kMaxNameLength);
   if (!fits(from, payload)) return abi::kErrTooBig;
+  Trace trace = trace_ids_.stamp(route.trace);
   if (!allowed(from, "send", target,
                from.capabilities && security::may_send(*from.capabilities, target)))
     return abi::kErrDenied;
   Message message{abi::kKindSend, std::string(from.name), {}, {payload.begin(), payload.end()}, 0};
+  message.trace = trace;
   return deliver(from, std::move(message), target, route);
 }
 
 std::int64_t Router::request(const Sender& from, std::string_view target, abi::Bytes payload,
                              std::int64_t timeout_ms, Completion completion, const void* owner,
-                             bool at_quota, Route route) {
+                             bool at_quota, const Route& route) {
   if (!is_valid_target(target)) return malformed(target, kMaxNameLength);
   if (timeout_ms <= 0 || timeout_ms > config_.max_request_timeout_ms) return abi::kErrInvalid;
   if (!fits(from, payload)) return abi::kErrTooBig;
   if (at_quota) return abi::kErrLimit;
+  Trace trace = trace_ids_.stamp(route.trace);
   bool granted = allowed(from, "request", target,
                          from.capabilities && security::may_send(*from.capabilities, target));
   if (!granted && !owner) return abi::kErrDenied;
   std::uint64_t id =
-      pending_.add(std::chrono::milliseconds(timeout_ms), std::move(completion), owner);
+      pending_.add(std::chrono::milliseconds(timeout_ms), std::move(completion), owner, trace);
   if (!granted) {
     // Denied: told the ABI way for a request, a callback with status denied.
     pending_.complete(id, abi::kStatusDenied, {});
@@ -186,6 +193,7 @@ std::int64_t Router::request(const Sender& from, std::string_view target, abi::B
   Message message{
       abi::kKindRequest, std::string(from.name), {}, {payload.begin(), payload.end()}, id};
   message.timeout_ms = static_cast<std::uint32_t>(timeout_ms);
+  message.trace = trace;
   std::int32_t delivered = deliver(from, std::move(message), target, route);
   if (delivered == abi::kOk) return static_cast<std::int64_t>(id);
   if (delivered == abi::kErrNotFound && owner) {
@@ -218,7 +226,7 @@ bool Router::cancel(std::uint64_t id, const void* owner) {
 }
 
 std::int32_t Router::broadcast(const Sender& from, std::span<const std::string_view> targets,
-                               abi::Bytes payload, Route route) {
+                               abi::Bytes payload, const Route& route) {
   std::vector<std::string_view> names;
   for (std::string_view name : targets) {
     if (!is_valid_target(name)) return malformed(name, kMaxNameLength);
@@ -226,6 +234,8 @@ std::int32_t Router::broadcast(const Sender& from, std::span<const std::string_v
   }
   if (names.empty() || names.size() > config_.max_broadcast_targets) return abi::kErrInvalid;
   if (!fits(from, payload)) return abi::kErrTooBig;
+  // One message sent to several: its copies share its trace.
+  Trace trace = trace_ids_.stamp(route.trace);
   for (std::string_view name : names)  // all or nothing: one forbidden name denies the broadcast
     if (!allowed(from, "broadcast", name,
                  from.capabilities && security::may_send(*from.capabilities, name)))
@@ -234,20 +244,23 @@ std::int32_t Router::broadcast(const Sender& from, std::span<const std::string_v
   for (std::string_view name : names) {
     Message message{
         abi::kKindSend, std::string(from.name), {}, {payload.begin(), payload.end()}, 0};
+    message.trace = trace;
     if (deliver(from, std::move(message), name, {.gate = route.gate}) == abi::kOk) ++delivered;
   }
   return delivered;
 }
 
 std::int32_t Router::publish(const Sender& from, std::string_view topic, abi::Bytes payload,
-                             Route route) {
+                             const Route& route) {
   if (!is_valid_topic(topic)) return malformed(topic, kMaxSubjectLength);
   if (!fits(from, payload)) return abi::kErrTooBig;
+  // Every copy, here and on other hosts, carries the one trace.
+  Trace trace = trace_ids_.stamp(route.trace);
   if (!allowed(from, "publish", topic,
                from.capabilities && security::may_publish(*from.capabilities, topic)))
     return abi::kErrDenied;
   if (remote_ && !route.local_only) {
-    Message message = publication(from, topic, payload);
+    Message message = publication(from, topic, payload, trace);
     // Other hosts first: one that cannot take it refuses the whole publication.
     if (!route.gate) {
       if (std::int32_t sent = remote_->publish(message); sent != abi::kOk) return sent;
@@ -255,22 +268,24 @@ std::int32_t Router::publish(const Sender& from, std::string_view topic, abi::By
       return abi::kErrLimit;
     }
   }
-  return deliver_to(subscriptions_.subscribers_of(topic), from, topic, payload, route.gate);
+  return deliver_to(subscriptions_.subscribers_of(topic), from, topic, payload, route.gate, trace);
 }
 
 std::int32_t Router::publish_via(const Sender& from, std::string_view pattern,
-                                 std::string_view topic, abi::Bytes payload) {
+                                 std::string_view topic, abi::Bytes payload, const Trace& trace) {
   if (!is_valid_topic(topic) || !subject_matches(pattern, topic))
     return malformed(topic, kMaxSubjectLength);
   if (!fits(from, payload)) return abi::kErrTooBig;
-  return deliver_to(subscriptions_.subscribers_via(pattern, topic), from, topic, payload, nullptr);
+  return deliver_to(subscriptions_.subscribers_via(pattern, topic), from, topic, payload, nullptr,
+                    trace_ids_.stamp(trace));
 }
 
 std::int32_t Router::deliver_to(const std::vector<std::string>& subscribers, const Sender& from,
-                                std::string_view topic, abi::Bytes payload, OutputGate* gate) {
+                                std::string_view topic, abi::Bytes payload, OutputGate* gate,
+                                const Trace& trace) {
   std::int32_t delivered = 0;
   for (const auto& subscriber : subscribers)  // components of this host
-    if (deliver(from, publication(from, topic, payload), subscriber,
+    if (deliver(from, publication(from, topic, payload, trace), subscriber,
                 {.gate = gate, .local_only = true}) == abi::kOk)
       ++delivered;
   return delivered;
@@ -470,7 +485,7 @@ void Router::dead_letter(const Message& message, std::string_view target, std::s
                          std::optional<std::size_t> payload_size) {
   std::string logged = reason;
   if (dead_letters_.record({message.sender, std::string(target), std::move(reason),
-                            payload_size.value_or(message.payload.size())}))
+                            payload_size.value_or(message.payload.size()), message.trace}))
     logger_->info("dead letter {} -> {}: {} (more like it are only counted)", message.sender,
                   target, logged);
 }
