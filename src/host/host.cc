@@ -18,6 +18,7 @@
 #include "lattice/lattice.h"
 #include "messaging/names.h"
 #include "messaging/router.h"
+#include "messaging/traced_log.h"
 #include "security/gate.h"
 #include "storage/store.h"
 #include "util/line_writer.h"
@@ -76,14 +77,17 @@ class HostImpl final : public Host,
                        public actor::SupervisorActions,
                        public messaging::GuestServices {
  public:
-  explicit HostImpl(HostConfig config)
+  HostImpl(HostConfig config, std::shared_ptr<LineWriter> log_writer)
       : config_(std::move(config)),
         own_clock_(config_.clock ? nullptr : std::make_unique<SystemClock>()),
         clock_(config_.clock ? *config_.clock : *own_clock_),
-        log_writer_(LineWriter::to_descriptor(STDERR_FILENO)),
+        log_writer_(std::move(log_writer)),
         logger_(make_logger(config_.log_level, config_.log_format, log_writer_)),
         guest_log_(logger_, clock_),
-        gate_(config_.audit_grants, [logger = logger_](const std::string& w) { logger->warn(w); }),
+        gate_(config_.audit_grants,
+              [logger = logger_](const std::string& warning, const Trace& trace) {
+                messaging::log_traced(*logger, spdlog::level::warn, trace, warning);
+              }),
         queue_budget_(std::make_shared<actor::ByteBudget>(config_.max_queued_bytes)),
         cache_(std::make_shared<engine::ModuleCache>()),
         timers_(std::make_unique<TimerService>(clock_)),
@@ -123,8 +127,8 @@ class HostImpl final : public Host,
   // ---- GuestServices ----
 
   std::int32_t log(std::string_view component, abi::LogLevel level, std::string_view line,
-                   bool limited) override {
-    return guest_log_.log(component, level, line, limited);
+                   bool limited, const Trace& trace) override {
+    return guest_log_.log(component, level, line, limited, trace);
   }
   storage::Store* store() override { return store_.get(); }
 
@@ -487,8 +491,9 @@ class HostImpl final : public Host,
   void emit(Event event) override {
     bool bad = event.kind == Event::Kind::failed || event.kind == Event::Kind::group_stopped ||
                event.kind == Event::Kind::escalated;
-    logger_->log(bad ? spdlog::level::warn : spdlog::level::info, "{} {}: {}",
-                 actor::to_string(event.kind), event.subject, event.detail);
+    messaging::log_traced_format(*logger_, bad ? spdlog::level::warn : spdlog::level::info,
+                                 event.trace, "{} {}: {}", actor::to_string(event.kind),
+                                 event.subject, event.detail);
     if (config_.on_event) config_.on_event(event);
   }
 
@@ -634,7 +639,16 @@ class HostImpl final : public Host,
 }  // namespace
 
 Result<std::unique_ptr<Host>> Host::create(HostConfig config) {
-  auto host = std::make_unique<HostImpl>(std::move(config));
+  std::shared_ptr<LineWriter> log;
+  if (config.log_file.empty()) {
+    log = LineWriter::to_descriptor(STDERR_FILENO);
+  } else {
+    auto opened = LineWriter::open_append(config.log_file);
+    if (!opened)
+      return make_error(Errc::invalid_argument, "cannot open log file: " + opened.error().message);
+    log = std::move(*opened);
+  }
+  auto host = std::make_unique<HostImpl>(std::move(config), std::move(log));
   if (auto audit = host->open_audit_file(); !audit) return audit.error();
   if (auto store = host->open_store(); !store) return store.error();
   if (auto started = host->start_workers(); !started) return started.error();

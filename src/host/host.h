@@ -74,7 +74,11 @@ struct HostConfig {
   // trace, debug, info, warn, error, critical or off.
   std::string log_level = "warn";
   // "text": "12:00:00.123 info    message"; "json": one JSON object per line.
+  // Lines about a message carry its trace (host/log.h).
   std::string log_format = "text";
+  // Where the log goes: appended to this file (created if missing); empty:
+  // stderr. create() fails with invalid_argument if it cannot be opened.
+  std::filesystem::path log_file{};
   // Capability decisions: denials are always audited; grants only if asked.
   bool audit_grants = false;
   // Also append audit records to this file as JSON lines (empty: memory only).

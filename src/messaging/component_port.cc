@@ -84,6 +84,7 @@ void ComponentPort::begin(const Message& message) {
   if (message.kind == abi::kKindCallback) --outstanding_;
   if (message.kind == abi::kKindTimer) timers_.taken(message.generation);
   begin_call();
+  router_.note_handling(owner_.name(), message);
   message_ = &message;
   current_ = {message.kind, message.sender, message.topic,
               abi::Bytes(message.payload.data(), message.payload.size())};
@@ -212,7 +213,7 @@ std::int32_t ComponentPort::within_rate(std::span<const std::string_view> target
   Trace trace = router_.trace_ids().stamp(caused_by(handling()));
   if (refused->first_in_window)
     router_.gate().refused_by_limit(owner_.name(), sender_.module, "send_rate", refused->bucket,
-                                    refused->reason);
+                                    refused->reason, trace);
   // A refused reply is not a letter: the requester is answered target_error
   // when the handler ends (and a queued one is recorded by undeliverable()).
   if (kind == abi::kKindCallback) return abi::kErrLimit;
@@ -330,7 +331,7 @@ std::int32_t ComponentPort::publish(std::string_view topic, abi::Bytes payload) 
 }
 
 std::int32_t ComponentPort::subscribe(std::string_view pattern) {
-  return router_.subscribe(sender_, pattern, owner_.spec().limits.max_subscriptions);
+  return router_.subscribe(sender_, pattern, owner_.spec().limits.max_subscriptions, handling());
 }
 
 std::int32_t ComponentPort::unsubscribe(std::string_view pattern) {
@@ -339,22 +340,23 @@ std::int32_t ComponentPort::unsubscribe(std::string_view pattern) {
 
 std::int32_t ComponentPort::log(abi::LogLevel level, std::string_view line) {
   static constexpr const char* kLevels[] = {"trace", "debug", "info", "warn", "error"};
-  if (!trusted() && !router_.gate().check(owner_.name(), sender_.module, "log", kLevels[level],
-                                          security::may_log(*sender_.capabilities, level)))
+  if (!trusted() &&
+      !router_.gate().check(owner_.name(), sender_.module, "log", kLevels[level],
+                            security::may_log(*sender_.capabilities, level), handling()))
     return abi::kErrDenied;
-  return router_.services().log(owner_.name(), level, line, !trusted());
+  return router_.services().log(owner_.name(), level, line, !trusted(), handling());
 }
 
 std::int64_t ComponentPort::now_ms() {
   if (!trusted() && !router_.gate().check(owner_.name(), sender_.module, "clock", "now_ms",
-                                          sender_.capabilities->clock))
+                                          sender_.capabilities->clock, handling()))
     return abi::kErrDenied;
   return security::unix_ms();
 }
 
 std::int64_t ComponentPort::monotonic_ns() {
   if (!trusted() && !router_.gate().check(owner_.name(), sender_.module, "clock", "monotonic_ns",
-                                          sender_.capabilities->clock))
+                                          sender_.capabilities->clock, handling()))
     return abi::kErrDenied;
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -371,7 +373,7 @@ storage::ComponentStorage* ComponentPort::storage_for(security::StorageAccess ac
   bool write = access == security::StorageAccess::read_write;
   if (!trusted() &&
       !router_.gate().check(owner_.name(), sender_.module, "storage", write ? "write" : "read",
-                            sender_.capabilities->storage >= access))
+                            sender_.capabilities->storage >= access, handling()))
     return nullptr;
   return storage_.get();
 }

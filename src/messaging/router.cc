@@ -8,6 +8,7 @@
 #include "actor/component.h"
 #include "messaging/component_port.h"
 #include "messaging/names.h"
+#include "messaging/traced_log.h"
 
 namespace wasmhive::messaging {
 
@@ -56,6 +57,7 @@ Router::Router(RouterConfig config, TimerService& timers, security::Gate& gate,
       services_(services),
       logger_(std::move(logger)),
       trace_ids_(config_.trace_seed),
+      log_handling_(logger_->should_log(spdlog::level::trace)),
       pending_(timers) {}
 
 Router::~Router() = default;
@@ -149,8 +151,9 @@ std::unique_ptr<actor::Port> Router::port_for(Component& component) {
 // ---- checks ----
 
 bool Router::allowed(const Sender& from, const char* capability, std::string_view target,
-                     bool granted) {
-  return !from.capabilities || gate_.check(from.name, from.module, capability, target, granted);
+                     bool granted, const Trace& trace) {
+  return !from.capabilities ||
+         gate_.check(from.name, from.module, capability, target, granted, trace);
 }
 
 bool Router::fits(const Sender& from, abi::Bytes payload) const {
@@ -165,7 +168,7 @@ std::int32_t Router::send(const Sender& from, std::string_view target, abi::Byte
   if (!fits(from, payload)) return abi::kErrTooBig;
   Trace trace = trace_ids_.stamp(route.trace);
   if (!allowed(from, "send", target,
-               from.capabilities && security::may_send(*from.capabilities, target)))
+               from.capabilities && security::may_send(*from.capabilities, target), trace))
     return abi::kErrDenied;
   Message message{abi::kKindSend, std::string(from.name), {}, {payload.begin(), payload.end()}, 0};
   message.trace = trace;
@@ -180,8 +183,9 @@ std::int64_t Router::request(const Sender& from, std::string_view target, abi::B
   if (!fits(from, payload)) return abi::kErrTooBig;
   if (at_quota) return abi::kErrLimit;
   Trace trace = trace_ids_.stamp(route.trace);
-  bool granted = allowed(from, "request", target,
-                         from.capabilities && security::may_send(*from.capabilities, target));
+  bool granted =
+      allowed(from, "request", target,
+              from.capabilities && security::may_send(*from.capabilities, target), trace);
   if (!granted && !owner) return abi::kErrDenied;
   std::uint64_t id =
       pending_.add(std::chrono::milliseconds(timeout_ms), std::move(completion), owner, trace);
@@ -238,7 +242,7 @@ std::int32_t Router::broadcast(const Sender& from, std::span<const std::string_v
   Trace trace = trace_ids_.stamp(route.trace);
   for (std::string_view name : names)  // all or nothing: one forbidden name denies the broadcast
     if (!allowed(from, "broadcast", name,
-                 from.capabilities && security::may_send(*from.capabilities, name)))
+                 from.capabilities && security::may_send(*from.capabilities, name), trace))
       return abi::kErrDenied;
   std::int32_t delivered = 0;
   for (std::string_view name : names) {
@@ -257,7 +261,7 @@ std::int32_t Router::publish(const Sender& from, std::string_view topic, abi::By
   // Every copy, here and on other hosts, carries the one trace.
   Trace trace = trace_ids_.stamp(route.trace);
   if (!allowed(from, "publish", topic,
-               from.capabilities && security::may_publish(*from.capabilities, topic)))
+               from.capabilities && security::may_publish(*from.capabilities, topic), trace))
     return abi::kErrDenied;
   if (remote_ && !route.local_only) {
     Message message = publication(from, topic, payload, trace);
@@ -292,11 +296,12 @@ std::int32_t Router::deliver_to(const std::vector<std::string>& subscribers, con
 }
 
 std::int32_t Router::subscribe(const Sender& subscriber, std::string_view pattern,
-                               std::size_t quota) {
+                               std::size_t quota, const Trace& trace) {
   if (!is_valid_pattern(pattern)) return malformed(pattern, kMaxSubjectLength);
   if (!allowed(
           subscriber, "subscribe", pattern,
-          subscriber.capabilities && security::may_subscribe(*subscriber.capabilities, pattern)))
+          subscriber.capabilities && security::may_subscribe(*subscriber.capabilities, pattern),
+          trace))
     return abi::kErrDenied;
   std::string name(subscriber.name), held(pattern);
   // Subscribing to a pattern it holds changes nothing, so no quota applies.
@@ -481,13 +486,34 @@ Router::CallbackDelivery Router::deliver_callback(Component& requester, Message 
   return {false, false};
 }
 
+void Router::log_handling(std::string_view component, const Message& message) {
+  static constexpr std::string_view kKinds[] = {"send", "request", "publish", "callback", "timer"};
+  static constexpr std::string_view kStatuses[] = {"ok", "timeout", "target_error",
+                                                   "unknown_target", "denied"};
+  auto index = static_cast<std::size_t>(message.kind);
+  std::string_view kind = index < std::size(kKinds) ? kKinds[index] : "message";
+  if (message.kind == abi::kKindPublish)
+    log_traced_format(*logger_, spdlog::level::trace, message.trace,
+                      "[{}] handles publish on {} from {}", component, message.topic,
+                      message.sender);
+  else if (auto status = static_cast<std::size_t>(message.status);
+           message.kind == abi::kKindCallback && status < std::size(kStatuses))
+    log_traced_format(*logger_, spdlog::level::trace, message.trace,
+                      "[{}] handles callback ({}) from {}", component, kStatuses[status],
+                      message.sender);
+  else
+    log_traced_format(*logger_, spdlog::level::trace, message.trace, "[{}] handles {} from {}",
+                      component, kind, message.sender);
+}
+
 void Router::dead_letter(const Message& message, std::string_view target, std::string reason,
                          std::optional<std::size_t> payload_size) {
   std::string logged = reason;
   if (dead_letters_.record({message.sender, std::string(target), std::move(reason),
                             payload_size.value_or(message.payload.size()), message.trace}))
-    logger_->info("dead letter {} -> {}: {} (more like it are only counted)", message.sender,
-                  target, logged);
+    log_traced_format(*logger_, spdlog::level::info, message.trace,
+                      "dead letter {} -> {}: {} (more like it are only counted)", message.sender,
+                      target, logged);
 }
 
 }  // namespace wasmhive::messaging

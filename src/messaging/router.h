@@ -105,10 +105,11 @@ struct RouterConfig {
 class GuestServices {
  public:
   virtual ~GuestServices() = default;
-  // Writes a component's log line (its `log` grant was checked): kOk, or
-  // kErrLimit past the component's rate when `limited`.
+  // Writes a component's log line (its `log` grant was checked) about the
+  // message it handles (`trace`; untraced: none): kOk, or kErrLimit past the
+  // component's rate when `limited`.
   virtual std::int32_t log(std::string_view component, abi::LogLevel level, std::string_view line,
-                           bool limited) = 0;
+                           bool limited, const Trace& trace) = 0;
   // The app's store for component storage; null: storage is unsupported.
   virtual storage::Store* store() = 0;
 };
@@ -210,7 +211,9 @@ class Router {
   // dead letters with `why`, an answer becomes target_error. Requests are the
   // sender's to cancel.
   void drop(HeldOutput held, std::string_view why);
-  std::int32_t subscribe(const Sender& subscriber, std::string_view pattern, std::size_t quota);
+  // `trace`: the message the subscriber handles, for the warning of a denial.
+  std::int32_t subscribe(const Sender& subscriber, std::string_view pattern, std::size_t quota,
+                         const Trace& trace = {});
   std::int32_t unsubscribe(std::string_view subscriber, std::string_view pattern);
   void unsubscribe_all(const std::string& subscriber);
 
@@ -224,6 +227,13 @@ class Router {
     bool queued;    // false: the requester's mailbox was closed (a dead letter)
   };
   CallbackDelivery deliver_callback(actor::Component& requester, actor::Message callback);
+
+  // At log level trace, a line for each message a component begins to handle,
+  // with its trace: then every link of a chain is in the log, also where no
+  // guest logs. Worker threads; one test of a flag when the level is higher.
+  void note_handling(std::string_view component, const actor::Message& message) {
+    if (log_handling_) log_handling(component, message);
+  }
 
   // Whether `payload` is within the sender's cap and the router's.
   bool fits(const Sender& from, abi::Bytes payload) const;
@@ -273,8 +283,11 @@ class Router {
   // Puts the message in the mailbox of `component` (resolved for `target`).
   actor::Mailbox::Push push(actor::Component& component, actor::Message& message,
                             const Route& route);
-  // Capability checks shared by every kind of message.
-  bool allowed(const Sender& from, const char* capability, std::string_view target, bool granted);
+  void log_handling(std::string_view component, const actor::Message& message);
+  // Capability checks shared by every kind of message; `trace` is the
+  // message's, for the warning of a denial.
+  bool allowed(const Sender& from, const char* capability, std::string_view target, bool granted,
+               const Trace& trace);
 
   const RouterConfig config_;
   TimerService& timers_;
@@ -282,6 +295,8 @@ class Router {
   GuestServices& services_;
   std::shared_ptr<spdlog::logger> logger_;
   TraceIds trace_ids_;
+  // The log's level is set once, when the host makes it.
+  const bool log_handling_;
   DeadLetters dead_letters_;
   Subscriptions subscriptions_;
   PendingRequests pending_;
