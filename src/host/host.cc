@@ -72,6 +72,11 @@ messaging::RouterConfig router_config(const HostConfig& config) {
   return out;
 }
 
+// The first message of a host application's chain, or one joining its own.
+Trace given(TraceParent parent) {
+  return {parent.trace_id, 0, parent.cause_id};
+}
+
 class HostImpl final : public Host,
                        public actor::Lifecycle,
                        public actor::SupervisorActions,
@@ -318,7 +323,8 @@ class HostImpl final : public Host,
                     SendOptions options) override {
     if (stopping_) return make_error(Errc::unavailable, "host is shutting down");
     return to_result(
-        router_->send(kHostSender, target, payload, {.wait_for_room = options.wait_for_room}),
+        router_->send(kHostSender, target, payload,
+                      {.wait_for_room = options.wait_for_room, .trace = given(options.trace)}),
         target);
   }
 
@@ -333,25 +339,29 @@ class HostImpl final : public Host,
       promise->set_value({status, std::move(bytes), request});
       return true;
     };
-    std::int64_t id = router_->request(kHostSender, target, payload, timeout.count(), completion,
-                                       nullptr, false, {.wait_for_room = options.wait_for_room});
+    std::int64_t id =
+        router_->request(kHostSender, target, payload, timeout.count(), completion, nullptr, false,
+                         {.wait_for_room = options.wait_for_room, .trace = given(options.trace)});
     if (id < 0) return to_result(static_cast<std::int32_t>(id), target).error();
     return future;
   }
 
-  Result<std::size_t> publish(std::string_view topic,
-                              std::span<const std::uint8_t> payload) override {
+  Result<std::size_t> publish(std::string_view topic, std::span<const std::uint8_t> payload,
+                              TraceParent trace) override {
     if (stopping_) return make_error(Errc::unavailable, "host is shutting down");
-    return to_count(router_->publish(kHostSender, topic, payload),
+    return to_count(router_->publish(kHostSender, topic, payload, {.trace = given(trace)}),
                     "topic '" + std::string(topic) + "'");
   }
 
   Result<std::size_t> broadcast(std::span<const std::string> targets,
-                                std::span<const std::uint8_t> payload) override {
+                                std::span<const std::uint8_t> payload, TraceParent trace) override {
     if (stopping_) return make_error(Errc::unavailable, "host is shutting down");
     std::vector<std::string_view> names(targets.begin(), targets.end());
-    return to_count(router_->broadcast(kHostSender, names, payload), "target names");
+    return to_count(router_->broadcast(kHostSender, names, payload, {.trace = given(trace)}),
+                    "target names");
   }
+
+  std::uint64_t new_trace_id() override { return router_->trace_ids().next(); }
 
   Result<void> subscribe(std::string_view pattern) override {
     if (!config_.on_message)
