@@ -14,8 +14,8 @@ using namespace wasmhive::lattice;
 
 bool same(const Frame& a, const Frame& b) {
   return a.type == b.type && a.seq == b.seq && a.correlation == b.correlation &&
-         a.status == b.status && a.timeout_ms == b.timeout_ms && a.origin == b.origin &&
-         a.sender == b.sender && a.target == b.target &&
+         a.status == b.status && a.timeout_ms == b.timeout_ms && a.trace == b.trace &&
+         a.origin == b.origin && a.sender == b.sender && a.target == b.target &&
          std::vector<std::uint8_t>(a.payload.begin(), a.payload.end()) ==
              std::vector<std::uint8_t>(b.payload.begin(), b.payload.end());
 }

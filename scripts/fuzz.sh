@@ -121,16 +121,18 @@ rm -rf "$records"
 printf '"WHIM\\x01"\n"\\x28\\xb5\\x2f\\xfd"\n"\\x00\\x10\\x00\\x00"\n' >"$build/snapshot.dict"
 
 # Lattice seeds (src/lattice/frame.h): frames, a batch and a heartbeat,
-# written byte by byte here.
+# written byte by byte here. Wire version 2: each frame carries a trace
+# (trace, message and cause ids, 8 bytes each) after its timeout.
 frames="$build/corpus/lattice_frame"
 mkdir -p "$frames"
-printf '\1\1\0\1\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1\0a\5\0app/x\5\0app/yhello' \
+trace='\1\0\0\0\0\0\0\0\2\0\0\0\0\0\0\0\1\0\0\0\0\0\0\0'
+printf '\2\1\0\1\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0'"$trace"'\1\0a\5\0app/x\5\0app/yhello' \
   >"$frames/send"
 # The same frame in a batch of one: its 4-byte length first.
 { printf "\\$(printf %o "$(wc -c <"$frames/send")")\\0\\0\\0"; cat "$frames/send"; } >"$frames/batch"
-printf '\1\2\0\2\0\0\0\0\0\0\0\7\0\0\0\0\0\0\0\350\3\0\0\1\0a\5\0app/x\5\0app/y?' \
+printf '\2\2\0\2\0\0\0\0\0\0\0\7\0\0\0\0\0\0\0\350\3\0\0'"$trace"'\1\0a\5\0app/x\5\0app/y?' \
   >"$frames/request"
-printf '\1H\1\0b\11\0\0\0\0\0\0\0\1\1\0\0\0\5\0app/x\1\0\0\0\5\0user/\0\0\0\0\0\0\0\0\1\0\0\0\1\0a\0\0\0\0\0\0\0\0\3\0\0\0\0\0\0\0' \
+printf '\2H\1\0b\11\0\0\0\0\0\0\0\1\1\0\0\0\5\0app/x\1\0\0\0\5\0user/\0\0\0\0\0\0\0\0\1\0\0\0\1\0a\0\0\0\0\0\0\0\0\3\0\0\0\0\0\0\0' \
   >"$frames/heartbeat"
 
 # Outbox seeds (docs/abi.md §2): the announcement (address 0, capacity 64),

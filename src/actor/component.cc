@@ -181,7 +181,8 @@ void Component::fail(const Message* message, const Error& error) {
   ++failures_;
   if (message) port_->failed(*message, "handler failed: " + error.describe());
   discard(ComponentState::restarting);
-  lifecycle_.emit({Event::Kind::failed, name(), error.describe()});
+  lifecycle_.emit(
+      {Event::Kind::failed, name(), error.describe(), message ? message->trace : Trace{}});
   lifecycle_.failed(*this, error);
 }
 

@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "util/trace.h"
+
 namespace wasmhive::actor {
 
 struct Event {
@@ -19,6 +21,8 @@ struct Event {
   Kind kind;
   std::string subject;  // component or group name
   std::string detail;
+  // failed: the message whose handling failed (untraced when none was).
+  Trace trace{};
 };
 
 std::string_view to_string(Event::Kind kind);

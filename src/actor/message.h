@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "abi/abi.h"
+#include "util/trace.h"
 
 namespace wasmhive::actor {
 
@@ -25,6 +26,9 @@ struct Message {
   std::uint64_t generation = 0;  // the requester instance it is for
   // kKindRequest: its timeout, for a host that passes it on to another.
   std::uint32_t timeout_ms = 0;
+  // Its place in a chain of messages (util/trace.h), stamped by the router
+  // when it is made; copies of one broadcast or publication share it.
+  Trace trace{};
 };
 
 }  // namespace wasmhive::actor

@@ -30,6 +30,7 @@
 #include "observe/metrics_server.h"
 #include "util/file.h"
 #include "util/text.h"
+#include "util/trace.h"
 
 namespace wasmhive::cli {
 namespace {
@@ -276,7 +277,8 @@ bool wait_until_idle(host::Host& host, StopSignal& stop) {
 }
 
 // The dead letters per (sender, target, reason), most first, `rows` of them
-// (0: all); the rest summed.
+// (0: all); the rest summed. Each row names the trace of its latest letter,
+// to find in the log.
 void report_dead_letters(const host::Host& host, std::size_t rows) {
   auto counts = host.dead_letters().counts();
   const std::size_t kShown = rows ? rows : counts.size();
@@ -284,8 +286,10 @@ void report_dead_letters(const host::Host& host, std::size_t rows) {
   std::printf("dead letters (sender -> target: reason):\n");
   for (std::size_t i = 0; i < counts.size() && i < kShown; ++i) {
     const auto& c = counts[i];
-    print_line("  " + std::to_string(c.count) + " x " + escape_text(c.sender) + " -> " +
-               escape_text(c.target) + ": " + escape_text(c.reason));
+    std::string row = "  " + std::to_string(c.count) + " x " + escape_text(c.sender) + " -> " +
+                      escape_text(c.target) + ": " + escape_text(c.reason);
+    if (c.latest.traced()) row += " [trace " + hex_id(c.latest.trace_id) + "]";
+    print_line(row);
   }
   if (counts.size() > kShown)
     std::printf("  ... and %zu more (sender, target, reason) combinations\n",

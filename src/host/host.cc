@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <random>
 #include <thread>
 
 #include "actor/supervisor.h"
@@ -17,6 +18,7 @@
 #include "lattice/lattice.h"
 #include "messaging/names.h"
 #include "messaging/router.h"
+#include "messaging/traced_log.h"
 #include "security/gate.h"
 #include "storage/store.h"
 #include "util/line_writer.h"
@@ -62,9 +64,17 @@ messaging::RouterConfig router_config(const HostConfig& config) {
                               .max_request_timeout_ms = config.max_request_timeout_ms};
   if (config.on_message)
     out.host_inbox = [inbox = config.on_message](const Message& m) {
-      inbox({m.kind, m.sender, m.topic, m.payload});
+      inbox({m.kind, m.sender, m.topic, m.payload, m.trace});
     };
+  // Random, so that ids of hosts of a lattice do not follow one sequence.
+  std::random_device seed;
+  out.trace_seed = std::uint64_t{seed()} << 32 | seed();
   return out;
+}
+
+// The first message of a host application's chain, or one joining its own.
+Trace given(TraceParent parent) {
+  return {parent.trace_id, 0, parent.cause_id};
 }
 
 class HostImpl final : public Host,
@@ -72,14 +82,17 @@ class HostImpl final : public Host,
                        public actor::SupervisorActions,
                        public messaging::GuestServices {
  public:
-  explicit HostImpl(HostConfig config)
+  HostImpl(HostConfig config, std::shared_ptr<LineWriter> log_writer)
       : config_(std::move(config)),
         own_clock_(config_.clock ? nullptr : std::make_unique<SystemClock>()),
         clock_(config_.clock ? *config_.clock : *own_clock_),
-        log_writer_(LineWriter::to_descriptor(STDERR_FILENO)),
+        log_writer_(std::move(log_writer)),
         logger_(make_logger(config_.log_level, config_.log_format, log_writer_)),
         guest_log_(logger_, clock_),
-        gate_(config_.audit_grants, [logger = logger_](const std::string& w) { logger->warn(w); }),
+        gate_(config_.audit_grants,
+              [logger = logger_](const std::string& warning, const Trace& trace) {
+                messaging::log_traced(*logger, spdlog::level::warn, trace, warning);
+              }),
         queue_budget_(std::make_shared<actor::ByteBudget>(config_.max_queued_bytes)),
         cache_(std::make_shared<engine::ModuleCache>()),
         timers_(std::make_unique<TimerService>(clock_)),
@@ -119,8 +132,8 @@ class HostImpl final : public Host,
   // ---- GuestServices ----
 
   std::int32_t log(std::string_view component, abi::LogLevel level, std::string_view line,
-                   bool limited) override {
-    return guest_log_.log(component, level, line, limited);
+                   bool limited, const Trace& trace) override {
+    return guest_log_.log(component, level, line, limited, trace);
   }
   storage::Store* store() override { return store_.get(); }
 
@@ -310,7 +323,8 @@ class HostImpl final : public Host,
                     SendOptions options) override {
     if (stopping_) return make_error(Errc::unavailable, "host is shutting down");
     return to_result(
-        router_->send(kHostSender, target, payload, {.wait_for_room = options.wait_for_room}),
+        router_->send(kHostSender, target, payload,
+                      {.wait_for_room = options.wait_for_room, .trace = given(options.trace)}),
         target);
   }
 
@@ -321,29 +335,33 @@ class HostImpl final : public Host,
     auto promise = std::make_shared<std::promise<Reply>>();
     auto future = promise->get_future();
     auto completion = [promise](std::uint64_t, abi::CallbackStatus status,
-                                std::vector<std::uint8_t> bytes) {
-      promise->set_value({status, std::move(bytes)});
+                                std::vector<std::uint8_t> bytes, const Trace& request) {
+      promise->set_value({status, std::move(bytes), request});
       return true;
     };
-    std::int64_t id = router_->request(kHostSender, target, payload, timeout.count(), completion,
-                                       nullptr, false, {.wait_for_room = options.wait_for_room});
+    std::int64_t id =
+        router_->request(kHostSender, target, payload, timeout.count(), completion, nullptr, false,
+                         {.wait_for_room = options.wait_for_room, .trace = given(options.trace)});
     if (id < 0) return to_result(static_cast<std::int32_t>(id), target).error();
     return future;
   }
 
-  Result<std::size_t> publish(std::string_view topic,
-                              std::span<const std::uint8_t> payload) override {
+  Result<std::size_t> publish(std::string_view topic, std::span<const std::uint8_t> payload,
+                              TraceParent trace) override {
     if (stopping_) return make_error(Errc::unavailable, "host is shutting down");
-    return to_count(router_->publish(kHostSender, topic, payload),
+    return to_count(router_->publish(kHostSender, topic, payload, {.trace = given(trace)}),
                     "topic '" + std::string(topic) + "'");
   }
 
   Result<std::size_t> broadcast(std::span<const std::string> targets,
-                                std::span<const std::uint8_t> payload) override {
+                                std::span<const std::uint8_t> payload, TraceParent trace) override {
     if (stopping_) return make_error(Errc::unavailable, "host is shutting down");
     std::vector<std::string_view> names(targets.begin(), targets.end());
-    return to_count(router_->broadcast(kHostSender, names, payload), "target names");
+    return to_count(router_->broadcast(kHostSender, names, payload, {.trace = given(trace)}),
+                    "target names");
   }
+
+  std::uint64_t new_trace_id() override { return router_->trace_ids().next(); }
 
   Result<void> subscribe(std::string_view pattern) override {
     if (!config_.on_message)
@@ -504,8 +522,9 @@ class HostImpl final : public Host,
   void emit(Event event) override {
     bool bad = event.kind == Event::Kind::failed || event.kind == Event::Kind::group_stopped ||
                event.kind == Event::Kind::escalated;
-    logger_->log(bad ? spdlog::level::warn : spdlog::level::info, "{} {}: {}",
-                 actor::to_string(event.kind), event.subject, event.detail);
+    messaging::log_traced_format(*logger_, bad ? spdlog::level::warn : spdlog::level::info,
+                                 event.trace, "{} {}: {}", actor::to_string(event.kind),
+                                 event.subject, event.detail);
     if (config_.on_event) config_.on_event(event);
   }
 
@@ -653,7 +672,16 @@ class HostImpl final : public Host,
 }  // namespace
 
 Result<std::unique_ptr<Host>> Host::create(HostConfig config) {
-  auto host = std::make_unique<HostImpl>(std::move(config));
+  std::shared_ptr<LineWriter> log;
+  if (config.log_file.empty()) {
+    log = LineWriter::to_descriptor(STDERR_FILENO);
+  } else {
+    auto opened = LineWriter::open_append(config.log_file);
+    if (!opened)
+      return make_error(Errc::invalid_argument, "cannot open log file: " + opened.error().message);
+    log = std::move(*opened);
+  }
+  auto host = std::make_unique<HostImpl>(std::move(config), std::move(log));
   if (auto audit = host->open_audit_file(); !audit) return audit.error();
   if (auto store = host->open_store(); !store) return store.error();
   if (auto started = host->start_workers(); !started) return started.error();

@@ -25,6 +25,7 @@
 #include "security/signing.h"
 #include "storage/store.h"
 #include "util/clock.h"
+#include "util/trace.h"
 
 namespace wasmhive::host {
 
@@ -35,6 +36,7 @@ struct HostMessage {
   std::string_view sender;
   std::string_view topic;  // kKindPublish only
   std::span<const std::uint8_t> payload;
+  Trace trace{};  // its place in a chain of messages (util/trace.h)
 };
 
 struct HostConfig {
@@ -73,7 +75,11 @@ struct HostConfig {
   // trace, debug, info, warn, error, critical or off.
   std::string log_level = "warn";
   // "text": "12:00:00.123 info    message"; "json": one JSON object per line.
+  // Lines about a message carry its trace (host/log.h).
   std::string log_format = "text";
+  // Where the log goes: appended to this file (created if missing); empty:
+  // stderr. create() fails with invalid_argument if it cannot be opened.
+  std::filesystem::path log_file{};
   // One message in this many, per component, is timed for its handle-time
   // histogram (ComponentStatus::handle_time, /metrics); 0: none. Timing every
   // message would cost a short handler about 10 % (two clock reads).
@@ -101,9 +107,19 @@ struct HostConfig {
   std::optional<lattice::LatticeConfig> lattice{};
 };
 
+// Where a message of the host application goes in a chain of messages
+// (util/trace.h). Nothing given: it starts a chain, whose id is its own.
+struct TraceParent {
+  // The chain it joins: one from new_trace_id(), or the application's own.
+  std::uint64_t trace_id = 0;
+  // What caused it, in the application's terms (0: nothing).
+  std::uint64_t cause_id = 0;
+};
+
 struct SendOptions {
   // For a full mailbox: wait up to this long for room instead of failing at once.
   std::optional<std::chrono::milliseconds> wait_for_room{};
+  TraceParent trace{};
 };
 
 struct SpawnOptions {
@@ -120,6 +136,7 @@ struct SpawnOptions {
 struct Reply {
   abi::CallbackStatus status;
   std::vector<std::uint8_t> payload;
+  Trace trace{};  // the request's (its chain, its id): the answer's cause
 };
 
 struct ShutdownReport {
@@ -169,7 +186,8 @@ class Host {
   // accepted it (the others are dead letters). Errors: invalid_argument (a bad
   // name), limit_exceeded (payload), unavailable (shutting down).
   virtual Result<std::size_t> broadcast(std::span<const std::string> targets,
-                                        std::span<const std::uint8_t> payload) = 0;
+                                        std::span<const std::uint8_t> payload,
+                                        TraceParent trace = {}) = 0;
   // Publications matching `pattern` reach on_message. Errors: invalid_argument
   // (pattern, or no on_message), not_found (unsubscribe without subscribe).
   virtual Result<void> subscribe(std::string_view pattern) = 0;
@@ -177,8 +195,11 @@ class Host {
   // Publishes as "@host" to every subscriber of a matching pattern;
   // returns how many it was delivered to. Errors: invalid_argument (topic),
   // limit_exceeded (payload), unavailable (shutting down).
-  virtual Result<std::size_t> publish(std::string_view topic,
-                                      std::span<const std::uint8_t> payload) = 0;
+  virtual Result<std::size_t> publish(std::string_view topic, std::span<const std::uint8_t> payload,
+                                      TraceParent trace = {}) = 0;
+  // A new trace id, for messages of the host application that should share
+  // one chain (TraceParent::trace_id), known before the first is sent.
+  virtual std::uint64_t new_trace_id() = 0;
 
   // A spawned component's status, or an active virtual component's.
   virtual std::optional<actor::ComponentStatus> status(std::string_view name) const = 0;

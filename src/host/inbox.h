@@ -21,6 +21,7 @@ struct InboxMessage {
   std::string sender;
   std::string topic;
   std::string payload;  // bytes, in a string for convenience
+  Trace trace{};
 };
 
 class Inbox {
@@ -30,7 +31,8 @@ class Inbox {
     return [this](const HostMessage& message) {
       std::lock_guard lock(mutex_);
       queue_.push_back({message.kind, std::string(message.sender), std::string(message.topic),
-                        std::string(message.payload.begin(), message.payload.end())});
+                        std::string(message.payload.begin(), message.payload.end()),
+                        message.trace});
       arrived_.notify_all();
     };
   }

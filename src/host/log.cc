@@ -5,6 +5,7 @@
 
 #include <mutex>
 
+#include "messaging/traced_log.h"
 #include "util/text.h"
 
 namespace wasmhive::host {
@@ -26,6 +27,38 @@ class EscapedMessage final : public spdlog::custom_flag_formatter {
   }
   std::unique_ptr<custom_flag_formatter> clone() const override {
     return std::make_unique<EscapedMessage>(json_);
+  }
+
+ private:
+  bool json_;
+};
+
+// The trace of a line about a message (messaging/traced_log.h), as JSON
+// fields before "msg" or as a text suffix; nothing for other lines.
+class TraceFields final : public spdlog::custom_flag_formatter {
+ public:
+  explicit TraceFields(bool json) : json_(json) {}
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& out) override {
+    auto trace = messaging::trace_of_line(msg.logger_name);
+    if (!trace) return;
+    std::string fields;
+    if (json_) {
+      fields += R"("trace_id":")";
+      append_hex_id(fields, trace->trace_id);
+      fields += R"(","message_id":")";
+      append_hex_id(fields, trace->message_id);
+      fields += R"(","cause_id":")";
+      append_hex_id(fields, trace->cause_id);
+      fields += R"(",)";
+    } else {
+      fields += " trace=";
+      append_hex_id(fields, trace->trace_id);
+    }
+    out.append(fields.data(), fields.data() + fields.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<TraceFields>(json_);
   }
 
  private:
@@ -68,13 +101,14 @@ spdlog::level::level_enum spdlog_level(abi::LogLevel level) {
 }  // namespace
 
 std::int32_t GuestLog::log(std::string_view component, abi::LogLevel level, std::string_view line,
-                           bool limited) {
+                           bool limited, const Trace& trace) {
   if (limited && !limiter_.allow(component, clock_.now())) return abi::kErrLimit;
   if (line.size() <= kMaxLineBytes) {
-    logger_->log(spdlog_level(level), "[{}] {}", component, line);
+    messaging::log_traced_format(*logger_, spdlog_level(level), trace, "[{}] {}", component, line);
   } else {
-    logger_->log(spdlog_level(level), "[{}] {} [... {} more bytes cut]", component,
-                 line.substr(0, kMaxLineBytes), line.size() - kMaxLineBytes);
+    messaging::log_traced_format(*logger_, spdlog_level(level), trace,
+                                 "[{}] {} [... {} more bytes cut]", component,
+                                 line.substr(0, kMaxLineBytes), line.size() - kMaxLineBytes);
   }
   return abi::kOk;
 }
@@ -93,8 +127,9 @@ std::shared_ptr<spdlog::logger> make_logger(const std::string& level, const std:
   bool json = format == "json";
   auto formatter = std::make_unique<spdlog::pattern_formatter>();
   formatter->add_flag<EscapedMessage>('*', json);
-  formatter->set_pattern(json ? R"({"time":"%Y-%m-%dT%H:%M:%S.%e","level":"%l","msg":"%*"})"
-                              : "%H:%M:%S.%e %-7l %*");
+  formatter->add_flag<TraceFields>('&', json);
+  formatter->set_pattern(json ? R"({"time":"%Y-%m-%dT%H:%M:%S.%e","level":"%l",%&"msg":"%*"})"
+                              : "%H:%M:%S.%e %-7l %*%&");
   logger->set_formatter(std::move(formatter));
   return logger;
 }

@@ -12,11 +12,15 @@
 #include "util/clock.h"
 #include "util/line_writer.h"
 #include "util/rate_limiter.h"
+#include "util/trace.h"
 
 namespace wasmhive::host {
 
 // `level`: trace, debug, info, warn, error, critical or off. `format`: "text"
-// ("12:00:00.123 info    message") or "json" (one object per line).
+// ("12:00:00.123 info    message") or "json" (one object per line). A line
+// about a message (messaging/traced_log.h) also says which: in text a
+// " trace=<16 hex digits>" suffix, in JSON "trace_id", "message_id" and
+// "cause_id" (16 hex digits each) before "msg".
 std::shared_ptr<spdlog::logger> make_logger(const std::string& level, const std::string& format,
                                             std::shared_ptr<LineWriter> writer);
 
@@ -33,9 +37,10 @@ class GuestLog {
   GuestLog(std::shared_ptr<spdlog::logger> logger, Clock& clock)
       : logger_(std::move(logger)), clock_(clock) {}
 
-  // kOk, or kErrLimit past the component's rate when `limited`.
+  // kOk, or kErrLimit past the component's rate when `limited`. `trace`: the
+  // message the component handles (untraced: none).
   std::int32_t log(std::string_view component, abi::LogLevel level, std::string_view line,
-                   bool limited);
+                   bool limited, const Trace& trace = {});
   // One line for each component whose lines were held back since the last call.
   void summarize();
   void forget(std::string_view component) { limiter_.forget(component); }

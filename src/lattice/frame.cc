@@ -35,8 +35,8 @@ bool read_list(ByteReader& in, std::vector<std::string>& list) {
   return true;
 }
 
-// version, type, status, seq, correlation, timeout
-constexpr std::size_t kFrameHeader = 1 + 1 + 1 + 8 + 8 + 4;
+// version, type, status, seq, correlation, timeout, trace (trace, message, cause)
+constexpr std::size_t kFrameHeader = 1 + 1 + 1 + 8 + 8 + 4 + 3 * 8;
 
 void write_frame(const Frame& frame, std::vector<std::uint8_t>& out) {
   ByteWriter w(out);
@@ -46,6 +46,9 @@ void write_frame(const Frame& frame, std::vector<std::uint8_t>& out) {
   w.uint(frame.seq, 8);
   w.uint(frame.correlation, 8);
   w.uint(frame.timeout_ms, 4);
+  w.uint(frame.trace.trace_id, 8);
+  w.uint(frame.trace.message_id, 8);
+  w.uint(frame.trace.cause_id, 8);
   w.short_text(frame.origin);
   w.short_text(frame.sender);
   w.short_text(frame.target);
@@ -94,7 +97,9 @@ Result<Frame> decode_frame(std::span<const std::uint8_t> bytes) {
   if (version != kWireVersion) return invalid("wire version " + std::to_string(version));
   if (!in.uint(type, 1) || !known_type(type)) return invalid("unknown type");
   if (!in.uint(status, 1) || status > abi::kStatusDenied) return invalid("unknown status");
-  if (!in.uint(frame.seq, 8) || !in.uint(frame.correlation, 8) || !in.uint(timeout, 4))
+  if (!in.uint(frame.seq, 8) || !in.uint(frame.correlation, 8) || !in.uint(timeout, 4) ||
+      !in.uint(frame.trace.trace_id, 8) || !in.uint(frame.trace.message_id, 8) ||
+      !in.uint(frame.trace.cause_id, 8))
     return invalid("truncated header");
   if (!in.short_text(frame.origin) || !in.short_text(frame.sender) || !in.short_text(frame.target))
     return invalid("truncated names");

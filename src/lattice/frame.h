@@ -13,10 +13,13 @@
 
 #include "abi/abi.h"
 #include "util/result.h"
+#include "util/trace.h"
 
 namespace wasmhive::lattice {
 
-inline constexpr std::uint8_t kWireVersion = 1;
+// 2: frames carry their message's trace. Hosts of other versions ignore each
+// other (frames and heartbeats alike).
+inline constexpr std::uint8_t kWireVersion = 2;
 
 enum class FrameType : std::uint8_t { send = 1, request = 2, reply = 3, publish = 4 };
 
@@ -30,9 +33,12 @@ struct Frame {
   std::uint64_t correlation = 0;                // request and reply: the request's id on its origin
   abi::CallbackStatus status = abi::kStatusOk;  // reply
   std::uint32_t timeout_ms = 0;                 // request
-  std::string_view origin{};                    // the sending host's id
-  std::string_view sender{};                    // the sending component's name
-  std::string_view target{};                    // a component's name, or a topic
+  // The message's trace (a reply: its request's), so a chain keeps its ids
+  // across hosts. As untrusted as the rest: any values decode.
+  Trace trace{};
+  std::string_view origin{};  // the sending host's id
+  std::string_view sender{};  // the sending component's name
+  std::string_view target{};  // a component's name, or a topic
   std::span<const std::uint8_t> payload{};
 };
 

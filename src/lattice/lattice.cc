@@ -260,6 +260,7 @@ std::optional<std::int32_t> Lattice::forward(const Message& message, std::string
   Frame frame{.type = request ? FrameType::request : FrameType::send,
               .correlation = message.correlation_id,
               .timeout_ms = message.timeout_ms,
+              .trace = message.trace,
               .sender = message.sender,
               .target = target,
               .payload = message.payload};
@@ -278,6 +279,7 @@ std::optional<std::int32_t> Lattice::forward(const Message& message, std::string
 
 std::int32_t Lattice::publish(const Message& message) {
   Frame frame{.type = FrameType::publish,
+              .trace = message.trace,
               .origin = config_.host_id,
               .sender = message.sender,
               .target = message.topic,
@@ -367,7 +369,7 @@ void Lattice::on_frame(const Frame& frame) {
   switch (frame.type) {
     case FrameType::send:
       if (std::int32_t sent = services_.router.send({frame.sender}, frame.target, frame.payload,
-                                                    {.local_only = true});
+                                                    {.local_only = true, .trace = frame.trace});
           sent == abi::kErrTooBig || sent == abi::kErrInvalid)
         refused(frame, sent);  // (other refusals are dead letters already)
       break;
@@ -388,6 +390,7 @@ void Lattice::refused(const Frame& frame, std::int32_t code) {
                   frame.type == FrameType::publish ? std::string(frame.target) : std::string(),
                   {},
                   0};
+  message.trace = services_.router.trace_ids().stamp(frame.trace);
   services_.router.dead_letter(message, frame.target,
                                code == abi::kErrTooBig
                                    ? "from another host: larger than this host's max_payload"
@@ -399,24 +402,29 @@ void Lattice::take_request(const Frame& frame) {
   auto& router = services_.router;
   std::string origin(frame.origin);
   std::uint64_t correlation = frame.correlation;
+  // The reply frame carries the request's trace; the requester's host gives
+  // the callback its own id (see ComponentPort::completion_for).
   auto answer = [this, origin, correlation](abi::CallbackStatus status,
-                                            std::span<const std::uint8_t> payload) {
+                                            std::span<const std::uint8_t> payload,
+                                            const Trace& request) {
     send_to(origin, {.type = FrameType::reply,
                      .correlation = correlation,
                      .status = status,
+                     .trace = request,
                      .sender = config_.host_id,
                      .payload = payload});
   };
   std::int64_t timeout =
       std::clamp<std::int64_t>(frame.timeout_ms, 1, router.config().max_request_timeout_ms);
-  std::int64_t id = router.request(
-      {frame.sender}, frame.target, frame.payload, timeout,
-      [answer](std::uint64_t, abi::CallbackStatus status, std::vector<std::uint8_t> payload) {
-        answer(status, payload);
-        return true;
-      },
-      nullptr, false, {.local_only = true});
-  if (id < 0) answer(refusal_status(id), {});
+  std::int64_t id =
+      router.request({frame.sender}, frame.target, frame.payload, timeout,
+                     [answer](std::uint64_t, abi::CallbackStatus status,
+                              std::vector<std::uint8_t> payload, const Trace& request) {
+                       answer(status, payload, request);
+                       return true;
+                     },
+                     nullptr, false, {.local_only = true, .trace = frame.trace});
+  if (id < 0) answer(refusal_status(id), {}, frame.trace);
 }
 
 void Lattice::take_reply(const Frame& frame) {
@@ -439,8 +447,8 @@ void Lattice::on_publications(const std::string& pattern, std::span<const std::u
     if (frame.type != FrameType::publish || !messaging::is_valid_target(frame.sender))
       return malformed("a publication without a sender");
     ++publications_received_;
-    std::int32_t delivered =
-        services_.router.publish_via({frame.sender}, pattern, frame.target, frame.payload);
+    std::int32_t delivered = services_.router.publish_via({frame.sender}, pattern, frame.target,
+                                                          frame.payload, frame.trace);
     if (delivered < 0) refused(frame, delivered);
   });
   if (!taken) malformed(taken.error().message);

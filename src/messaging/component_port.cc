@@ -84,6 +84,7 @@ void ComponentPort::begin(const Message& message) {
   if (message.kind == abi::kKindCallback) --outstanding_;
   if (message.kind == abi::kKindTimer) timers_.taken(message.generation);
   begin_call();
+  router_.note_handling(owner_.name(), message);
   message_ = &message;
   current_ = {message.kind, message.sender, message.topic,
               abi::Bytes(message.payload.data(), message.payload.size())};
@@ -191,6 +192,11 @@ void ComponentPort::retire() {
 
 // ---- the guest's side ----
 
+const Trace& ComponentPort::handling() const {
+  static constexpr Trace kNone{};
+  return message_ ? message_->trace : kNone;
+}
+
 const abi::CurrentMessage* ComponentPort::current_message() const {
   return message_ ? &current_ : nullptr;
 }
@@ -199,9 +205,15 @@ std::string_view ComponentPort::self_id() const {
   return owner_.name();
 }
 
+OutputGate* ComponentPort::holding() {
+  return holds_every_call_ || uncommitted() || !gate_.empty() ? &gate_ : nullptr;
+}
+
 Route ComponentPort::route() {
-  bool holding = holds_every_call_ || uncommitted() || !gate_.empty();
-  return {.memo = &memo_, .gate = holding ? &gate_ : nullptr};
+  // Its id drawn here, the message's trace is given whole (TraceIds::stamp).
+  Trace trace = caused_by(handling());
+  trace.message_id = ids_.next(router_.trace_ids());
+  return {.memo = &memo_, .gate = holding(), .trace = trace};
 }
 
 std::int32_t ComponentPort::within_rate(std::span<const std::string_view> targets,
@@ -210,14 +222,17 @@ std::int32_t ComponentPort::within_rate(std::span<const std::string_view> target
   auto refused =
       quota_.take(targets.size(), targets.size() * payload_bytes, router_.timers().clock().now());
   if (!refused) return abi::kOk;
+  // The refused message (its copies, for a broadcast), as it would have been.
+  Trace trace = router_.trace_ids().stamp(caused_by(handling()));
   if (refused->first_in_window)
     router_.gate().refused_by_limit(owner_.name(), sender_.module, "send_rate", refused->bucket,
-                                    refused->reason);
+                                    refused->reason, trace);
   // A refused reply is not a letter: the requester is answered target_error
   // when the handler ends (and a queued one is recorded by undeliverable()).
   if (kind == abi::kKindCallback) return abi::kErrLimit;
   for (std::string_view target : targets) {
     Message letter{kind, std::string(owner_.name()), {}, {}, 0};
+    letter.trace = trace;
     router_.dead_letter(letter, shown_target(target, kind == abi::kKindPublish),
                         "refused: " + refused->reason, payload_bytes);
   }
@@ -233,12 +248,16 @@ std::int32_t ComponentPort::send(std::string_view target, abi::Bytes payload) {
 Completion ComponentPort::completion_for(std::string_view target) {
   // The requester may be removed before its answer comes: hold it weakly.
   return [router = &router_, requester = owner_.weak_from_this(), port = this,
-          generation = owner_.generation(), answerer = std::string(target)](
-             std::uint64_t id, abi::CallbackStatus status, std::vector<std::uint8_t> bytes) {
+          generation = owner_.generation(),
+          answerer = std::string(target)](std::uint64_t id, abi::CallbackStatus status,
+                                          std::vector<std::uint8_t> bytes, const Trace& request) {
     auto alive = requester.lock();
     if (!alive) return true;  // removed: it retired its requests, this one raced it
-    auto delivery = router->deliver_callback(
-        *alive, {abi::kKindCallback, answerer, {}, std::move(bytes), id, status, generation});
+    Message callback{abi::kKindCallback, answerer, {}, std::move(bytes), id, status, generation};
+    // The answer to the request, whoever gives it (the replier, a timeout, a
+    // failure): the request is its cause.
+    callback.trace = router->trace_ids().stamp(caused_by(request));
+    auto delivery = router->deliver_callback(*alive, std::move(callback));
     // A queued callback still counts against the quota until the component
     // takes it (begin, or dead_letter): the quota bounds queued callbacks too.
     if (!delivery.queued) --port->outstanding_;  // alive: so is its port
@@ -267,7 +286,7 @@ std::int32_t ComponentPort::reply(abi::Bytes payload) {
   if (std::int32_t rc = within_rate({&requester, 1}, abi::kKindCallback, payload.size());
       rc != abi::kOk)
     return rc;
-  if (Route gated = route(); gated.gate) {
+  if (holding()) {
     Message answer{
         abi::kKindCallback, {}, {}, {payload.begin(), payload.end()}, message_->correlation_id};
     if (!gate_.hold({HeldOutput::Kind::answer, std::move(answer), {}})) return abi::kErrLimit;
@@ -298,6 +317,7 @@ void ComponentPort::undeliverable(abi::OutboxOp op, std::string_view name, std::
                  {},
                  {},
                  0};
+  letter.trace = router_.trace_ids().stamp(caused_by(handling()));
   router_.dead_letter(letter, target,
                       "outbox " + std::string(kOps[op]) + ": " + std::string(abi::error_name(code)),
                       payload_size);
@@ -324,7 +344,7 @@ std::int32_t ComponentPort::publish(std::string_view topic, abi::Bytes payload) 
 }
 
 std::int32_t ComponentPort::subscribe(std::string_view pattern) {
-  return router_.subscribe(sender_, pattern, owner_.spec().limits.max_subscriptions);
+  return router_.subscribe(sender_, pattern, owner_.spec().limits.max_subscriptions, handling());
 }
 
 std::int32_t ComponentPort::unsubscribe(std::string_view pattern) {
@@ -333,22 +353,23 @@ std::int32_t ComponentPort::unsubscribe(std::string_view pattern) {
 
 std::int32_t ComponentPort::log(abi::LogLevel level, std::string_view line) {
   static constexpr const char* kLevels[] = {"trace", "debug", "info", "warn", "error"};
-  if (!trusted() && !router_.gate().check(owner_.name(), sender_.module, "log", kLevels[level],
-                                          security::may_log(*sender_.capabilities, level)))
+  if (!trusted() &&
+      !router_.gate().check(owner_.name(), sender_.module, "log", kLevels[level],
+                            security::may_log(*sender_.capabilities, level), handling()))
     return abi::kErrDenied;
-  return router_.services().log(owner_.name(), level, line, !trusted());
+  return router_.services().log(owner_.name(), level, line, !trusted(), handling());
 }
 
 std::int64_t ComponentPort::now_ms() {
   if (!trusted() && !router_.gate().check(owner_.name(), sender_.module, "clock", "now_ms",
-                                          sender_.capabilities->clock))
+                                          sender_.capabilities->clock, handling()))
     return abi::kErrDenied;
   return security::unix_ms();
 }
 
 std::int64_t ComponentPort::monotonic_ns() {
   if (!trusted() && !router_.gate().check(owner_.name(), sender_.module, "clock", "monotonic_ns",
-                                          sender_.capabilities->clock))
+                                          sender_.capabilities->clock, handling()))
     return abi::kErrDenied;
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -365,7 +386,7 @@ storage::ComponentStorage* ComponentPort::storage_for(security::StorageAccess ac
   bool write = access == security::StorageAccess::read_write;
   if (!trusted() &&
       !router_.gate().check(owner_.name(), sender_.module, "storage", write ? "write" : "read",
-                            sender_.capabilities->storage >= access))
+                            sender_.capabilities->storage >= access, handling()))
     return nullptr;
   return storage_.get();
 }
@@ -439,12 +460,14 @@ SelfTimers::Fire ComponentPort::timer_delivery() {
   // Holds the component weakly: a timer may fire as it is removed (and with
   // it this port, which is reached only while the component is held).
   return [port = this, component = owner_.weak_from_this()](
-             std::int64_t id, std::uint64_t generation, std::vector<std::uint8_t> payload) {
+             std::int64_t id, std::uint64_t generation, std::vector<std::uint8_t> payload,
+             const Trace& cause) {
     auto alive = component.lock();
     if (!alive) return;
     Message message{
         abi::kKindTimer, alive->name(), {}, std::move(payload), static_cast<std::uint64_t>(id)};
     message.generation = generation;
+    message.trace = port->router_.trace_ids().stamp(cause);
     auto pushed = alive->offer_timer(std::move(message));
     if (pushed == actor::Mailbox::Push::accepted) return;
     // Refused: `message` is still whole; as a dead letter it counts no more.
@@ -459,8 +482,10 @@ SelfTimers::Fire ComponentPort::timer_delivery() {
 std::int64_t ComponentPort::send_after(std::int64_t delay_ms, abi::Bytes payload) {
   if (delay_ms < 0 || delay_ms > kMaxTimerDelayMs) return abi::kErrInvalid;
   if (!router_.fits(sender_, payload)) return abi::kErrTooBig;
-  std::int64_t id = timers_.add(std::chrono::milliseconds(delay_ms),
-                                {payload.begin(), payload.end()}, owner_.generation());
+  // Its message, when it fires, is caused by the message handled now.
+  std::int64_t id =
+      timers_.add(std::chrono::milliseconds(delay_ms), {payload.begin(), payload.end()},
+                  owner_.generation(), caused_by(handling()));
   return id > 0 ? id : std::int64_t{abi::kErrLimit};
 }
 

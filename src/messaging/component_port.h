@@ -71,11 +71,18 @@ class ComponentPort final : public actor::Port {
 
  private:
   bool owes_reply() const;
+  // The trace of the message being handled; untraced between messages (init,
+  // health, shutdown).
+  const Trace& handling() const;
   bool trusted() const;
   Completion completion_for(std::string_view target);
   // Storage writes of this call or turn wait for their commit.
   bool uncommitted() const;
-  // How the next message leaves: through the gate while writes wait to commit.
+  // The gate while what the component sends is held (writes wait to
+  // commit, or it may write); null: it leaves at once.
+  OutputGate* holding();
+  // How the next message leaves: through the gate while it holds (above),
+  // with its trace and id.
   Route route();
   // Null, with `rc` set, unless storage exists and `access` is granted.
   storage::ComponentStorage* storage_for(security::StorageAccess access, std::int32_t& rc);
@@ -93,7 +100,8 @@ class ComponentPort final : public actor::Port {
   Router& router_;
   actor::Component& owner_;
   const Sender sender_;
-  RouteMemo memo_;  // worker thread only
+  RouteMemo memo_;       // worker thread only
+  TraceIds::Block ids_;  // worker thread only: ids of the messages it sends
   std::atomic<std::int64_t> outstanding_{0};
   // The message being handled (worker thread only).
   const actor::Message* message_ = nullptr;

@@ -13,6 +13,7 @@ bool DeadLetters::record(DeadLetter letter) {
   Tally& tally = tallies_[key];
   bool first = tally.count++ == 0;
   tally.payload_bytes += letter.payload_size;
+  tally.latest = letter.trace;
   recent_.push_back(std::move(letter));
   if (recent_.size() > keep_last_) recent_.pop_front();
   return first;
@@ -33,8 +34,8 @@ std::vector<DeadLetterCount> DeadLetters::counts() const {
   {
     std::lock_guard lock(mutex_);
     for (const auto& [key, tally] : tallies_)
-      out.push_back(
-          {std::get<0>(key), std::get<1>(key), std::get<2>(key), tally.count, tally.payload_bytes});
+      out.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), tally.count,
+                     tally.payload_bytes, tally.latest});
   }
   std::stable_sort(out.begin(), out.end(),
                    [](const auto& a, const auto& b) { return a.count > b.count; });

@@ -11,6 +11,8 @@
 #include <tuple>
 #include <vector>
 
+#include "util/trace.h"
+
 namespace wasmhive::messaging {
 
 struct DeadLetter {
@@ -18,6 +20,7 @@ struct DeadLetter {
   std::string target;
   std::string reason;
   std::size_t payload_size = 0;
+  Trace trace{};  // the letter's own (util/trace.h)
 };
 
 // All dead letters of one (sender, target, reason).
@@ -27,6 +30,7 @@ struct DeadLetterCount {
   std::string reason;
   std::uint64_t count = 0;
   std::uint64_t payload_bytes = 0;
+  Trace latest{};  // the trace of the most recent of them
 };
 
 class DeadLetters {
@@ -50,6 +54,7 @@ class DeadLetters {
   struct Tally {
     std::uint64_t count = 0;
     std::uint64_t payload_bytes = 0;
+    Trace latest{};
   };
 
   const std::size_t keep_last_;

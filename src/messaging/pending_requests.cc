@@ -3,13 +3,13 @@
 namespace wasmhive::messaging {
 
 std::uint64_t PendingRequests::add(Clock::Duration timeout, Completion completion,
-                                   const void* owner) {
+                                   const void* owner, const Trace& trace) {
   std::lock_guard lock(mutex_);
   std::uint64_t id = next_id_++;
   auto timer = timers_.schedule_after(timeout, [this, id] {
-    if (auto entry = take(id)) entry->completion(id, abi::kStatusTimeout, {});
+    if (auto entry = take(id)) entry->completion(id, abi::kStatusTimeout, {}, entry->trace);
   });
-  entries_.emplace(id, Entry{std::move(completion), timer, owner});
+  entries_.emplace(id, Entry{std::move(completion), timer, owner, trace});
   return id;
 }
 
@@ -30,8 +30,8 @@ Completed PendingRequests::complete(std::uint64_t id, abi::CallbackStatus status
   auto entry = take(id);
   if (!entry) return Completed::not_pending;
   timers_.cancel(entry->timer);
-  return entry->completion(id, status, std::move(payload)) ? Completed::as_given
-                                                           : Completed::as_error;
+  return entry->completion(id, status, std::move(payload), entry->trace) ? Completed::as_given
+                                                                         : Completed::as_error;
 }
 
 bool PendingRequests::cancel(std::uint64_t id, const void* owner) {
@@ -63,7 +63,7 @@ void PendingRequests::complete_all(abi::CallbackStatus status) {
   }
   for (auto& [id, entry] : all) {
     timers_.cancel(entry.timer);
-    entry.completion(id, status, {});
+    entry.completion(id, status, {}, entry.trace);
   }
 }
 

@@ -11,13 +11,15 @@
 
 #include "abi/abi.h"
 #include "util/timer_service.h"
+#include "util/trace.h"
 
 namespace wasmhive::messaging {
 
 // Hands the answer to the requester. False: the requester could not take it as
 // given and got an error status in its place (a full mailbox, by bytes).
+// `request`: the trace of the request it answers.
 using Completion = std::function<bool(std::uint64_t id, abi::CallbackStatus status,
-                                      std::vector<std::uint8_t> payload)>;
+                                      std::vector<std::uint8_t> payload, const Trace& request)>;
 
 enum class Completed {
   as_given,     // the requester got the answer
@@ -30,8 +32,10 @@ class PendingRequests {
   explicit PendingRequests(TimerService& timers) : timers_(timers) {}
 
   // Registers a request and returns its correlation id (> 0). `owner` (may be
-  // null) is who may cancel it.
-  std::uint64_t add(Clock::Duration timeout, Completion completion, const void* owner = nullptr);
+  // null) is who may cancel it; `trace` is the request message's, handed to
+  // its completion.
+  std::uint64_t add(Clock::Duration timeout, Completion completion, const void* owner = nullptr,
+                    const Trace& trace = {});
   // Completes the request if it is still pending.
   Completed complete(std::uint64_t id, abi::CallbackStatus status,
                      std::vector<std::uint8_t> payload);
@@ -55,6 +59,7 @@ class PendingRequests {
     Completion completion;
     TimerService::TimerId timer;
     const void* owner;
+    Trace trace;
   };
   std::optional<Entry> take(std::uint64_t id);
 

@@ -8,6 +8,7 @@
 #include "actor/component.h"
 #include "messaging/component_port.h"
 #include "messaging/names.h"
+#include "messaging/traced_log.h"
 
 namespace wasmhive::messaging {
 
@@ -17,12 +18,15 @@ using actor::Message;
 namespace {
 
 // One copy of a publication: for a subscriber, or for the other hosts.
-Message publication(const Sender& from, std::string_view topic, abi::Bytes payload) {
-  return {abi::kKindPublish,
-          std::string(from.name),
-          std::string(topic),
-          {payload.begin(), payload.end()},
-          0};
+Message publication(const Sender& from, std::string_view topic, abi::Bytes payload,
+                    const Trace& trace) {
+  Message message{abi::kKindPublish,
+                  std::string(from.name),
+                  std::string(topic),
+                  {payload.begin(), payload.end()},
+                  0};
+  message.trace = trace;
+  return message;
 }
 
 }  // namespace
@@ -52,6 +56,8 @@ Router::Router(RouterConfig config, TimerService& timers, security::Gate& gate,
       gate_(gate),
       services_(services),
       logger_(std::move(logger)),
+      trace_ids_(config_.trace_seed),
+      log_handling_(logger_->should_log(spdlog::level::trace)),
       pending_(timers) {}
 
 Router::~Router() = default;
@@ -145,8 +151,9 @@ std::unique_ptr<actor::Port> Router::port_for(Component& component) {
 // ---- checks ----
 
 bool Router::allowed(const Sender& from, const char* capability, std::string_view target,
-                     bool granted) {
-  return !from.capabilities || gate_.check(from.name, from.module, capability, target, granted);
+                     bool granted, const Trace& trace) {
+  return !from.capabilities ||
+         gate_.check(from.name, from.module, capability, target, granted, trace);
 }
 
 bool Router::fits(const Sender& from, abi::Bytes payload) const {
@@ -156,28 +163,32 @@ bool Router::fits(const Sender& from, abi::Bytes payload) const {
 // ---- messages ----
 
 std::int32_t Router::send(const Sender& from, std::string_view target, abi::Bytes payload,
-                          Route route) {
+                          const Route& route) {
   if (!is_valid_target(target)) return malformed(target, kMaxNameLength);
   if (!fits(from, payload)) return abi::kErrTooBig;
+  Trace trace = trace_ids_.stamp(route.trace);
   if (!allowed(from, "send", target,
-               from.capabilities && security::may_send(*from.capabilities, target)))
+               from.capabilities && security::may_send(*from.capabilities, target), trace))
     return abi::kErrDenied;
   Message message{abi::kKindSend, std::string(from.name), {}, {payload.begin(), payload.end()}, 0};
+  message.trace = trace;
   return deliver(from, std::move(message), target, route);
 }
 
 std::int64_t Router::request(const Sender& from, std::string_view target, abi::Bytes payload,
                              std::int64_t timeout_ms, Completion completion, const void* owner,
-                             bool at_quota, Route route) {
+                             bool at_quota, const Route& route) {
   if (!is_valid_target(target)) return malformed(target, kMaxNameLength);
   if (timeout_ms <= 0 || timeout_ms > config_.max_request_timeout_ms) return abi::kErrInvalid;
   if (!fits(from, payload)) return abi::kErrTooBig;
   if (at_quota) return abi::kErrLimit;
-  bool granted = allowed(from, "request", target,
-                         from.capabilities && security::may_send(*from.capabilities, target));
+  Trace trace = trace_ids_.stamp(route.trace);
+  bool granted =
+      allowed(from, "request", target,
+              from.capabilities && security::may_send(*from.capabilities, target), trace);
   if (!granted && !owner) return abi::kErrDenied;
   std::uint64_t id =
-      pending_.add(std::chrono::milliseconds(timeout_ms), std::move(completion), owner);
+      pending_.add(std::chrono::milliseconds(timeout_ms), std::move(completion), owner, trace);
   if (!granted) {
     // Denied: told the ABI way for a request, a callback with status denied.
     pending_.complete(id, abi::kStatusDenied, {});
@@ -186,6 +197,7 @@ std::int64_t Router::request(const Sender& from, std::string_view target, abi::B
   Message message{
       abi::kKindRequest, std::string(from.name), {}, {payload.begin(), payload.end()}, id};
   message.timeout_ms = static_cast<std::uint32_t>(timeout_ms);
+  message.trace = trace;
   std::int32_t delivered = deliver(from, std::move(message), target, route);
   if (delivered == abi::kOk) return static_cast<std::int64_t>(id);
   if (delivered == abi::kErrNotFound && owner) {
@@ -218,7 +230,7 @@ bool Router::cancel(std::uint64_t id, const void* owner) {
 }
 
 std::int32_t Router::broadcast(const Sender& from, std::span<const std::string_view> targets,
-                               abi::Bytes payload, Route route) {
+                               abi::Bytes payload, const Route& route) {
   std::vector<std::string_view> names;
   for (std::string_view name : targets) {
     if (!is_valid_target(name)) return malformed(name, kMaxNameLength);
@@ -226,28 +238,33 @@ std::int32_t Router::broadcast(const Sender& from, std::span<const std::string_v
   }
   if (names.empty() || names.size() > config_.max_broadcast_targets) return abi::kErrInvalid;
   if (!fits(from, payload)) return abi::kErrTooBig;
+  // One message sent to several: its copies share its trace.
+  Trace trace = trace_ids_.stamp(route.trace);
   for (std::string_view name : names)  // all or nothing: one forbidden name denies the broadcast
     if (!allowed(from, "broadcast", name,
-                 from.capabilities && security::may_send(*from.capabilities, name)))
+                 from.capabilities && security::may_send(*from.capabilities, name), trace))
       return abi::kErrDenied;
   std::int32_t delivered = 0;
   for (std::string_view name : names) {
     Message message{
         abi::kKindSend, std::string(from.name), {}, {payload.begin(), payload.end()}, 0};
+    message.trace = trace;
     if (deliver(from, std::move(message), name, {.gate = route.gate}) == abi::kOk) ++delivered;
   }
   return delivered;
 }
 
 std::int32_t Router::publish(const Sender& from, std::string_view topic, abi::Bytes payload,
-                             Route route) {
+                             const Route& route) {
   if (!is_valid_topic(topic)) return malformed(topic, kMaxSubjectLength);
   if (!fits(from, payload)) return abi::kErrTooBig;
+  // Every copy, here and on other hosts, carries the one trace.
+  Trace trace = trace_ids_.stamp(route.trace);
   if (!allowed(from, "publish", topic,
-               from.capabilities && security::may_publish(*from.capabilities, topic)))
+               from.capabilities && security::may_publish(*from.capabilities, topic), trace))
     return abi::kErrDenied;
   if (remote_ && !route.local_only) {
-    Message message = publication(from, topic, payload);
+    Message message = publication(from, topic, payload, trace);
     // Other hosts first: one that cannot take it refuses the whole publication.
     if (!route.gate) {
       if (std::int32_t sent = remote_->publish(message); sent != abi::kOk) return sent;
@@ -255,33 +272,36 @@ std::int32_t Router::publish(const Sender& from, std::string_view topic, abi::By
       return abi::kErrLimit;
     }
   }
-  return deliver_to(subscriptions_.subscribers_of(topic), from, topic, payload, route.gate);
+  return deliver_to(subscriptions_.subscribers_of(topic), from, topic, payload, route.gate, trace);
 }
 
 std::int32_t Router::publish_via(const Sender& from, std::string_view pattern,
-                                 std::string_view topic, abi::Bytes payload) {
+                                 std::string_view topic, abi::Bytes payload, const Trace& trace) {
   if (!is_valid_topic(topic) || !subject_matches(pattern, topic))
     return malformed(topic, kMaxSubjectLength);
   if (!fits(from, payload)) return abi::kErrTooBig;
-  return deliver_to(subscriptions_.subscribers_via(pattern, topic), from, topic, payload, nullptr);
+  return deliver_to(subscriptions_.subscribers_via(pattern, topic), from, topic, payload, nullptr,
+                    trace_ids_.stamp(trace));
 }
 
 std::int32_t Router::deliver_to(const std::vector<std::string>& subscribers, const Sender& from,
-                                std::string_view topic, abi::Bytes payload, OutputGate* gate) {
+                                std::string_view topic, abi::Bytes payload, OutputGate* gate,
+                                const Trace& trace) {
   std::int32_t delivered = 0;
   for (const auto& subscriber : subscribers)  // components of this host
-    if (deliver(from, publication(from, topic, payload), subscriber,
+    if (deliver(from, publication(from, topic, payload, trace), subscriber,
                 {.gate = gate, .local_only = true}) == abi::kOk)
       ++delivered;
   return delivered;
 }
 
 std::int32_t Router::subscribe(const Sender& subscriber, std::string_view pattern,
-                               std::size_t quota) {
+                               std::size_t quota, const Trace& trace) {
   if (!is_valid_pattern(pattern)) return malformed(pattern, kMaxSubjectLength);
   if (!allowed(
           subscriber, "subscribe", pattern,
-          subscriber.capabilities && security::may_subscribe(*subscriber.capabilities, pattern)))
+          subscriber.capabilities && security::may_subscribe(*subscriber.capabilities, pattern),
+          trace))
     return abi::kErrDenied;
   std::string name(subscriber.name), held(pattern);
   // Subscribing to a pattern it holds changes nothing, so no quota applies.
@@ -475,13 +495,34 @@ Router::CallbackDelivery Router::deliver_callback(Component& requester, Message 
   return {false, false};
 }
 
+void Router::log_handling(std::string_view component, const Message& message) {
+  static constexpr std::string_view kKinds[] = {"send", "request", "publish", "callback", "timer"};
+  static constexpr std::string_view kStatuses[] = {"ok", "timeout", "target_error",
+                                                   "unknown_target", "denied"};
+  auto index = static_cast<std::size_t>(message.kind);
+  std::string_view kind = index < std::size(kKinds) ? kKinds[index] : "message";
+  if (message.kind == abi::kKindPublish)
+    log_traced_format(*logger_, spdlog::level::trace, message.trace,
+                      "[{}] handles publish on {} from {}", component, message.topic,
+                      message.sender);
+  else if (auto status = static_cast<std::size_t>(message.status);
+           message.kind == abi::kKindCallback && status < std::size(kStatuses))
+    log_traced_format(*logger_, spdlog::level::trace, message.trace,
+                      "[{}] handles callback ({}) from {}", component, kStatuses[status],
+                      message.sender);
+  else
+    log_traced_format(*logger_, spdlog::level::trace, message.trace, "[{}] handles {} from {}",
+                      component, kind, message.sender);
+}
+
 void Router::dead_letter(const Message& message, std::string_view target, std::string reason,
                          std::optional<std::size_t> payload_size) {
   std::string logged = reason;
   if (dead_letters_.record({message.sender, std::string(target), std::move(reason),
-                            payload_size.value_or(message.payload.size())}))
-    logger_->info("dead letter {} -> {}: {} (more like it are only counted)", message.sender,
-                  target, logged);
+                            payload_size.value_or(message.payload.size()), message.trace}))
+    log_traced_format(*logger_, spdlog::level::info, message.trace,
+                      "dead letter {} -> {}: {} (more like it are only counted)", message.sender,
+                      target, logged);
 }
 
 }  // namespace wasmhive::messaging

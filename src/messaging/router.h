@@ -85,6 +85,10 @@ struct Route {
   // Came from another host: delivered here or refused, never sent on (its
   // sender's host chose this one), and publications are not published again.
   bool local_only = false;
+  // The new message's trace as given (see TraceIds::stamp): its chain and
+  // cause (caused_by() the message its sender handles), or, from another
+  // host, all of it. Nothing: it starts a chain.
+  Trace trace{};
 };
 
 struct RouterConfig {
@@ -93,16 +97,19 @@ struct RouterConfig {
   std::int64_t max_request_timeout_ms = 3'600'000;
   // Messages to "@host" (sends and publications); none: such sends fail.
   std::function<void(const actor::Message&)> host_inbox{};
+  // Seeds the message ids (util/trace.h): hosts of a lattice need different ones.
+  std::uint64_t trace_seed = 0;
 };
 
 // What a guest may use besides messaging; the host provides it.
 class GuestServices {
  public:
   virtual ~GuestServices() = default;
-  // Writes a component's log line (its `log` grant was checked): kOk, or
-  // kErrLimit past the component's rate when `limited`.
+  // Writes a component's log line (its `log` grant was checked) about the
+  // message it handles (`trace`; untraced: none): kOk, or kErrLimit past the
+  // component's rate when `limited`.
   virtual std::int32_t log(std::string_view component, abi::LogLevel level, std::string_view line,
-                           bool limited) = 0;
+                           bool limited, const Trace& trace) = 0;
   // The app's store for component storage; null: storage is unsupported.
   virtual storage::Store* store() = 0;
 };
@@ -171,7 +178,7 @@ class Router {
 
   // ---- messages: ABI results, >= 0 or a negative abi::ErrorCode ----
   std::int32_t send(const Sender& from, std::string_view target, abi::Bytes payload,
-                    Route route = {});
+                    const Route& route = {});
   // A request's id (> 0), whose `completion` then runs exactly once, unless it
   // is cancelled. A denial, and a target found missing, are such completions
   // when `owner` (the requester, who may cancel) is set; without an owner they
@@ -180,7 +187,7 @@ class Router {
   // once the arguments are known to be valid).
   std::int64_t request(const Sender& from, std::string_view target, abi::Bytes payload,
                        std::int64_t timeout_ms, Completion completion, const void* owner,
-                       bool at_quota = false, Route route = {});
+                       bool at_quota = false, const Route& route = {});
   // Answers request `id`: kOk, or kErrBusy when the requester could not take
   // the payload (it then got target_error). A late answer is dropped.
   std::int32_t answer(std::uint64_t id, abi::CallbackStatus status,
@@ -188,13 +195,14 @@ class Router {
   bool cancel(std::uint64_t id, const void* owner);
   // Sends once to each distinct name; returns how many took it.
   std::int32_t broadcast(const Sender& from, std::span<const std::string_view> targets,
-                         abi::Bytes payload, Route route = {});
+                         abi::Bytes payload, const Route& route = {});
   std::int32_t publish(const Sender& from, std::string_view topic, abi::Bytes payload,
-                       Route route = {});
+                       const Route& route = {});
   // A publication from another host, which came once per pattern held here
   // that matches it; this is `pattern`'s share (see Subscriptions::subscribers_via).
+  // `trace`: as it came (an id is drawn for one that came without).
   std::int32_t publish_via(const Sender& from, std::string_view pattern, std::string_view topic,
-                           abi::Bytes payload);
+                           abi::Bytes payload, const Trace& trace = {});
   // What a gate held leaves now (its sender's writes committed). A request
   // that cannot be delivered then is completed with unknown_target (no such
   // target) or target_error (its mailbox is full).
@@ -203,7 +211,9 @@ class Router {
   // dead letters with `why`, an answer becomes target_error. Requests are the
   // sender's to cancel.
   void drop(HeldOutput held, std::string_view why);
-  std::int32_t subscribe(const Sender& subscriber, std::string_view pattern, std::size_t quota);
+  // `trace`: the message the subscriber handles, for the warning of a denial.
+  std::int32_t subscribe(const Sender& subscriber, std::string_view pattern, std::size_t quota,
+                         const Trace& trace = {});
   std::int32_t unsubscribe(std::string_view subscriber, std::string_view pattern);
   void unsubscribe_all(const std::string& subscriber);
 
@@ -218,9 +228,18 @@ class Router {
   };
   CallbackDelivery deliver_callback(actor::Component& requester, actor::Message callback);
 
+  // At log level trace, a line for each message a component begins to handle,
+  // with its trace: then every link of a chain is in the log, also where no
+  // guest logs. Worker threads; one test of a flag when the level is higher.
+  void note_handling(std::string_view component, const actor::Message& message) {
+    if (log_handling_) log_handling(component, message);
+  }
+
   // Whether `payload` is within the sender's cap and the router's.
   bool fits(const Sender& from, abi::Bytes payload) const;
 
+  // The ids of this host's messages (util/trace.h). Any thread.
+  TraceIds& trace_ids() { return trace_ids_; }
   const DeadLetters& dead_letters() const { return dead_letters_; }
   PendingRequests& pending() { return pending_; }
   security::Gate& gate() { return gate_; }
@@ -234,7 +253,8 @@ class Router {
   // A publication to each of `subscribers` (here), through `gate` if any;
   // how many took it.
   std::int32_t deliver_to(const std::vector<std::string>& subscribers, const Sender& from,
-                          std::string_view topic, abi::Bytes payload, OutputGate* gate);
+                          std::string_view topic, abi::Bytes payload, OutputGate* gate,
+                          const Trace& trace);
   // deliver() through a gate: checked now, sent at release().
   std::int32_t hold(actor::Message message, std::string_view target, const Route& route);
   // The target, and what keeps it alive while it is used (nothing when the
@@ -263,14 +283,20 @@ class Router {
   // Puts the message in the mailbox of `component` (resolved for `target`).
   actor::Mailbox::Push push(actor::Component& component, actor::Message& message,
                             const Route& route);
-  // Capability checks shared by every kind of message.
-  bool allowed(const Sender& from, const char* capability, std::string_view target, bool granted);
+  void log_handling(std::string_view component, const actor::Message& message);
+  // Capability checks shared by every kind of message; `trace` is the
+  // message's, for the warning of a denial.
+  bool allowed(const Sender& from, const char* capability, std::string_view target, bool granted,
+               const Trace& trace);
 
   const RouterConfig config_;
   TimerService& timers_;
   security::Gate& gate_;
   GuestServices& services_;
   std::shared_ptr<spdlog::logger> logger_;
+  TraceIds trace_ids_;
+  // The log's level is set once, when the host makes it.
+  const bool log_handling_;
   DeadLetters dead_letters_;
   Subscriptions subscriptions_;
   PendingRequests pending_;

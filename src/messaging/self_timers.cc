@@ -15,14 +15,14 @@ SelfTimers::~SelfTimers() {
 }
 
 std::int64_t SelfTimers::add(Clock::Duration delay, std::vector<std::uint8_t> payload,
-                             std::uint64_t generation) {
+                             std::uint64_t generation, const Trace& cause) {
   std::size_t bytes = payload.size();
   if (pending() >= bounds_.count || armed_->bytes.load() + bytes > bounds_.bytes) return -1;
   if (!armed_->budget->try_take(bytes)) return -1;
   armed_->bytes += bytes;
   std::int64_t id = next_id_++;
   std::lock_guard lock(armed_->mutex);
-  unarmed_.push_back({id, delay, std::move(payload), generation});
+  unarmed_.push_back({id, delay, std::move(payload), generation, cause});
   return id;
 }
 
@@ -34,9 +34,9 @@ void SelfTimers::end_call(bool kept) {
       std::size_t bytes = timer.payload.size();
       TimerService::TimerId scheduled =
           service_.schedule_after(timer.delay, [armed = std::weak_ptr<Armed>(armed_), id = timer.id,
-                                                generation = timer.generation,
+                                                generation = timer.generation, cause = timer.cause,
                                                 payload = std::move(timer.payload)]() mutable {
-            if (auto alive = armed.lock()) alive->fired(id, generation, std::move(payload));
+            if (auto alive = armed.lock()) alive->fired(id, generation, std::move(payload), cause);
           });
       armed_->timers[timer.id] = {scheduled, bytes};
     }
@@ -52,14 +52,14 @@ void SelfTimers::Armed::release(std::size_t size) {
 }
 
 void SelfTimers::Armed::fired(std::int64_t id, std::uint64_t generation,
-                              std::vector<std::uint8_t> payload) {
+                              std::vector<std::uint8_t> payload, const Trace& cause) {
   {
     std::lock_guard lock(mutex);
     if (timers.erase(id) == 0) return;            // cancelled as it fired
     if (generation >= live_generation) ++queued;  // counts until taken()
   }
   release(payload.size());
-  fire(id, generation, std::move(payload));
+  fire(id, generation, std::move(payload), cause);
 }
 
 void SelfTimers::taken(std::uint64_t generation) {

@@ -19,6 +19,7 @@
 
 #include "actor/mailbox.h"
 #include "util/timer_service.h"
+#include "util/trace.h"
 
 namespace wasmhive::messaging {
 
@@ -26,9 +27,9 @@ class SelfTimers {
  public:
   // Runs on the timer thread when timer `id` fires (it is no longer pending);
   // it may run while the SelfTimers is destroyed, so it must hold weakly what
-  // it reaches.
+  // it reaches. `cause`: what add() was given.
   using Fire = std::function<void(std::int64_t id, std::uint64_t generation,
-                                  std::vector<std::uint8_t> payload)>;
+                                  std::vector<std::uint8_t> payload, const Trace& cause)>;
 
   struct Bounds {
     std::size_t count;  // made, armed or queued
@@ -41,9 +42,10 @@ class SelfTimers {
   SelfTimers& operator=(const SelfTimers&) = delete;
 
   // A timer to arm at the end of the call: its id (> 0), or -1 past the bound.
-  // `generation`: the instance it is for, handed back to Fire.
+  // `generation`: the instance it is for, and `cause`: the trace its message
+  // is given (see TraceIds::stamp), both handed back to Fire.
   std::int64_t add(Clock::Duration delay, std::vector<std::uint8_t> payload,
-                   std::uint64_t generation);
+                   std::uint64_t generation, const Trace& cause = {});
   // The call ended: arm its timers (kept) or forget them.
   void end_call(bool kept);
   // False if it is not pending (fired, cancelled, or never armed).
@@ -64,13 +66,15 @@ class SelfTimers {
     Clock::Duration delay;
     std::vector<std::uint8_t> payload;
     std::uint64_t generation;
+    Trace cause;
   };
   // What a firing timer reaches: shared with the timer callbacks, which hold
   // it weakly, so a timer firing as the component goes finds nothing.
   struct Armed {
     Armed(Fire fire, std::shared_ptr<actor::ByteBudget> budget)
         : fire(std::move(fire)), budget(std::move(budget)) {}
-    void fired(std::int64_t id, std::uint64_t generation, std::vector<std::uint8_t> payload);
+    void fired(std::int64_t id, std::uint64_t generation, std::vector<std::uint8_t> payload,
+               const Trace& cause);
     // Gives back what a timer's payload held (fired, cancelled or dropped).
     void release(std::size_t bytes);
     const Fire fire;

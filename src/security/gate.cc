@@ -13,7 +13,7 @@ std::int64_t unix_ms() {
 }
 
 bool Gate::check(std::string_view component, std::string_view module, const char* capability,
-                 std::string_view target, bool granted) {
+                 std::string_view target, bool granted, const Trace& trace) {
   if (granted && !audit_grants_) return true;
   bool in_full =
       audit_.record({.time_ms = unix_ms(),
@@ -25,15 +25,17 @@ bool Gate::check(std::string_view component, std::string_view module, const char
                      .module = std::string(module)});
   // Repeated denials are only counted, and so is their warning.
   if (!granted && in_full)
-    warn_("denied: " + std::string(component) + " may not " + capability + " " +
-          std::string(target));
+    warn_(
+        "denied: " + std::string(component) + " may not " + capability + " " + std::string(target),
+        trace);
   return granted;
 }
 
 void Gate::refused_by_limit(std::string_view component, std::string_view module, const char* limit,
-                            std::string_view target, std::string reason) {
+                            std::string_view target, std::string reason, const Trace& trace) {
   warn_("refused: " + std::string(component) + " " + reason +
-        " (only the first refusal in each second is audited)");
+            " (only the first refusal in each second is audited)",
+        trace);
   audit_.record_in_full({.time_ms = unix_ms(),
                          .component = std::string(component),
                          .capability = limit,
@@ -58,9 +60,10 @@ void Gate::summarize() {
   }
   for (const auto& [who, tally] : denied)
     warn_("denied: " + who.first + " may not " + who.second + " " +
-          (tally.targets.size() == 1 ? *tally.targets.begin()
-                                     : std::to_string(tally.targets.size()) + " targets") +
-          ": " + std::to_string(tally.times) + " more time(s) since the last summary");
+              (tally.targets.size() == 1 ? *tally.targets.begin()
+                                         : std::to_string(tally.targets.size()) + " targets") +
+              ": " + std::to_string(tally.times) + " more time(s) since the last summary",
+          Trace{});
 }
 
 }  // namespace wasmhive::security

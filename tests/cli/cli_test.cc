@@ -11,6 +11,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -19,6 +21,7 @@
 #include "support/guests.h"
 #include "support/host_helpers.h"
 #include "support/http_client.h"
+#include "support/json_log.h"
 #include "support/temp_dir.h"
 
 namespace wasmhive {
@@ -407,6 +410,72 @@ TEST_F(CliTest, TheDemoAppRunsToTheEndWithEveryPattern) {
   EXPECT_NE(again.output.find("[shop/inventory] stock: 5 apple, 5 pear, 1 durian"),
             std::string::npos)
       << again.output;
+}
+
+// One order of the demo followed by its trace through the JSON log at level
+// trace, where each message a component begins to handle has a line: from the
+// gateway through the validator and the inventory to the notifier, each link's
+// cause the message before it. Order o-4 also makes a dead letter (the
+// inventory traps on it), whose line and report row carry the same trace.
+TEST_F(CliTest, AnOrderOfTheDemoCanBeFollowedAcrossComponentsByItsTrace) {
+  auto out =
+      run_cli({"run", DEMO_MANIFEST, "--until-idle", "--data-dir", dir.string(), "--log-format",
+               "json", "--log-level", "trace", "--send", "shop/gateway=o-1 apple 2", "--send",
+               "shop/gateway=o-2 pear 0", "--send", "shop/gateway=o-3 durian 1", "--send",
+               "shop/gateway=o-4 glitch 1", "--send", "shop/gateway=o-5 apple 3"});
+  ASSERT_EQ(out.code, 0) << out.output;
+  auto lines = testing::parse_log(out.output);
+  // The first traced line whose message contains `text` and that `fits`.
+  auto find = [&](const std::string& text, const std::function<bool(const Trace&)>& fits) {
+    for (const auto& line : lines)
+      if (line.trace && line.msg.find(text) != std::string::npos && fits(*line.trace))
+        return *line.trace;
+    ADD_FAILURE() << "no traced line with: " << text;
+    return Trace{};
+  };
+  auto follows = [](const Trace& cause) {
+    return [cause](const Trace& t) {
+      return t.trace_id == cause.trace_id && t.cause_id == cause.message_id;
+    };
+  };
+  auto any = [](const Trace&) { return true; };
+
+  // o-1: the host's send starts its chain, so the gateway handles the chain's
+  // first message.
+  Trace gateway = find("[shop/gateway] forwarding o-1 apple 2", any);
+  EXPECT_EQ(gateway.message_id, gateway.trace_id);
+  EXPECT_EQ(gateway.cause_id, 0u);
+  Trace validator = find("[shop/validator] handles send from shop/gateway", follows(gateway));
+  Trace asked = find("[shop/validator] asked shop/inventory", [&](const Trace& t) {
+    return t == validator;  // the validator's own line, while it handles that message
+  });
+  EXPECT_EQ(asked, validator);
+  Trace inventory =
+      find("[shop/inventory] handles request from shop/validator", follows(validator));
+  Trace answer =
+      find("[shop/validator] handles callback (ok) from shop/inventory", follows(inventory));
+  Trace notified = find("[shop/notifier] orders.accepted <- o-1", follows(answer));
+  EXPECT_EQ(notified.trace_id, gateway.trace_id);
+  std::set<std::uint64_t> ids{gateway.message_id, validator.message_id, inventory.message_id,
+                              answer.message_id, notified.message_id};
+  EXPECT_EQ(ids.size(), 5u);
+
+  // o-4, to the dead letter: the gateway forwards it while it handles the
+  // outcome of the order before (so o-4 continues that outcome's chain).
+  Trace forwarded = find("[shop/gateway] forwarding o-4 glitch 1", any);
+  Trace checked = find("[shop/validator] handles send from shop/gateway", follows(forwarded));
+  Trace reserve = find("[shop/inventory] handles request from shop/validator", follows(checked));
+  Trace letter = find("dead letter shop/validator -> shop/inventory: handler failed", any);
+  EXPECT_EQ(letter, reserve);  // the request it trapped on
+  EXPECT_EQ(find("failed shop/inventory: trap_unreachable", any), reserve);
+  Trace failed = find("[shop/validator] handles callback (target_error) from shop/inventory",
+                      follows(reserve));
+  find("[shop/notifier] orders.failed <- o-4", follows(failed));
+  EXPECT_NE(out.output.find("1 x shop/validator -> shop/inventory: handler failed: "),
+            std::string::npos)
+      << out.output;
+  EXPECT_NE(out.output.find("[trace " + hex_id(reserve.trace_id) + "]"), std::string::npos)
+      << out.output;
 }
 
 // ---- What outside testing found (each of these failed before its fix) ----

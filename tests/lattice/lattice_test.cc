@@ -19,6 +19,7 @@
 #include "support/cli_process.h"
 #include "support/guests.h"
 #include "support/host_helpers.h"
+#include "support/json_log.h"
 #include "support/nats_server.h"
 #include "support/temp_dir.h"
 
@@ -189,6 +190,89 @@ TEST_F(LatticeTest, SendAndRequestReplyCallbackAcrossHosts) {
   EXPECT_NE(taken.error().message.find("host 'b'"), std::string::npos);
 }
 
+// A chain that crosses hosts keeps its trace: a send there and back, a
+// request and its callback, and a publication, each link's cause the message
+// before it, read from each host's own JSON log at level trace.
+TEST_F(LatticeTest, AChainAcrossHostsKeepsItsTraceAndItsCauses) {
+  auto traced_host = [&](const std::string& id, Inbox& inbox) -> std::unique_ptr<host::Host> {
+    host::HostConfig hc{.workers = 2};
+    hc.on_message = inbox.sink();
+    hc.lattice = config(id);
+    hc.log_level = "trace";
+    hc.log_format = "json";
+    hc.log_file = dir_.path() / (id + ".log");
+    auto made = host::Host::create(std::move(hc));
+    EXPECT_TRUE(made) << made.error().describe();
+    if (!made) return nullptr;
+    EXPECT_TRUE((*made)->spawn(guest_spec(id + "/relay", "relay")));
+    return std::move(*made);
+  };
+  // The line of host `id`'s log in chain `trace_id` that contains `text`.
+  auto line = [&](const std::string& id, const std::string& text, std::uint64_t trace_id) {
+    std::optional<Trace> found;
+    EXPECT_TRUE(eventually([&] {
+      for (const auto& each : read_log(dir_.path() / (id + ".log")))
+        if (each.trace && each.trace->trace_id == trace_id &&
+            each.msg.find(text) != std::string::npos) {
+          found = each.trace;
+          return true;
+        }
+      return false;
+    })) << id
+        << ": " << text;
+    return found.value_or(Trace{});
+  };
+  Inbox inbox_a, inbox_b;
+  auto a = traced_host("a", inbox_a);
+  auto b = traced_host("b", inbox_b);
+  ASSERT_TRUE(a && b && sees_hosts(*a, 1) && sees_hosts(*b, 1));
+  // Each knows the other's relay (announced once it was spawned).
+  auto knows = [](const host::Host& host, const std::string& name) {
+    return eventually([&] {
+      auto status = host.lattice_status();
+      for (const auto& peer : status->peers)
+        for (const auto& component : peer.components)
+          if (component == name) return true;
+      return false;
+    });
+  };
+  ASSERT_TRUE(knows(*a, "b/relay") && knows(*b, "a/relay"));
+
+  // There and back: a/relay -> b/relay -> a/relay -> a's host.
+  std::uint64_t trace = a->new_trace_id();
+  ASSERT_TRUE(
+      a->send("a/relay", bytes("send b/relay send a/relay back"), {.trace = {.trace_id = trace}}));
+  auto back = inbox_a.arrival("msg|0|b/relay||back", "a/relay");
+  ASSERT_TRUE(back);
+  Trace first = line("a", "[a/relay] handles send from @host", trace);
+  Trace there = line("b", "[b/relay] handles send from a/relay", trace);
+  Trace again = line("a", "[a/relay] handles send from b/relay", trace);
+  EXPECT_EQ(there.cause_id, first.message_id);
+  EXPECT_EQ(again.cause_id, there.message_id);
+  EXPECT_EQ(back->trace.trace_id, trace);
+  EXPECT_EQ(back->trace.cause_id, again.message_id);
+
+  // A request to the other host, and its callback here.
+  std::uint64_t asked = a->new_trace_id();
+  ASSERT_TRUE(a->send("a/relay", bytes("req b/relay 5000 clock"), {.trace = {.trace_id = asked}}));
+  Trace ask = line("a", "[a/relay] handles send from @host", asked);
+  Trace handled = line("b", "[b/relay] handles request from a/relay", asked);
+  Trace answered = line("a", "[a/relay] handles callback (ok) from b/relay", asked);
+  EXPECT_EQ(handled.cause_id, ask.message_id);
+  EXPECT_EQ(answered.cause_id, handled.message_id);
+
+  // A publication from this host to a subscriber on the other.
+  auto id = ask_text(*a, "a/relay", "req b/relay 5000 sub t.>");
+  ASSERT_EQ(inbox_a.wait_for("cb|" + id + "|"), "cb|" + id + "|0|0");
+  std::uint64_t published = a->new_trace_id();
+  ASSERT_TRUE(a->publish("t.x", bytes("pubbed"), {.trace_id = published, .cause_id = 9}));
+  auto got = inbox_b.arrival("msg|2|@host|t.x|pubbed", "b/relay");
+  ASSERT_TRUE(got);
+  Trace delivered = line("b", "[b/relay] handles publish on t.x from @host", published);
+  EXPECT_EQ(delivered.cause_id, 9u);
+  EXPECT_EQ(got->trace.cause_id, delivered.message_id);
+}
+
 TEST_F(LatticeTest, PublicationsWithWildcardsReachSubscribersOnEveryHostOnce) {
   std::string caps = "send = [\"@host\"]\nsubscribe = [\"orders.>\"]\npublish = [\"orders.>\"]";
   auto b = run_host("b", component("b/relay", "relay", caps));
@@ -306,6 +390,17 @@ TEST_F(LatticeTest, VirtualComponentsLiveOnOneHostAndMoveWhenHostsComeAndGo) {
   auto a = with_template("a", inbox_a);
   auto b = with_template("b", inbox_b);
   ASSERT_TRUE(a && b && sees_hosts(*a, 1) && sees_hosts(*b, 1));
+  // Each knows the other's relay (announced once it was spawned).
+  auto knows = [](const host::Host& host, const std::string& name) {
+    return eventually([&] {
+      auto status = host.lattice_status();
+      for (const auto& peer : status->peers)
+        for (const auto& component : peer.components)
+          if (component == name) return true;
+      return false;
+    });
+  };
+  ASSERT_TRUE(knows(*a, "b/relay") && knows(*b, "a/relay"));
   ASSERT_TRUE(eventually([&] { return !a->lattice_status()->peers[0].templates.empty(); }));
   ASSERT_TRUE(eventually([&] { return !b->lattice_status()->peers[0].templates.empty(); }));
 
@@ -462,6 +557,17 @@ TEST_F(LatticeOwnServerTest, NatsRestartedMidLoadLosesNothingUnreported) {
   auto a = make_host("a", inbox_a, 10s);
   auto b = make_host("b", inbox_b, 10s);
   ASSERT_TRUE(a && b && sees_hosts(*a, 1) && sees_hosts(*b, 1));
+  // Each knows the other's relay (announced once it was spawned).
+  auto knows = [](const host::Host& host, const std::string& name) {
+    return eventually([&] {
+      auto status = host.lattice_status();
+      for (const auto& peer : status->peers)
+        for (const auto& component : peer.components)
+          if (component == name) return true;
+      return false;
+    });
+  };
+  ASSERT_TRUE(knows(*a, "b/relay") && knows(*b, "a/relay"));
   ASSERT_TRUE(b->spawn(guest_spec("b/recorder", "recorder")));
   ASSERT_TRUE(b->spawn(guest_spec("b/echo", "echo")));
   ASSERT_TRUE(eventually([&] { return a->lattice_status()->peers[0].components.size() == 3; }));

@@ -26,6 +26,7 @@ TEST(LatticeFrame, RoundTripsEveryField) {
               .correlation = 7,
               .status = abi::kStatusTimeout,
               .timeout_ms = 1500,
+              .trace = {.trace_id = 0x1122334455667788, .message_id = 2, .cause_id = ~0ULL},
               .origin = "host-a",
               .sender = "app/alice",
               .target = "app/bob",
@@ -39,6 +40,7 @@ TEST(LatticeFrame, RoundTripsEveryField) {
   EXPECT_EQ(decoded->correlation, 7u);
   EXPECT_EQ(decoded->status, abi::kStatusTimeout);
   EXPECT_EQ(decoded->timeout_ms, 1500u);
+  EXPECT_EQ(decoded->trace, frame.trace);
   EXPECT_EQ(decoded->origin, "host-a");
   EXPECT_EQ(decoded->sender, "app/alice");
   EXPECT_EQ(decoded->target, "app/bob");

@@ -18,7 +18,7 @@ class PendingRequestsTest : public ::testing::Test {
   // A completion that records what it was given and answers `accept`.
   Completion record(bool accept = true) {
     return [this, accept](std::uint64_t id, abi::CallbackStatus status,
-                          std::vector<std::uint8_t> payload) {
+                          std::vector<std::uint8_t> payload, const Trace&) {
       completions[id].push_back({status, std::string(payload.begin(), payload.end())});
       return accept;
     };

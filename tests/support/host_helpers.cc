@@ -37,8 +37,9 @@ std::vector<actor::Event> EventLog::all() const {
 std::function<void(const host::HostMessage&)> Inbox::sink() {
   return [this](const host::HostMessage& message) {
     std::lock_guard lock(mutex_);
-    messages_.emplace_back(message.sender,
-                           std::string(message.payload.begin(), message.payload.end()));
+    messages_.push_back({std::string(message.sender),
+                         std::string(message.payload.begin(), message.payload.end()),
+                         message.trace});
     changed_.notify_all();
   };
 }
@@ -48,9 +49,24 @@ std::optional<std::string> Inbox::wait_for(const std::string& prefix,
   std::unique_lock lock(mutex_);
   std::optional<std::string> found;
   changed_.wait_for(lock, timeout, [&] {
-    for (const auto& [sender, payload] : messages_)
-      if (payload.rfind(prefix, 0) == 0) {
-        found = payload;
+    for (const auto& message : messages_)
+      if (message.payload.rfind(prefix, 0) == 0) {
+        found = message.payload;
+        return true;
+      }
+    return false;
+  });
+  return found;
+}
+
+std::optional<Inbox::Arrival> Inbox::arrival(const std::string& prefix, const std::string& sender,
+                                             std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  std::optional<Arrival> found;
+  changed_.wait_for(lock, timeout, [&] {
+    for (const auto& message : messages_)
+      if (message.payload.rfind(prefix, 0) == 0 && (sender.empty() || message.sender == sender)) {
+        found = message;
         return true;
       }
     return false;
@@ -61,15 +77,15 @@ std::optional<std::string> Inbox::wait_for(const std::string& prefix,
 std::size_t Inbox::count(const std::string& prefix) const {
   std::lock_guard lock(mutex_);
   std::size_t n = 0;
-  for (const auto& [sender, payload] : messages_) n += payload.rfind(prefix, 0) == 0;
+  for (const auto& message : messages_) n += message.payload.rfind(prefix, 0) == 0;
   return n;
 }
 
 std::vector<std::string> Inbox::payloads(const std::string& prefix) const {
   std::lock_guard lock(mutex_);
   std::vector<std::string> out;
-  for (const auto& [sender, payload] : messages_)
-    if (payload.rfind(prefix, 0) == 0) out.push_back(payload);
+  for (const auto& message : messages_)
+    if (message.payload.rfind(prefix, 0) == 0) out.push_back(message.payload);
   return out;
 }
 

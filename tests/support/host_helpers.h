@@ -41,6 +41,11 @@ class EventLog {
 // The host's inbox (HostConfig::on_message): what components sent to "@host".
 class Inbox {
  public:
+  struct Arrival {
+    std::string sender{};
+    std::string payload{};
+    Trace trace{};
+  };
   std::function<void(const host::HostMessage&)> sink();
   // Waits for a message whose payload starts with `prefix`; returns its payload.
   std::optional<std::string> wait_for(const std::string& prefix,
@@ -48,11 +53,15 @@ class Inbox {
   std::size_t count(const std::string& prefix) const;
   // Every payload so far whose payload starts with `prefix`, in arrival order.
   std::vector<std::string> payloads(const std::string& prefix) const;
+  // Waits for a message from `sender` (any, when empty) whose payload starts
+  // with `prefix`, and returns all of it.
+  std::optional<Arrival> arrival(const std::string& prefix, const std::string& sender = {},
+                                 std::chrono::milliseconds timeout = kPatience);
 
  private:
   mutable std::mutex mutex_;
   std::condition_variable changed_;
-  std::vector<std::pair<std::string, std::string>> messages_;  // sender, payload
+  std::vector<Arrival> messages_;
 };
 
 // Sends a request as the host (waiting for mailbox room) and waits for the reply.
