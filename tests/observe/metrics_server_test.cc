@@ -262,9 +262,9 @@ TEST_F(MetricsServerTest, ARequestTricklingInIsCutOffAtItsDeadline) {
 TEST_F(MetricsServerTest, StoppingDoesNotWaitForItsClients) {
   start_host(1);
   // Clients that would hold a request open for a minute.
-  auto served = MetricsServer::start(*ListenAddress::parse("127.0.0.1:0"),
-                                     [h = host.get()] { return h->snapshot(); },
-                                     {.request_timeout = 60s});
+  auto served =
+      MetricsServer::start(*ListenAddress::parse("127.0.0.1:0"),
+                           [h = host.get()] { return h->snapshot(); }, {.request_timeout = 60s});
   ASSERT_TRUE(served) << served.error().describe();
   server = std::move(*served);
   std::vector<int> clients;
