@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "util/text.h"
+#include "util/trace.h"
 
 namespace wasmhive::observe {
 namespace {
@@ -113,11 +114,14 @@ void group(std::string& out, const actor::GroupView& g) {
 }
 
 void dead_letter(std::string& out, const messaging::DeadLetter& d) {
-  Object(out)
-      .text("sender", d.sender)
+  Object o(out);
+  o.text("sender", d.sender)
       .text("target", d.target)
       .text("reason", d.reason)
       .number("payload_size", d.payload_size);
+  // The ids the JSON log has, to find the chain that ended here.
+  if (d.trace.traced())
+    o.text("trace_id", hex_id(d.trace.trace_id)).text("message_id", hex_id(d.trace.message_id));
 }
 
 void denial(std::string& out, const security::AuditRecord& r) {

@@ -107,12 +107,18 @@ TEST(Prometheus, LabelValuesAreEscapedAndEveryFamilyIsTyped) {
 
 TEST(SnapshotJson, EscapesEveryString) {
   auto s = two_components();
-  s.recent_dead_letters.push_back({.sender = "app/a", .target = "x</script>\"", .reason = "r\n"});
+  s.recent_dead_letters.push_back({.sender = "app/a",
+                                   .target = "x</script>\"",
+                                   .reason = "r\n",
+                                   .trace = {.trace_id = 0xab, .message_id = 0xcd, .cause_id = 1}});
   auto json = to_json(s, {}, std::nullopt);
   EXPECT_NE(json.find("\"target\":\"x</script>\\\"\""), std::string::npos) << json;
   EXPECT_NE(json.find("\"reason\":\"r\\u000a\""), std::string::npos) << json;
   EXPECT_NE(json.find("\"name\":\"app/\\\"b\\\"\\\\\\u000a\""), std::string::npos) << json;
   EXPECT_NE(json.find("\"storage_bytes\":13"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"trace_id\":\"00000000000000ab\",\"message_id\":\"00000000000000cd\""),
+            std::string::npos)
+      << json;
 }
 
 TEST(RateHistory, RatesBetweenSamples) {
