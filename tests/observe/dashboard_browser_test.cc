@@ -9,6 +9,7 @@
 
 #include "support/cli_process.h"
 #include "support/host_helpers.h"
+#include "support/http_client.h"
 #include "support/temp_dir.h"
 
 namespace wasmhive {
@@ -110,6 +111,14 @@ TEST_F(DashboardTest, ShowsTheDemosComponentsRestartAndDeadLetter) {
 TEST_F(DashboardTest, TakesTheReadmeScreenshot) {
   fs::path shot = fs::path(WASMHIVE_BUILD_DIR) / "dashboard.png";
   fs::remove(shot);
+  // A few seconds of the rate's history, for the chart to show.
+  std::uint16_t port = static_cast<std::uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
+  ASSERT_TRUE(testing::eventually([&] {
+    auto snapshot = testing::http_get(port, "/api/snapshot");
+    const std::string key = "\"uptime_seconds\":";
+    auto at = snapshot ? snapshot->body.find(key) : std::string::npos;
+    return at != std::string::npos && std::stod(snapshot->body.substr(at + key.size())) >= 4.0;
+  }));
   browse({"--screenshot=" + shot.string(), "--hide-scrollbars", url + "?every=200"});
   ASSERT_TRUE(fs::exists(shot));
   EXPECT_GT(fs::file_size(shot), 20'000u) << "a blank page is smaller";
