@@ -115,6 +115,17 @@ class LatticeTest : public ::testing::Test {
     return eventually([&] { return host.lattice_status()->peers.size() == others; });
   }
 
+  // Once another host announced `name` (a static component) to this one.
+  static bool knows_component(const host::Host& host, const std::string& name) {
+    return eventually([&] {
+      auto status = host.lattice_status();  // by value: kept while looked through
+      for (const auto& peer : status->peers)
+        for (const auto& component : peer.components)
+          if (component == name) return true;
+      return false;
+    });
+  }
+
   TempDir dir_;
   std::optional<NatsServer> own_;
   std::string url_;
@@ -227,16 +238,7 @@ TEST_F(LatticeTest, AChainAcrossHostsKeepsItsTraceAndItsCauses) {
   auto b = traced_host("b", inbox_b);
   ASSERT_TRUE(a && b && sees_hosts(*a, 1) && sees_hosts(*b, 1));
   // Each knows the other's relay (announced once it was spawned).
-  auto knows = [](const host::Host& host, const std::string& name) {
-    return eventually([&] {
-      auto status = host.lattice_status();
-      for (const auto& peer : status->peers)
-        for (const auto& component : peer.components)
-          if (component == name) return true;
-      return false;
-    });
-  };
-  ASSERT_TRUE(knows(*a, "b/relay") && knows(*b, "a/relay"));
+  ASSERT_TRUE(knows_component(*a, "b/relay") && knows_component(*b, "a/relay"));
 
   // There and back: a/relay -> b/relay -> a/relay -> a's host.
   std::uint64_t trace = a->new_trace_id();
@@ -391,16 +393,7 @@ TEST_F(LatticeTest, VirtualComponentsLiveOnOneHostAndMoveWhenHostsComeAndGo) {
   auto b = with_template("b", inbox_b);
   ASSERT_TRUE(a && b && sees_hosts(*a, 1) && sees_hosts(*b, 1));
   // Each knows the other's relay (announced once it was spawned).
-  auto knows = [](const host::Host& host, const std::string& name) {
-    return eventually([&] {
-      auto status = host.lattice_status();
-      for (const auto& peer : status->peers)
-        for (const auto& component : peer.components)
-          if (component == name) return true;
-      return false;
-    });
-  };
-  ASSERT_TRUE(knows(*a, "b/relay") && knows(*b, "a/relay"));
+  ASSERT_TRUE(knows_component(*a, "b/relay") && knows_component(*b, "a/relay"));
   ASSERT_TRUE(eventually([&] { return !a->lattice_status()->peers[0].templates.empty(); }));
   ASSERT_TRUE(eventually([&] { return !b->lattice_status()->peers[0].templates.empty(); }));
 
@@ -558,16 +551,7 @@ TEST_F(LatticeOwnServerTest, NatsRestartedMidLoadLosesNothingUnreported) {
   auto b = make_host("b", inbox_b, 10s);
   ASSERT_TRUE(a && b && sees_hosts(*a, 1) && sees_hosts(*b, 1));
   // Each knows the other's relay (announced once it was spawned).
-  auto knows = [](const host::Host& host, const std::string& name) {
-    return eventually([&] {
-      auto status = host.lattice_status();
-      for (const auto& peer : status->peers)
-        for (const auto& component : peer.components)
-          if (component == name) return true;
-      return false;
-    });
-  };
-  ASSERT_TRUE(knows(*a, "b/relay") && knows(*b, "a/relay"));
+  ASSERT_TRUE(knows_component(*a, "b/relay") && knows_component(*b, "a/relay"));
   ASSERT_TRUE(b->spawn(guest_spec("b/recorder", "recorder")));
   ASSERT_TRUE(b->spawn(guest_spec("b/echo", "echo")));
   ASSERT_TRUE(eventually([&] { return a->lattice_status()->peers[0].components.size() == 3; }));
