@@ -11,7 +11,9 @@
 namespace wasmhive::host {
 namespace {
 
-// spdlog's %v, escaped for a text line or for a JSON string.
+// spdlog's %v, escaped for a text line, or escaped so and then made a JSON
+// string: a JSON line's "msg" decodes to the text line's message, one line
+// without control bytes, invalid UTF-8 and backslashes told apart as there.
 class EscapedMessage final : public spdlog::custom_flag_formatter {
  public:
   explicit EscapedMessage(bool json) : json_(json) {}
@@ -20,7 +22,7 @@ class EscapedMessage final : public spdlog::custom_flag_formatter {
     std::string escaped;
     std::string_view text(msg.payload.data(), msg.payload.size());
     if (json_)
-      append_json_escaped(escaped, text);
+      append_json_escaped(escaped, escape_text(text));
     else
       append_escaped(escaped, text);
     out.append(escaped.data(), escaped.data() + escaped.size());

@@ -213,6 +213,7 @@ Route ComponentPort::route() {
   // Its id drawn here, the message's trace is given whole (TraceIds::stamp).
   Trace trace = caused_by(handling());
   trace.message_id = ids_.next(router_.trace_ids());
+  last_route_ = trace;
   return {.memo = &memo_, .gate = holding(), .trace = trace};
 }
 
@@ -281,6 +282,7 @@ std::int64_t ComponentPort::request(std::string_view target, abi::Bytes payload,
 }
 
 std::int32_t ComponentPort::reply(abi::Bytes payload) {
+  last_route_ = {};  // a reply refused before its route has no id yet
   if (!owes_reply()) return abi::kErrState;
   std::string_view requester = message_->sender;
   if (std::int32_t rc = within_rate({&requester, 1}, abi::kKindCallback, payload.size());
@@ -317,7 +319,10 @@ void ComponentPort::undeliverable(abi::OutboxOp op, std::string_view name, std::
                  {},
                  {},
                  0};
-  letter.trace = router_.trace_ids().stamp(caused_by(handling()));
+  // The id its refusal was logged with (a denial, say), if it got one.
+  letter.trace =
+      router_.trace_ids().stamp(last_route_.message_id ? last_route_ : caused_by(handling()));
+  last_route_ = {};
   router_.dead_letter(letter, target,
                       "outbox " + std::string(kOps[op]) + ": " + std::string(abi::error_name(code)),
                       payload_size);

@@ -102,6 +102,9 @@ class ComponentPort final : public actor::Port {
   const Sender sender_;
   RouteMemo memo_;       // worker thread only
   TraceIds::Block ids_;  // worker thread only: ids of the messages it sends
+  // Worker thread only: the trace route() gave the latest message, which an
+  // outbox record's refusal (undeliverable()) was logged with.
+  Trace last_route_{};
   std::atomic<std::int64_t> outstanding_{0};
   // The message being handled (worker thread only).
   const actor::Message* message_ = nullptr;

@@ -518,11 +518,16 @@ void Router::log_handling(std::string_view component, const Message& message) {
 void Router::dead_letter(const Message& message, std::string_view target, std::string reason,
                          std::optional<std::size_t> payload_size) {
   std::string logged = reason;
+  // The first of each (sender, target, reason) at info; every one at trace
+  // level, so that each dead letter's trace is in a log that asks for them.
   if (dead_letters_.record({message.sender, std::string(target), std::move(reason),
                             payload_size.value_or(message.payload.size()), message.trace}))
     log_traced_format(*logger_, spdlog::level::info, message.trace,
                       "dead letter {} -> {}: {} (more like it are only counted)", message.sender,
                       target, logged);
+  else
+    log_traced_format(*logger_, spdlog::level::trace, message.trace, "dead letter {} -> {}: {}",
+                      message.sender, target, logged);
 }
 
 }  // namespace wasmhive::messaging

@@ -50,7 +50,8 @@ std::string_view reason_phrase(int status) {
 
 // One response per connection: civetweb closes it after this (keep-alive is
 // off), so no idle client holds a thread between requests.
-void write_response(mg_connection* connection, const Response& response) {
+// (A HEAD gets the head alone, as HTTP wants.)
+void write_response(mg_connection* connection, const Response& response, bool head_only) {
   std::string head = "HTTP/1.1 " + std::to_string(response.status) + " " +
                      std::string(reason_phrase(response.status)) +
                      "\r\nContent-Type: " + std::string(response.content_type) +
@@ -60,7 +61,7 @@ void write_response(mg_connection* connection, const Response& response) {
     head.append(name).append(": ").append(value).append("\r\n");
   head += "\r\n";
   mg_write(connection, head.data(), head.size());
-  mg_write(connection, response.body.data(), response.body.size());
+  if (!head_only) mg_write(connection, response.body.data(), response.body.size());
 }
 
 // The address to listen on, as civetweb takes it: IPv4 digits (it resolves
@@ -81,13 +82,14 @@ Result<std::string> ipv4_of(const std::string& host) {
 }
 
 // civetweb says only that it could not set up its port; binding a socket of
-// our own to the same address tells why (the probe's socket is closed at once).
+// our own to the same address tells why (the probe's socket is closed at
+// once). Empty if the probe could bind.
 std::string why_not_listening(const std::string& ipv4, std::uint16_t port) {
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(port);
   inet_pton(AF_INET, ipv4.c_str(), &address.sin_addr);
-  std::string why = "cannot listen there";
+  std::string why;  // none found: the caller says what civetweb said
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd >= 0) {
     int yes = 1;
@@ -133,8 +135,8 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const ListenAddress&
   mg_init_library(0);
   server->server_ = mg_start2(&init, &error);
   if (!server->server_) {
-    std::string reason =
-        address.port == 0 ? std::string(why.data()) : why_not_listening(*ipv4, address.port);
+    std::string reason = why_not_listening(*ipv4, address.port);
+    if (reason.empty()) reason = why.data();
     return Error{Errc::unavailable,
                  "metrics: cannot listen on " + address.to_string() + ": " + reason};
   }
@@ -190,7 +192,8 @@ int MetricsServer::serve(mg_connection* connection, void* self) {
   } catch (const std::exception&) {
     response = plain(500, "the snapshot could not be taken\n");
   }
-  write_response(connection, response);
+  write_response(connection, response,
+                 request->request_method && std::string_view(request->request_method) == "HEAD");
   return response.status;
 }
 

@@ -288,6 +288,28 @@ TEST_F(Tracing, DeadLettersAndFailuresCarryTheTraceOfTheirMessage) {
   EXPECT_NE(latest().reason.find("handler failed"), std::string::npos);
 }
 
+// A queued send the gate refuses: its denial and its dead letter name one
+// message, and a repeated dead letter, counted only at info, has a line of its
+// own at trace level.
+TEST_F(Tracing, ARefusedQueuedSendIsOneMessageInEveryLine) {
+  start();
+  auto spec = guest_spec("app/limited", "relay");
+  spec.capabilities.send = {"@host"};
+  ASSERT_TRUE(host->spawn(std::move(spec)));
+  std::uint64_t trace = host->new_trace_id();
+  send("app/limited", "queue app/secret hi", {.trace_id = trace});
+  Trace denied = trace_of(line("denied: app/limited may not send app/secret", trace));
+  Trace letter =
+      trace_of(line("dead letter app/limited -> app/secret: outbox send: denied", trace));
+  EXPECT_EQ(letter, denied);
+  std::uint64_t again = host->new_trace_id();
+  send("app/limited", "queue app/secret hi", {.trace_id = again});
+  Trace second = trace_of(line("dead letter app/limited -> app/secret", again));
+  EXPECT_NE(second.message_id, letter.message_id);
+  ASSERT_TRUE(eventually([&] { return host->dead_letters().count() == 2; }));
+  EXPECT_EQ(host->dead_letters().recent().back().trace, second);
+}
+
 TEST_F(Tracing, ATimersMessageIsCausedByTheMessageThatSetIt) {
   start();
   spawn("app/l", "ledger");

@@ -99,12 +99,14 @@ TEST_F(DashboardTest, ShowsTheDemosComponentsRestartAndDeadLetter) {
   EXPECT_NE(letters.find("<td>shop/validator</td><td>shop/inventory</td>"), std::string::npos)
       << letters;
   EXPECT_NE(letters.find("handler failed: trap_unreachable"), std::string::npos) << letters;
-  // With the trace id the JSON log has for it: 16 hex digits.
+  // With the trace and message ids the JSON log has for it: 16 hex digits each.
   auto trace = letters.find("<td class=\"trace\">");
   ASSERT_NE(trace, std::string::npos) << letters;
   std::string id = letters.substr(trace + 18, 16);
   EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos) << letters;
-  EXPECT_EQ(letters.substr(trace + 34, 5), "</td>") << letters;
+  std::string message = letters.substr(trace + 35, 16);
+  EXPECT_EQ(message.find_first_not_of("0123456789abcdef"), std::string::npos) << letters;
+  EXPECT_EQ(letters.substr(trace + 51, 5), "</td>") << letters;
   EXPECT_NE(dom.find("dead letters <b>1</b>"), std::string::npos) << "the summary's count";
 }
 

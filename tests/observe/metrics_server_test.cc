@@ -145,6 +145,9 @@ TEST_F(MetricsServerTest, ServesOnlyGetOfItsOwnPaths) {
       ASSERT_TRUE(refused) << method << " " << path;
       EXPECT_EQ(refused->status, 405) << method << " " << path;
       EXPECT_EQ(refused->header("Allow"), "GET");
+      if (std::string_view(method) == "HEAD") {
+        EXPECT_EQ(refused->body, "") << "a HEAD has no body";
+      }
     }
   }
   for (const char* path : {"/nope", "/metrics/", "/../etc/passwd", "/api", "/%2e%2e/etc"}) {
@@ -189,11 +192,13 @@ TEST_F(MetricsServerTest, AnAddressInUseFailsAtStartNamingWhy) {
   EXPECT_EQ(refused.error().message,
             "metrics: cannot listen on " + taken + ": Address already in use");
 
-  auto elsewhere = MetricsServer::start(*ListenAddress::parse("192.0.2.1:9464"),
-                                        [] { return host::Snapshot{}; });
-  ASSERT_FALSE(elsewhere) << "192.0.2.1 (TEST-NET-1) is no address of this machine";
-  EXPECT_NE(elsewhere.error().message.find("Cannot assign requested address"), std::string::npos)
-      << elsewhere.error().message;
+  for (const char* address : {"192.0.2.1:9464", "192.0.2.1:0"}) {
+    auto elsewhere =
+        MetricsServer::start(*ListenAddress::parse(address), [] { return host::Snapshot{}; });
+    ASSERT_FALSE(elsewhere) << "192.0.2.1 (TEST-NET-1) is no address of this machine";
+    EXPECT_NE(elsewhere.error().message.find("Cannot assign requested address"), std::string::npos)
+        << elsewhere.error().message;
+  }
 }
 
 TEST_F(MetricsServerTest, AnswersWhileEveryWorkerIsBusy) {
@@ -255,7 +260,8 @@ TEST_F(MetricsServerTest, ARequestTricklingInIsCutOffAtItsDeadline) {
   }
   close(fd);
   EXPECT_TRUE(cut) << "still reading a request after 20 s";
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
+  // Checked when a byte comes, or when none came for the timeout: at most 2 s.
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
   EXPECT_EQ(scrape()["wasmhive_workers"], 1) << "and the server serves on";
 }
 
