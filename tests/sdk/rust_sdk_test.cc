@@ -90,7 +90,8 @@ TEST_F(RustExamples, EchoAnswersARequestWithTheSameBytes) {
   auto echo = example_spec("rust/echo", "echo");
   echo.capabilities.send = {"@host"};
   spawn(std::move(echo));
-  std::string binary("\x00\x01\xff\r\n payload \x7f", 17);
+  const char raw[] = "\x00\x01\xff\r\n payload \x7f";  // a NUL first, and bytes not UTF-8
+  std::string binary(raw, sizeof raw - 1);
   auto reply = ask(*host, "rust/echo", binary);
   ASSERT_EQ(reply.status, abi::kStatusOk);
   EXPECT_EQ(text(reply), binary);
