@@ -420,15 +420,12 @@ class HostImpl final : public Host,
                .groups = supervisor_->tree(),
                .lattice = lattice_status(),
                .dead_letters = router_->dead_letters().count(),
+               .recent_dead_letters = router_->dead_letters().recent(Snapshot::kRecent),
                .audit_denials = gate_.audit().denials(),
                .recent_denials = gate_.audit().recent_denials(Snapshot::kRecent),
                .outstanding_requests = outstanding_requests(),
                .late_replies = late_replies()};
     for (const auto& w : workers_) s.workers_busy += w->busy() ? 1 : 0;
-    auto letters = router_->dead_letters().recent();
-    auto first = letters.size() > Snapshot::kRecent ? letters.size() - Snapshot::kRecent : 0;
-    s.recent_dead_letters.assign(std::make_move_iterator(letters.begin() + first),
-                                 std::make_move_iterator(letters.end()));
     return s;
   }
 

@@ -24,9 +24,10 @@ std::uint64_t DeadLetters::count() const {
   return count_;
 }
 
-std::vector<DeadLetter> DeadLetters::recent() const {
+std::vector<DeadLetter> DeadLetters::recent(std::size_t last) const {
   std::lock_guard lock(mutex_);
-  return {recent_.begin(), recent_.end()};
+  return {recent_.end() - static_cast<std::ptrdiff_t>(std::min(last, recent_.size())),
+          recent_.end()};
 }
 
 std::vector<DeadLetterCount> DeadLetters::counts() const {

@@ -45,7 +45,8 @@ class DeadLetters {
   // log line; later ones are only counted.
   bool record(DeadLetter letter);
   std::uint64_t count() const;
-  std::vector<DeadLetter> recent() const;
+  // The `last` most recent of those kept (all by default), oldest first.
+  std::vector<DeadLetter> recent(std::size_t last = SIZE_MAX) const;
   // Per (sender, target, reason), the largest count first.
   std::vector<DeadLetterCount> counts() const;
 

@@ -58,9 +58,9 @@ class MetricsServerTest : public ::testing::Test {
     auto spawned = host->spawn(std::move(spec));
     ASSERT_TRUE(spawned) << spawned.error().describe();
   }
-  void serve() {
-    auto served = MetricsServer::start(*ListenAddress::parse("127.0.0.1:0"),
-                                       [h = host.get()] { return h->snapshot(); });
+  void serve(MetricsServer::Options options = {}) {
+    auto served = MetricsServer::start(
+        *ListenAddress::parse("127.0.0.1:0"), [h = host.get()] { return h->snapshot(); }, options);
     ASSERT_TRUE(served) << served.error().describe();
     server = std::move(*served);
   }
@@ -239,11 +239,7 @@ TEST_F(MetricsServerTest, ClientsThatHangDelayNoMessage) {
 // time for a per-read timeout) is cut off when the whole request is late.
 TEST_F(MetricsServerTest, ARequestTricklingInIsCutOffAtItsDeadline) {
   start_host(1);
-  auto served =
-      MetricsServer::start(*ListenAddress::parse("127.0.0.1:0"),
-                           [h = host.get()] { return h->snapshot(); }, {.request_timeout = 1s});
-  ASSERT_TRUE(served) << served.error().describe();
-  server = std::move(*served);
+  ASSERT_NO_FATAL_FAILURE(serve({.request_timeout = 1s}));
   int fd = testing::connect_loopback(port());
   ASSERT_GE(fd, 0);
   ASSERT_GT(write(fd, "GET /metrics HTTP/1.1\r\n", 23), 0);
@@ -267,12 +263,8 @@ TEST_F(MetricsServerTest, ARequestTricklingInIsCutOffAtItsDeadline) {
 
 TEST_F(MetricsServerTest, StoppingDoesNotWaitForItsClients) {
   start_host(1);
-  // Clients that would hold a request open for a minute.
-  auto served =
-      MetricsServer::start(*ListenAddress::parse("127.0.0.1:0"),
-                           [h = host.get()] { return h->snapshot(); }, {.request_timeout = 60s});
-  ASSERT_TRUE(served) << served.error().describe();
-  server = std::move(*served);
+  // Clients may hold a request open for a minute.
+  ASSERT_NO_FATAL_FAILURE(serve({.request_timeout = 60s}));
   std::vector<int> clients;
   for (int i = 0; i < 8; ++i) {
     int fd = testing::connect_loopback(port());
